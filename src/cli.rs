@@ -1,0 +1,91 @@
+//! The command line: `shnor run` and `shnor sample`.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::ingest::CsvOverrides;
+use crate::ingest::table::TextEncoding;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "shnor",
+    version,
+    about = "Выявление ШНОР и ШНСУ: schools with low educational results and schools in unfavourable social conditions"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read a data directory and write the ШНОР and ШНСУ lists.
+    Run(RunArgs),
+    /// Write a synthetic region (the generator of sample-data/).
+    Sample(SampleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Folder with schools.csv, results/ and survey/.
+    #[arg(default_value = "sample-data")]
+    pub data_dir: PathBuf,
+    /// Methodology file (TOML); the built-in federal-2025 when omitted.
+    #[arg(long, short)]
+    pub methodology: Option<PathBuf>,
+    /// Output folder; replaced only when the run succeeds.
+    #[arg(long, short, default_value = "out")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+}
+
+/// How CSV inputs are read; detected per file unless given.
+#[derive(Debug, Args, Default)]
+pub struct CsvArgs {
+    /// Text encoding of every CSV input (detected per file by default).
+    #[arg(long, value_enum)]
+    pub encoding: Option<TextEncoding>,
+    /// Field delimiter of every CSV input: `;`, `,` or `tab`.
+    #[arg(long)]
+    pub delimiter: Option<String>,
+    /// Whether numbers use a decimal comma (default: yes unless the
+    /// delimiter is `,`).
+    #[arg(long)]
+    pub decimal_comma: Option<bool>,
+}
+
+impl CsvArgs {
+    pub fn overrides(&self) -> Result<CsvOverrides> {
+        let delimiter = match self.delimiter.as_deref() {
+            None => None,
+            Some(";") => Some(b';'),
+            Some(",") => Some(b','),
+            Some("tab") | Some("\\t") | Some("\t") => Some(b'\t'),
+            Some(other) => bail!("--delimiter `{other}` is not supported; use `;`, `,` or `tab`"),
+        };
+        Ok(CsvOverrides {
+            encoding: self.encoding,
+            delimiter,
+            decimal_comma: self.decimal_comma,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Number of regular schools (the planted boundary cases come on top).
+    #[arg(long, default_value_t = 200)]
+    pub schools: usize,
+    /// Years of results, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "2023,2024,2025")]
+    pub years: Vec<i32>,
+    /// Seed of the generator: the same seed gives the same files.
+    #[arg(long, default_value_t = 2025)]
+    pub seed: u64,
+    /// Output folder (replaced).
+    #[arg(long, default_value = "sample-data")]
+    pub out: PathBuf,
+}

@@ -1,0 +1,110 @@
+//! Canonical names for the values analysts type in many ways: assessments
+//! (ВПР/VPR/впр), subjects («математика (профильная)», «профильная
+//! математика»…) and column headers.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// The subject spellings table shipped with the tool (canonical, alias).
+const SUBJECT_ALIASES: &str = include_str!("../../reference/subjects.csv");
+
+/// Canonical assessment code (ВПР, ОГЭ, ЕГЭ) for any usual spelling.
+pub fn normalize_assessment(raw: &str) -> Option<&'static str> {
+    let key: String = raw
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    match key.as_str() {
+        "впр" | "vpr" => Some("ВПР"),
+        "огэ" | "oge" | "гиа9" => Some("ОГЭ"),
+        "егэ" | "ege" | "гиа11" => Some("ЕГЭ"),
+        _ => None,
+    }
+}
+
+/// Lower case, ё→е, punctuation to spaces, single spaces: the form in which
+/// two spellings of one name are compared.
+pub fn comparison_key(raw: &str) -> String {
+    let lowered = raw.trim().to_lowercase().replace('ё', "е");
+    let spaced: String = lowered
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn subject_aliases() -> &'static HashMap<String, String> {
+    static TABLE: OnceLock<HashMap<String, String>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        SUBJECT_ALIASES
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_once(','))
+            .map(|(canonical, alias)| (comparison_key(alias), canonical.trim().to_string()))
+            .collect()
+    })
+}
+
+/// Canonical subject name: a known spelling maps to its canonical name
+/// (reference/subjects.csv); an unknown subject keeps its comparison key, so
+/// that «Астрономия» and «астрономия » still meet.
+pub fn normalize_subject(raw: &str) -> String {
+    let key = comparison_key(raw);
+    subject_aliases().get(&key).cloned().unwrap_or(key)
+}
+
+/// Canonical column name: lower case, trimmed, BOM and quotes removed, inner
+/// spaces and dashes as underscores.
+pub fn normalize_column(raw: &str) -> String {
+    let trimmed = raw.trim_start_matches('\u{feff}').trim().trim_matches('"');
+    trimmed
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c == ' ' || c == '-' { '_' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assessments_in_any_case_and_script() {
+        for raw in ["ВПР", "впр", " VPR ", "vpr"] {
+            assert_eq!(normalize_assessment(raw), Some("ВПР"));
+        }
+        assert_eq!(normalize_assessment("Ege"), Some("ЕГЭ"));
+        assert_eq!(normalize_assessment("ОГЭ"), Some("ОГЭ"));
+        assert_eq!(normalize_assessment("ГИА-9"), Some("ОГЭ"));
+        assert_eq!(normalize_assessment("олимпиада"), None);
+    }
+
+    #[test]
+    fn profile_mathematics_spellings_meet() {
+        for raw in [
+            "математика (профильная)",
+            "Математика профильного уровня",
+            "профильная математика",
+            "  МАТЕМАТИКА  (ПРОФИЛЬНАЯ) ",
+        ] {
+            assert_eq!(normalize_subject(raw), "математика (профильная)", "{raw}");
+        }
+        assert_eq!(normalize_subject("Базовая математика"), "математика (базовая)");
+    }
+
+    #[test]
+    fn yo_and_case_are_ignored_for_unknown_subjects() {
+        assert_eq!(normalize_subject("Основы Учёбы"), normalize_subject("основы учебы"));
+        assert_eq!(normalize_subject("Русский язык"), "русский язык");
+        assert_eq!(normalize_subject("русский"), "русский язык");
+    }
+
+    #[test]
+    fn columns_lose_bom_case_and_spaces() {
+        assert_eq!(normalize_column("\u{feff}School_ID "), "school_id");
+        assert_eq!(normalize_column("Fail Percent"), "fail_percent");
+    }
+}

@@ -1,0 +1,258 @@
+//! Reading one input file (CSV in any of the usual Russian-locale dialects, or
+//! Parquet) into a table of canonical column names, with the line of every row.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use polars::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::normalize::normalize_column;
+
+/// Name of the column holding each row's line in its file (CSV: the physical
+/// line, header = 1; Parquet: the row number, first row = 1).
+pub const LINE: &str = "__line";
+
+/// Text encodings a CSV may arrive in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum TextEncoding {
+    Utf8,
+    #[value(name = "utf8-bom")]
+    Utf8Bom,
+    #[value(name = "cp1251", alias = "windows-1251")]
+    Windows1251,
+}
+
+/// How to read CSV files; `None` fields are detected per file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CsvOverrides {
+    pub encoding: Option<TextEncoding>,
+    pub delimiter: Option<u8>,
+    pub decimal_comma: Option<bool>,
+}
+
+/// The dialect a CSV file was read with (detected or given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CsvDialect {
+    pub encoding: TextEncoding,
+    #[serde(serialize_with = "serialize_delimiter")]
+    pub delimiter: u8,
+    pub decimal_comma: bool,
+}
+
+fn serialize_delimiter<S: serde::Serializer>(d: &u8, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&(*d as char).to_string())
+}
+
+/// One input file, read.
+#[derive(Debug)]
+pub struct RawTable {
+    /// Path as shown to the user (relative to the data directory).
+    pub name: String,
+    pub path: PathBuf,
+    pub sha256: String,
+    pub bytes: u64,
+    /// `None` for Parquet.
+    pub dialect: Option<CsvDialect>,
+    /// Canonical column names; CSV columns are all strings, plus [`LINE`].
+    pub frame: DataFrame,
+}
+
+impl RawTable {
+    pub fn has(&self, column: &str) -> bool {
+        self.frame.schema().contains(column)
+    }
+
+    pub fn rows(&self) -> usize {
+        self.frame.height()
+    }
+}
+
+/// Reads a CSV or Parquet file; `name` is how messages refer to it.
+pub fn read_table(path: &Path, name: &str, overrides: CsvOverrides) -> Result<RawTable> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
+    let sha256 = format!("{:x}", Sha256::digest(&bytes));
+    let size = bytes.len() as u64;
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_lowercase)
+        .unwrap_or_default();
+    let (frame, dialect) = match extension.as_str() {
+        "parquet" | "pq" => (read_parquet(bytes, name)?, None),
+        "csv" | "txt" | "tsv" => {
+            let (frame, dialect) = read_csv(bytes, name, overrides)?;
+            (frame, Some(dialect))
+        }
+        other => bail!(
+            "{name}: files of type `.{other}` are not read; give CSV (.csv) or Parquet (.parquet)"
+        ),
+    };
+    let frame = canonical_columns(frame, name)?;
+    Ok(RawTable {
+        name: name.to_string(),
+        path: path.to_path_buf(),
+        sha256,
+        bytes: size,
+        dialect,
+        frame,
+    })
+}
+
+fn read_parquet(bytes: Vec<u8>, name: &str) -> Result<DataFrame> {
+    let frame = ParquetReader::new(Cursor::new(bytes))
+        .finish()
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("{name}: not a readable Parquet file"))?;
+    Ok(frame.with_row_index(LINE.into(), Some(1))?)
+}
+
+/// Text as UTF-8 and the encoding it came in: a BOM or valid UTF-8 means
+/// UTF-8; anything else is read as Windows-1251, which maps every byte.
+pub fn decode_text(bytes: Vec<u8>, forced: Option<TextEncoding>) -> (Vec<u8>, TextEncoding) {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let has_bom = bytes.starts_with(BOM);
+    let encoding = forced.unwrap_or(if has_bom {
+        TextEncoding::Utf8Bom
+    } else if std::str::from_utf8(&bytes).is_ok() {
+        TextEncoding::Utf8
+    } else {
+        TextEncoding::Windows1251
+    });
+    let text = match encoding {
+        TextEncoding::Utf8 | TextEncoding::Utf8Bom if has_bom => bytes[BOM.len()..].to_vec(),
+        TextEncoding::Utf8 | TextEncoding::Utf8Bom => bytes,
+        TextEncoding::Windows1251 => {
+            let (text, _, _) = encoding_rs::WINDOWS_1251.decode(&bytes);
+            text.into_owned().into_bytes()
+        }
+    };
+    (text, encoding)
+}
+
+/// The delimiter of a CSV: the most frequent of `;`, `,` and tab in the header
+/// line, outside quotes (`;` wins ties: Russian Excel writes it).
+pub fn detect_delimiter(text: &[u8]) -> u8 {
+    let header = text.split(|b| *b == b'\n').next().unwrap_or_default();
+    let mut counts = [(b';', 0usize), (b',', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for b in header {
+        if *b == b'"' {
+            quoted = !quoted;
+        } else if !quoted && let Some(c) = counts.iter_mut().find(|(d, _)| d == b) {
+            c.1 += 1;
+        }
+    }
+    let best = counts.iter().max_by_key(|(_, n)| *n).copied();
+    match best {
+        Some((d, n)) if n > 0 && counts.iter().filter(|(_, m)| *m == n).count() == 1 => d,
+        Some((_, n)) if n > 0 => b';',
+        _ => b',',
+    }
+}
+
+fn read_csv(bytes: Vec<u8>, name: &str, overrides: CsvOverrides) -> Result<(DataFrame, CsvDialect)> {
+    let (text, encoding) = decode_text(bytes, overrides.encoding);
+    if text.iter().all(|b| b.is_ascii_whitespace()) {
+        bail!("{name}: the file is empty; expected a header line and data rows");
+    }
+    let delimiter = overrides.delimiter.unwrap_or_else(|| detect_delimiter(&text));
+    // Numbers are parsed later from text, so the decimal comma only tells how.
+    let decimal_comma = overrides.decimal_comma.unwrap_or(delimiter != b',');
+    let frame = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .with_row_index(Some(RowIndex {
+            name: LINE.into(),
+            offset: 2,
+        }))
+        .map_parse_options(|o| {
+            o.with_separator(delimiter)
+                .with_quote_char(Some(b'"'))
+                .with_missing_is_null(true)
+        })
+        .into_reader_with_file_handle(Cursor::new(text))
+        .finish()
+        .map_err(anyhow::Error::from)
+        .with_context(|| {
+            format!(
+                "{name}: cannot be read as CSV with delimiter `{}`; check the delimiter \
+                 (--delimiter) and that every line has the header's number of fields",
+                delimiter as char
+            )
+        })?;
+    Ok((
+        frame,
+        CsvDialect {
+            encoding,
+            delimiter,
+            decimal_comma,
+        },
+    ))
+}
+
+/// Renames columns to their canonical form and refuses files where two
+/// columns would get the same name.
+fn canonical_columns(mut frame: DataFrame, name: &str) -> Result<DataFrame> {
+    let originals: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let mut seen: Vec<String> = Vec::with_capacity(originals.len());
+    for original in &originals {
+        if original == LINE {
+            continue;
+        }
+        let canonical = normalize_column(original);
+        if canonical.is_empty() {
+            // A trailing delimiter gives an unnamed empty column: not data.
+            frame = frame.drop(original)?;
+            continue;
+        }
+        if seen.contains(&canonical) {
+            bail!(
+                "{name}: column `{canonical}` appears twice (as `{original}` and another spelling); \
+                 remove or rename one of them"
+            );
+        }
+        frame.rename(original, canonical.as_str().into())?;
+        seen.push(canonical);
+    }
+    Ok(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cp1251_is_detected_and_decoded() {
+        let (encoded, _, _) = encoding_rs::WINDOWS_1251.encode("school_id;предмет\n1;русский\n");
+        let (text, enc) = decode_text(encoded.into_owned(), None);
+        assert_eq!(enc, TextEncoding::Windows1251);
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            "school_id;предмет\n1;русский\n"
+        );
+    }
+
+    #[test]
+    fn utf8_bom_is_stripped() {
+        let (text, enc) = decode_text(b"\xEF\xBB\xBFa,b\n".to_vec(), None);
+        assert_eq!(enc, TextEncoding::Utf8Bom);
+        assert_eq!(text, b"a,b\n");
+    }
+
+    #[test]
+    fn delimiter_is_taken_from_the_header_outside_quotes() {
+        assert_eq!(detect_delimiter(b"a;b;c\n1,5;2;3"), b';');
+        assert_eq!(detect_delimiter(b"a,b,c\n"), b',');
+        assert_eq!(detect_delimiter(b"\"a;x\",b,c\n"), b',');
+        assert_eq!(detect_delimiter(b"a\tb\n"), b'\t');
+        assert_eq!(detect_delimiter(b"single\n"), b',');
+    }
+}

@@ -1,0 +1,18 @@
+//! shnor: identification of ШНОР (schools with low educational results) and
+//! ШНСУ (schools in unfavourable social conditions) from regional assessment
+//! exports.
+//!
+//! The pipeline, one module per stage:
+//! [`ingest`] → [`validate`] → [`measure`] → [`classify`] → [`write`],
+//! orchestrated by [`pipeline`]. The rule itself is data: a
+//! [`methodology`] file and the SQL in `queries/`.
+
+pub mod classify;
+pub mod cli;
+pub mod ingest;
+pub mod measure;
+pub mod methodology;
+pub mod pipeline;
+pub mod sample;
+pub mod validate;
+pub mod write;

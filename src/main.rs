@@ -1,0 +1,52 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use shnor::cli::{Cli, Command};
+use shnor::pipeline::{RunOptions, run};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn execute(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run(args) => {
+            let options = RunOptions {
+                data_dir: args.data_dir,
+                methodology: args.methodology,
+                out: args.out,
+                csv: args.csv.overrides()?,
+            };
+            let summary = run(&options)?;
+            for warning in &summary.warnings {
+                eprintln!("warning: {warning}");
+            }
+            let previous = summary
+                .previous_year
+                .map(|y| y.to_string())
+                .unwrap_or_else(|| "—".into());
+            eprintln!(
+                "{} schools, {} procedures; current year {}, previous {previous}",
+                summary.schools, summary.procedures, summary.current_year
+            );
+            eprintln!(
+                "ШНОР: {} schools, ШНСУ: {} schools; {} input rows set aside (rejected.csv)",
+                summary.shnor, summary.shnsu, summary.rows_rejected
+            );
+            eprintln!("outputs in {}", summary.out.display());
+            Ok(())
+        }
+        Command::Sample(args) => {
+            shnor::sample::generate(&args.out, args.schools, &args.years, args.seed)?;
+            eprintln!("sample region written to {}", args.out.display());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Stage 3: measures per procedure (failure counts, shares, intervals). The
+//! social risk score is measured by the methodology's SQL (classify stage),
+//! because its construction is part of the methodology.
+
+pub mod min_scores;
+pub mod procedures;

@@ -1,0 +1,203 @@
+//! Per-procedure failure counts and shares: one row per school × year ×
+//! assessment × subject × grade, with a Wilson score interval for the share.
+
+use anyhow::Result;
+use polars::prelude::*;
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::ingest::table::LINE;
+
+/// The columns that identify a procedure.
+pub const PROCEDURE_KEY: [&str; 5] = ["school_id", "year", "assessment", "subject", "grade"];
+
+fn key_exprs() -> Vec<Expr> {
+    PROCEDURE_KEY.iter().map(|c| col(*c)).collect()
+}
+
+/// Student rows → procedures. A participant fails with mark 2; without a mark,
+/// with a score below the minimum (a score equal to the minimum passes).
+pub fn from_students(students: LazyFrame) -> LazyFrame {
+    let failed = when(col("mark").is_not_null())
+        .then(col("mark").eq(lit(2)))
+        .otherwise(col("score").lt(col("min_score")));
+    students
+        .with_column(failed.alias("is_failed"))
+        .group_by(key_exprs())
+        .agg([
+            len().cast(DataType::Int64).alias("participants"),
+            col("is_failed").sum().cast(DataType::Int64).alias("failed"),
+        ])
+}
+
+/// One procedure given by two sources would be counted twice. Student rows
+/// from several files add up (a region may split one exam over files), but a
+/// procedure given as an aggregate is taken from one source only: student rows
+/// first, then the first aggregate file in name order. Returns the aggregate
+/// rows kept and those set aside (file, line, column, reason).
+pub fn dedupe_aggregates(
+    student_procedures: &DataFrame,
+    aggregates: Vec<(String, DataFrame)>,
+) -> Result<(DataFrame, DataFrame)> {
+    let mut sources = vec![
+        student_procedures
+            .clone()
+            .lazy()
+            .select(key_exprs())
+            .with_columns([
+                lit(0i64).cast(DataType::Int64).alias("participants"),
+                lit(0i64).cast(DataType::Int64).alias("failed"),
+                lit(NULL).cast(IDX_DTYPE).alias(LINE),
+                lit("student rows").alias("source"),
+                lit(0i64).cast(DataType::Int64).alias("priority"),
+            ]),
+    ];
+    for (priority, (file, frame)) in aggregates.into_iter().enumerate() {
+        sources.push(frame.lazy().with_columns([
+            lit(file).alias("source"),
+            lit(priority as i64 + 1).cast(DataType::Int64).alias("priority"),
+        ]));
+    }
+    let all = concat(sources, UnionArgs::default())?
+        .sort(["priority", LINE], SortMultipleOptions::default())
+        .with_column(col("source").first().over(key_exprs())?.alias("first_source"))
+        .filter(col("priority").gt(lit(0)))
+        .collect()?;
+    let kept = all
+        .clone()
+        .lazy()
+        .filter(col("source").eq(col("first_source")))
+        .select(
+            key_exprs()
+                .into_iter()
+                .chain([col("participants"), col("failed")])
+                .collect::<Vec<_>>(),
+        )
+        .collect()?;
+    let rejected = all
+        .lazy()
+        .filter(col("source").neq(col("first_source")))
+        .select([
+            col("source").alias("file"),
+            col(LINE).cast(DataType::Int64).alias("line"),
+            lit("").alias("column"),
+            concat_str(
+                [
+                    lit("the same procedure is already given by "),
+                    col("first_source"),
+                    lit("; counting it twice would double its participants"),
+                ],
+                "",
+                false,
+            )
+            .alias("reason"),
+        ])
+        .collect()?;
+    Ok((kept, rejected))
+}
+
+/// Adds `fail_share`, `ci_low` and `ci_high` (Wilson score interval at
+/// `confidence`, e.g. 0.95) to a table with `participants` and `failed`.
+pub fn with_shares(procedures: LazyFrame, confidence: f64) -> LazyFrame {
+    let z = Normal::standard().inverse_cdf(0.5 + confidence / 2.0);
+    let (low, high) = wilson_bounds(col("failed"), col("participants"), z);
+    procedures.with_columns([
+        (col("failed").cast(DataType::Float64) / col("participants").cast(DataType::Float64))
+            .alias("fail_share"),
+        low.alias("ci_low"),
+        high.alias("ci_high"),
+    ])
+}
+
+/// Wilson score interval bounds for `failed` of `n`.
+pub fn wilson_bounds(failed: Expr, n: Expr, z: f64) -> (Expr, Expr) {
+    let n_f = n.clone().cast(DataType::Float64);
+    let p = failed.clone().cast(DataType::Float64) / n_f.clone();
+    let z2 = lit(z * z);
+    let denominator = lit(1.0) + z2.clone() / n_f.clone();
+    let centre = (p.clone() + z2.clone() / (lit(2.0) * n_f.clone())) / denominator.clone();
+    let half = lit(z)
+        * (p.clone() * (lit(1.0) - p) / n_f.clone()
+            + z2 / (lit(4.0) * n_f.clone() * n_f))
+            .sqrt()
+        / denominator;
+    // At 0 and at n the bounds are exactly 0 and 1; the formula leaves
+    // rounding noise there.
+    let low = when(failed.clone().eq(lit(0)))
+        .then(lit(0.0))
+        .otherwise(centre.clone() - half.clone());
+    let high = when(failed.eq(n))
+        .then(lit(1.0))
+        .otherwise(centre + half);
+    (low, high)
+}
+
+/// All procedures, sorted by their key.
+pub fn combine(student_procedures: DataFrame, aggregates: DataFrame, confidence: f64) -> Result<DataFrame> {
+    let all = concat(
+        [
+            student_procedures.lazy(),
+            aggregates.lazy().select(
+                key_exprs()
+                    .into_iter()
+                    .chain([col("participants"), col("failed")])
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+        UnionArgs::default(),
+    )?;
+    Ok(with_shares(all, confidence)
+        .sort(PROCEDURE_KEY, SortMultipleOptions::default())
+        .collect()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounds(failed: i64, n: i64) -> (f64, f64) {
+        let frame = df!("failed" => [failed], "participants" => [n]).unwrap();
+        let out = with_shares(frame.lazy(), 0.95).collect().unwrap();
+        let get = |c: &str| out.column(c).unwrap().f64().unwrap().get(0).unwrap();
+        (get("ci_low"), get("ci_high"))
+    }
+
+    #[test]
+    fn wilson_matches_known_values() {
+        let (low, high) = bounds(4, 8);
+        assert!((low - 0.2152).abs() < 1e-4, "{low}");
+        assert!((high - 0.7848).abs() < 1e-4, "{high}");
+        // 3 of 10: (0.1078, 0.6032), a textbook value.
+        let (low, high) = bounds(3, 10);
+        assert!((low - 0.1078).abs() < 1e-4, "{low}");
+        assert!((high - 0.6032).abs() < 1e-4, "{high}");
+    }
+
+    #[test]
+    fn wilson_is_exact_at_the_ends() {
+        let (low, high) = bounds(0, 8);
+        assert_eq!(low, 0.0);
+        assert!((high - 0.3244).abs() < 1e-4, "{high}");
+        let (low, high) = bounds(8, 8);
+        assert!((low - 0.6756).abs() < 1e-4, "{low}");
+        assert_eq!(high, 1.0);
+    }
+
+    #[test]
+    fn score_equal_to_the_minimum_passes() {
+        let students = df!(
+            "school_id" => ["a", "a", "a", "a"],
+            "year" => [2025i32; 4],
+            "assessment" => ["ЕГЭ"; 4],
+            "subject" => ["русский язык"; 4],
+            "grade" => [11i32; 4],
+            "mark" => [None::<i32>, None, None, Some(2)],
+            "score" => [Some(24.0), Some(23.0), Some(80.0), Some(90.0)],
+            "min_score" => [Some(24.0); 4],
+        )
+        .unwrap();
+        let out = from_students(students.lazy()).collect().unwrap();
+        assert_eq!(out.column("participants").unwrap().i64().unwrap().get(0), Some(4));
+        // 23 < 24 fails; 24 passes; the mark 2 fails whatever the score.
+        assert_eq!(out.column("failed").unwrap().i64().unwrap().get(0), Some(2));
+    }
+}

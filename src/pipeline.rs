@@ -1,0 +1,438 @@
+//! `shnor run`: ingest → validate → measure → classify → write.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use crate::classify::{self, Classification};
+use crate::ingest::{CsvOverrides, DataDirFiles, RawTable};
+use crate::measure::min_scores::MinScores;
+use crate::measure::procedures;
+use crate::methodology::LoadedMethodology;
+use crate::validate::results::{ResultsForm, check_results};
+use crate::validate::schools::check_schools;
+use crate::validate::survey::{check_survey, indicator_columns};
+use crate::validate::Checked;
+use crate::write::Staging;
+use crate::write::manifest::{self, InputRecord, Manifest, MethodologyRecord, OutputRecord, SourceRecord};
+
+/// Confidence level of the interval reported for every failure share.
+pub const CONFIDENCE: f64 = 0.95;
+
+/// What `shnor run` is asked to do.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub data_dir: PathBuf,
+    pub methodology: Option<PathBuf>,
+    pub out: PathBuf,
+    pub csv: CsvOverrides,
+}
+
+/// What a run reports back to the command line.
+#[derive(Debug)]
+pub struct RunSummary {
+    pub out: PathBuf,
+    pub current_year: i32,
+    pub previous_year: Option<i32>,
+    pub schools: usize,
+    pub procedures: usize,
+    pub shnor: usize,
+    pub shnsu: usize,
+    pub rows_rejected: usize,
+    pub warnings: Vec<String>,
+}
+
+/// Stage timer for the manifest.
+#[derive(Default)]
+struct Timings(BTreeMap<String, u128>, Option<(String, Instant)>);
+
+impl Timings {
+    fn stage(&mut self, name: &str) {
+        self.finish();
+        self.1 = Some((name.to_string(), Instant::now()));
+    }
+    fn finish(&mut self) {
+        if let Some((name, start)) = self.1.take() {
+            self.0.insert(name, start.elapsed().as_millis());
+        }
+    }
+}
+
+/// Runs the whole job and writes the outputs.
+pub fn run(options: &RunOptions) -> Result<RunSummary> {
+    let mut timings = Timings::default();
+    timings.stage("1_methodology");
+    let methodology = match &options.methodology {
+        Some(path) => LoadedMethodology::from_file(path)?,
+        None => LoadedMethodology::default_builtin()?,
+    };
+    let (min_scores_text, min_scores_origin) = methodology.min_scores_text()?;
+    let min_scores = MinScores::parse(&min_scores_text, &min_scores_origin)?;
+
+    timings.stage("2_ingest");
+    let files = DataDirFiles::discover(&options.data_dir)?;
+    let mut warnings = files.ignored.clone();
+    let schools_table = crate::ingest::read_table(
+        &files.schools,
+        &files.display_name(&files.schools),
+        options.csv,
+    )?;
+    let results_tables = files.read_all(&files.results, options.csv)?;
+    let survey_tables = files.read_all(&files.survey, options.csv)?;
+
+    timings.stage("3_validate");
+    let schools = check_schools(&schools_table)?;
+    let registry = &schools.valid;
+    let checked_results: Vec<(ResultsForm, Checked)> = results_tables
+        .par_iter()
+        .map(|t| check_results(t, registry, &min_scores).map(|c| (c.form, c.checked)))
+        .collect::<Result<_>>()?;
+    let wanted = &methodology.rule.shnsu.indicators;
+    check_wanted_indicators(wanted, &survey_tables)?;
+    let checked_survey: Vec<Checked> = survey_tables
+        .par_iter()
+        .map(|t| check_survey(t, registry, wanted))
+        .collect::<Result<_>>()?;
+    if survey_tables.is_empty() {
+        warnings.push("no survey/ files: ШНСУ cannot be identified; every school is reported without a risk score".into());
+    }
+
+    timings.stage("4_measure");
+    let mut student_parts = Vec::new();
+    let mut aggregate_parts = Vec::new();
+    for (table, (form, checked)) in results_tables.iter().zip(&checked_results) {
+        match form {
+            ResultsForm::Student => student_parts.push(checked.valid.clone().lazy()),
+            ResultsForm::Aggregate => aggregate_parts.push((table.name.clone(), checked.valid.clone())),
+        }
+    }
+    let student_procedures = if student_parts.is_empty() {
+        empty_procedures()
+    } else {
+        procedures::from_students(concat(student_parts, UnionArgs::default())?).collect()?
+    };
+    let (aggregates, duplicate_rejections) =
+        procedures::dedupe_aggregates(&student_procedures, aggregate_parts)?;
+    let all_procedures = procedures::combine(student_procedures, aggregates, CONFIDENCE)?;
+    let survey_long = concat(
+        checked_survey.iter().map(|c| c.valid.clone().lazy()).collect::<Vec<_>>(),
+        UnionArgs::default(),
+    )
+    .map(|lf| lf.collect())
+    .unwrap_or_else(|_| Ok(DataFrame::empty()))?;
+
+    timings.stage("5_classify");
+    let procedure_years = distinct_years(&all_procedures)?;
+    let survey_years = if survey_long.height() > 0 {
+        distinct_years(&survey_long)?
+    } else {
+        Vec::new()
+    };
+    let years = classify::choose_years(&procedure_years, &survey_years, &methodology)?;
+    if years.previous.is_none() {
+        warnings.push(format!(
+            "only one year of results ({}): the repeat condition cannot be met",
+            years.current
+        ));
+    }
+    match years.survey {
+        Some(y) if y != years.current => warnings.push(format!(
+            "the survey has no rows for {}; the survey of {y} is used for ШНСУ",
+            years.current
+        )),
+        None if !survey_tables.is_empty() => warnings.push(format!(
+            "the survey has no year up to {}: ШНСУ cannot be identified",
+            years.current
+        )),
+        _ => {}
+    }
+    let survey_long = if survey_long.height() > 0 {
+        survey_long
+    } else {
+        empty_survey()
+    };
+    let classification = classify::classify(&all_procedures, registry, &survey_long, years, &methodology)?;
+
+    timings.stage("6_write");
+    let mut rejected_parts = vec![schools.rejected.clone().lazy(), duplicate_rejections.lazy()];
+    rejected_parts.extend(checked_results.iter().map(|(_, c)| c.rejected.clone().lazy()));
+    rejected_parts.extend(checked_survey.iter().map(|c| c.rejected.clone().lazy()));
+    let mut rejected = concat(rejected_parts, UnionArgs::default())?
+        .sort(["file", "line", "column"], SortMultipleOptions::default().with_nulls_last(true))
+        .collect()?;
+    let mut outputs = assemble_outputs(&classification, registry)?;
+    let rows_rejected = rejected.height();
+
+    let mut inputs = Vec::new();
+    inputs.push(input_record(&schools_table, "schools", None, &rejected));
+    for (table, (form, _)) in results_tables.iter().zip(&checked_results) {
+        inputs.push(input_record(table, "results", Some(*form), &rejected));
+    }
+    for table in &survey_tables {
+        inputs.push(input_record(table, "survey", None, &rejected));
+    }
+    let methodology_record = MethodologyRecord {
+        origin: methodology.origin.clone(),
+        sha256: manifest::sha256_hex(methodology.text.as_bytes()),
+        resolved: methodology.rule.clone(),
+        min_scores: SourceRecord::new(&min_scores_origin, &min_scores_text),
+        queries: classification
+            .queries
+            .iter()
+            .map(|(name, text)| SourceRecord::new(name, text))
+            .collect(),
+    };
+    let run_id = manifest::run_id(&inputs, &methodology_record);
+    for (_, frame) in outputs.iter_mut() {
+        frame.with_column(Column::new_scalar(
+            "run_id".into(),
+            Scalar::new(DataType::String, AnyValue::StringOwned(run_id.as_str().into())),
+            frame.height(),
+        ))?;
+    }
+
+    let staging = Staging::new(&options.out)?;
+    let mut output_records = Vec::new();
+    for (name, frame) in outputs.iter_mut() {
+        staging.write_table(name, frame)?;
+        output_records.push(OutputRecord {
+            file: format!("{name}.parquet, {name}.csv"),
+            rows: frame.height(),
+        });
+    }
+    staging.write_csv("rejected", &mut rejected)?;
+    output_records.push(OutputRecord {
+        file: "rejected.csv".into(),
+        rows: rows_rejected,
+    });
+    let count = |name: &str| {
+        outputs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| f.height())
+            .unwrap_or(0)
+    };
+    let summary = RunSummary {
+        out: options.out.clone(),
+        current_year: years.current,
+        previous_year: years.previous,
+        schools: registry.height(),
+        procedures: count("procedures"),
+        shnor: count("shnor"),
+        shnsu: count("shnsu"),
+        rows_rejected,
+        warnings: warnings.clone(),
+    };
+    timings.finish();
+    let manifest = Manifest {
+        tool: "shnor",
+        version: env!("CARGO_PKG_VERSION"),
+        run_id,
+        methodology: methodology_record,
+        years,
+        inputs,
+        rows_rejected,
+        outputs: output_records,
+        counts: BTreeMap::from([
+            ("schools".into(), summary.schools),
+            ("procedures".into(), summary.procedures),
+            ("shnor".into(), summary.shnor),
+            ("shnsu".into(), summary.shnsu),
+        ]),
+        warnings,
+        timings_ms: timings.0,
+    };
+    let json = serde_json::to_vec_pretty(&manifest).context("cannot serialise the manifest")?;
+    staging.write_bytes("manifest.json", &json)?;
+    staging.commit()?;
+    Ok(summary)
+}
+
+fn input_record(
+    table: &RawTable,
+    role: &'static str,
+    form: Option<ResultsForm>,
+    rejected: &DataFrame,
+) -> InputRecord {
+    let rows_rejected = rejected
+        .column("file")
+        .ok()
+        .and_then(|c| c.str().ok().map(|s| s.iter().filter(|f| *f == Some(table.name.as_str())).count()))
+        .unwrap_or(0);
+    InputRecord {
+        file: table.name.clone(),
+        role,
+        form,
+        csv: table.dialect,
+        bytes: table.bytes,
+        sha256: table.sha256.clone(),
+        rows: table.rows(),
+        rows_rejected,
+    }
+}
+
+/// An indicator the methodology names must exist in the survey: a typo there
+/// would otherwise silently change the index.
+fn check_wanted_indicators(wanted: &[String], survey: &[RawTable]) -> Result<()> {
+    let present: Vec<String> = survey.iter().flat_map(indicator_columns).collect();
+    let missing: Vec<&String> = wanted.iter().filter(|w| !present.contains(w)).collect();
+    if !missing.is_empty() && !survey.is_empty() {
+        let mut available = present.clone();
+        available.sort();
+        available.dedup();
+        bail!(
+            "methodology shnsu.indicators names {} but no survey file has such a column; available indicators: {}",
+            missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            available.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn distinct_years(frame: &DataFrame) -> Result<Vec<i32>> {
+    Ok(frame
+        .column("year")?
+        .unique()?
+        .i32()?
+        .into_no_null_iter()
+        .collect())
+}
+
+fn empty_procedures() -> DataFrame {
+    DataFrame::new(
+        0,
+        vec![
+            Column::new_empty("school_id".into(), &DataType::String),
+            Column::new_empty("year".into(), &DataType::Int32),
+            Column::new_empty("assessment".into(), &DataType::String),
+            Column::new_empty("subject".into(), &DataType::String),
+            Column::new_empty("grade".into(), &DataType::Int32),
+            Column::new_empty("participants".into(), &DataType::Int64),
+            Column::new_empty("failed".into(), &DataType::Int64),
+        ],
+    )
+    .expect("static schema")
+}
+
+fn empty_survey() -> DataFrame {
+    DataFrame::new(
+        0,
+        vec![
+            Column::new_empty("school_id".into(), &DataType::String),
+            Column::new_empty("year".into(), &DataType::Int32),
+            Column::new_empty("indicator".into(), &DataType::String),
+            Column::new_empty("value".into(), &DataType::Float64),
+        ],
+    )
+    .expect("static schema")
+}
+
+/// The output tables, in the order they are written.
+fn assemble_outputs(c: &Classification, registry: &DataFrame) -> Result<Vec<(&'static str, DataFrame)>> {
+    let procedures_out = c
+        .procedures
+        .clone()
+        .lazy()
+        .select([
+            col("school_id"),
+            col("year"),
+            col("assessment"),
+            col("subject"),
+            col("grade"),
+            col("participants"),
+            col("failed"),
+            col("fail_share"),
+            col("ci_low"),
+            col("ci_high"),
+            col("counts"),
+            col("count_status"),
+        ])
+        .collect()?;
+    let shnor_list = c
+        .shnor
+        .clone()
+        .lazy()
+        .filter(col("is_shnor"))
+        .select([
+            col("school_id"),
+            col("school_name"),
+            col("municipality"),
+            col("current_year"),
+            col("previous_year"),
+            col("counting_procedures_current"),
+            col("repeated_procedures"),
+            col("meets_current_year_rule"),
+            col("meets_repeat_rule"),
+            col("reasons"),
+        ])
+        .sort(["school_id"], SortMultipleOptions::default())
+        .collect()?;
+    let names = registry
+        .clone()
+        .lazy()
+        .select([col("school_id"), col("school_name"), col("municipality")]);
+    let shnsu_list = c
+        .shnsu
+        .clone()
+        .lazy()
+        .filter(col("is_shnsu"))
+        .join(names, [col("school_id")], [col("school_id")], JoinArgs::new(JoinType::Left))
+        .select([
+            col("school_id"),
+            col("school_name"),
+            col("municipality"),
+            col("risk_score"),
+            col("risk_rank").cast(DataType::Int64),
+            col("scored_schools").cast(DataType::Int64),
+            col("indicators_used").cast(DataType::Int64),
+            col("top_indicators"),
+        ])
+        .sort(["risk_rank"], SortMultipleOptions::default())
+        .collect()?;
+    let shnor_flags = c.shnor.clone().lazy().select([
+        col("school_id"),
+        col("is_shnor"),
+        col("counting_procedures_current"),
+        col("repeated_procedures"),
+    ]);
+    let shnsu_flags = c.shnsu.clone().lazy().select([
+        col("school_id"),
+        col("is_shnsu"),
+        col("risk_score"),
+        col("risk_rank").cast(DataType::Int64),
+    ]);
+    let schools_out = registry
+        .clone()
+        .lazy()
+        .join(shnor_flags, [col("school_id")], [col("school_id")], JoinArgs::new(JoinType::Left))
+        .join(shnsu_flags, [col("school_id")], [col("school_id")], JoinArgs::new(JoinType::Left))
+        .select([
+            col("school_id"),
+            col("school_name"),
+            col("municipality"),
+            col("settlement_type"),
+            col("school_kind"),
+            col("is_shnor").fill_null(false),
+            col("is_shnsu").fill_null(false),
+            col("risk_score"),
+            col("risk_rank"),
+            col("counting_procedures_current").fill_null(0),
+            col("repeated_procedures").fill_null(0),
+            when(col("risk_score").is_null())
+                .then(lit("нет данных анкеты: риск не рассчитан"))
+                .otherwise(lit("риск рассчитан"))
+                .alias("shnsu_status"),
+        ])
+        .sort(["school_id"], SortMultipleOptions::default())
+        .collect()?;
+    Ok(vec![
+        ("procedures", procedures_out),
+        ("shnor", shnor_list),
+        ("shnsu", shnsu_list),
+        ("schools", schools_out),
+    ])
+}

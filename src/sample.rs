@@ -1,0 +1,477 @@
+//! `shnor sample`: a synthetic region with the character of real exports,
+//! deterministic for a seed. Regular schools are drawn from a simple model
+//! (social disadvantage and school quality drive failure rates and survey
+//! indicators); on top come planted schools that sit exactly on the rule's
+//! boundaries (see sample-data/README.md), and a few broken rows that a real
+//! export would have.
+//!
+//! Files written, each in a dialect analysts receive:
+//! - `schools.csv` — UTF-8, `,`;
+//! - `results/vpr_YEAR.csv` — ВПР school aggregates (ФИС ОКО style),
+//!   UTF-8 with BOM, `;`, decimal-comma `fail_percent`;
+//! - `results/oge_YEAR.csv` — ОГЭ school aggregates with `failed` counts, UTF-8, `,`;
+//! - `results/ege_YEAR.csv` — ЕГЭ student rows (score, and mark for base
+//!   maths), Windows-1251, `;`;
+//! - `survey/survey_YEAR.csv` — social passports for the last two years, UTF-8, `,`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Binomial, Distribution, Normal};
+
+const MUNICIPALITIES: [&str; 8] = [
+    "Северный район",
+    "Южный район",
+    "Заречный округ",
+    "Лесной район",
+    "Город Приморск",
+    "Город Сосновск",
+    "Степной район",
+    "Озёрный округ",
+];
+
+const VILLAGES: [&str; 12] = [
+    "Берёзовка", "Михайловка", "Ключи", "Сосновка", "Покровка", "Луговое", "Первомайское",
+    "Заречье", "Каменка", "Ивановка", "Орловка", "Красный Яр",
+];
+
+const VPR_SUBJECTS: [&str; 2] = ["русский язык", "математика"];
+const VPR_GRADES: [i32; 4] = [4, 5, 6, 7];
+const OGE_SUBJECTS: [&str; 2] = ["Русский язык", "Математика"];
+/// ЕГЭ subjects as the exports spell them, with the attestat minimum score
+/// (None: the subject is marked, not scored).
+const EGE_SUBJECTS: [(&str, Option<i32>); 3] = [
+    ("Русский язык", Some(24)),
+    ("Математика профильного уровня", Some(27)),
+    ("Математика (базовая)", None),
+];
+
+const INDICATORS: [&str; 8] = [
+    "ovz_share",
+    "disabled_share",
+    "registered_share",
+    "large_family_share",
+    "single_parent_share",
+    "unemployed_parents_share",
+    "non_native_russian_share",
+    "parents_higher_ed_share",
+];
+
+struct School {
+    id: String,
+    name: String,
+    municipality: &'static str,
+    rural: bool,
+    kind: &'static str,
+    has_senior: bool,
+    /// Social disadvantage (higher = worse conditions).
+    disadvantage: f64,
+    /// Teaching quality (higher = better results).
+    quality: f64,
+    /// Pupils per grade.
+    cohort: f64,
+}
+
+/// Collects the text of every file before anything is written.
+#[derive(Default)]
+struct Files {
+    entries: Vec<(String, Vec<u8>)>,
+}
+
+impl Files {
+    fn add(&mut self, path: &str, bytes: Vec<u8>) {
+        self.entries.push((path.to_string(), bytes));
+    }
+}
+
+/// Writes a synthetic region into `out` (replacing it).
+pub fn generate(out: &Path, schools: usize, years: &[i32], seed: u64) -> Result<()> {
+    if years.is_empty() {
+        bail!("give at least one year (--years 2023,2024,2025)");
+    }
+    let mut years = years.to_vec();
+    years.sort_unstable();
+    years.dedup();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let regular = regular_schools(&mut rng, schools);
+    let mut files = Files::default();
+    files.add("schools.csv", schools_csv(&regular));
+    for (index, &year) in years.iter().enumerate() {
+        let year_noise: Vec<f64> = regular.iter().map(|_| normal(&mut rng, 0.0, 0.35)).collect();
+        files.add(
+            &format!("results/vpr_{year}.csv"),
+            with_bom(vpr_csv(&mut rng, &regular, &year_noise, year, planted_vpr(year, &years))),
+        );
+        files.add(
+            &format!("results/oge_{year}.csv"),
+            oge_csv(&mut rng, &regular, &year_noise, year).into_bytes(),
+        );
+        let ege = ege_csv(&mut rng, &regular, &year_noise, year, index + 1 == years.len());
+        let (ege, _, _) = encoding_rs::WINDOWS_1251.encode(&ege);
+        files.add(&format!("results/ege_{year}.csv"), ege.into_owned());
+    }
+    for &year in years.iter().rev().take(2) {
+        files.add(
+            &format!("survey/survey_{year}.csv"),
+            survey_csv(&mut rng, &regular, year).into_bytes(),
+        );
+    }
+    write_folder(out, files)
+}
+
+fn write_folder(out: &Path, files: Files) -> Result<()> {
+    if out.exists() {
+        std::fs::remove_dir_all(out).with_context(|| format!("cannot replace {}", out.display()))?;
+    }
+    for (path, bytes) in files.entries {
+        let full = out.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&full, bytes).with_context(|| format!("cannot write {}", full.display()))?;
+    }
+    std::fs::write(out.join("README.md"), SAMPLE_README)?;
+    Ok(())
+}
+
+fn normal(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
+    Normal::new(mean, sd).expect("valid normal").sample(rng)
+}
+
+fn binomial(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
+    Binomial::new(n, p.clamp(0.0, 1.0)).expect("valid binomial").sample(rng)
+}
+
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+fn regular_schools(rng: &mut ChaCha8Rng, count: usize) -> Vec<School> {
+    (0..count)
+        .map(|i| {
+            let municipality = MUNICIPALITIES[i % MUNICIPALITIES.len()];
+            let urban_municipality = municipality.starts_with("Город");
+            let rural = !urban_municipality && rng.random_bool(0.7);
+            let disadvantage = normal(rng, if rural { 0.5 } else { -0.3 }, 0.9);
+            let quality = normal(rng, 0.0, 1.0);
+            let roll: f64 = rng.random();
+            let (kind, has_senior) = match (rural, roll) {
+                (_, r) if r < 0.03 => ("вечерняя", true),
+                (false, r) if r < 0.15 => ("гимназия", true),
+                (false, r) if r < 0.22 => ("лицей", true),
+                (true, r) if r < 0.45 => ("основная", false),
+                _ => ("средняя", true),
+            };
+            let cohort = if rural {
+                rng.random_range(4.0..16.0)
+            } else {
+                rng.random_range(18.0..70.0)
+            };
+            let number = i + 1;
+            let name = match kind {
+                "гимназия" => format!("МБОУ «Гимназия № {number}»"),
+                "лицей" => format!("МАОУ «Лицей № {number}»"),
+                "вечерняя" => format!("МКОУ «Вечерняя (сменная) школа № {number}»"),
+                "основная" => format!("МКОУ «ООШ с. {}»", VILLAGES[i % VILLAGES.len()]),
+                _ if rural => format!("МКОУ «СОШ с. {}»", VILLAGES[i % VILLAGES.len()]),
+                _ => format!("МБОУ «СОШ № {number}»"),
+            };
+            School {
+                id: format!("edu{:06}", 10000 + number),
+                name,
+                municipality,
+                rural,
+                kind,
+                has_senior,
+                disadvantage,
+                quality,
+                cohort,
+            }
+        })
+        .collect()
+}
+
+/// A failure probability from the school's conditions, quality and the year.
+fn fail_probability(school: &School, base: f64, noise: f64) -> f64 {
+    logistic(base + 0.7 * school.disadvantage - 0.9 * school.quality + noise)
+}
+
+fn participants(rng: &mut ChaCha8Rng, school: &School) -> u64 {
+    let n = normal(rng, school.cohort, school.cohort * 0.15).round();
+    n.max(1.0) as u64
+}
+
+fn schools_csv(regular: &[School]) -> Vec<u8> {
+    let mut text = String::from("school_id,school_name,municipality,settlement_type,school_kind\n");
+    for s in regular {
+        let settlement = if s.rural { "rural" } else { "urban" };
+        writeln!(text, "{},\"{}\",{},{settlement},{}", s.id, s.name, s.municipality, s.kind).unwrap();
+    }
+    for p in PLANTED {
+        writeln!(text, "{},\"{}\",{},urban,средняя", p.id, p.name, MUNICIPALITIES[4]).unwrap();
+    }
+    text.into_bytes()
+}
+
+fn with_bom(text: String) -> Vec<u8> {
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(text.into_bytes());
+    bytes
+}
+
+fn decimal_comma(value: f64, digits: usize) -> String {
+    format!("{value:.digits$}").replace('.', ",")
+}
+
+fn vpr_csv(rng: &mut ChaCha8Rng, regular: &[School], noise: &[f64], year: i32, planted: Vec<PlantedRow>) -> String {
+    let mut text = String::from("year;assessment;subject;grade;school_id;participants;fail_percent\n");
+    for (s, noise) in regular.iter().zip(noise) {
+        for subject in VPR_SUBJECTS {
+            for grade in VPR_GRADES {
+                let n = participants(rng, s);
+                let failed = binomial(rng, n, fail_probability(s, -2.6, *noise));
+                let percent = 100.0 * failed as f64 / n as f64;
+                writeln!(text, "{year};ВПР;{subject};{grade};{};{n};{}", s.id, decimal_comma(percent, 2)).unwrap();
+            }
+        }
+    }
+    for row in planted {
+        let percent = 100.0 * row.failed as f64 / row.participants as f64;
+        writeln!(
+            text,
+            "{year};ВПР;{};{};{};{};{}",
+            row.subject,
+            row.grade,
+            row.school,
+            row.participants,
+            decimal_comma(percent, 2)
+        )
+        .unwrap();
+    }
+    text
+}
+
+fn oge_csv(rng: &mut ChaCha8Rng, regular: &[School], noise: &[f64], year: i32) -> String {
+    let mut text = String::from("year,assessment,subject,grade,school_id,participants,failed\n");
+    for (s, noise) in regular.iter().zip(noise) {
+        for subject in OGE_SUBJECTS {
+            let n = participants(rng, s);
+            let failed = binomial(rng, n, fail_probability(s, -3.0, *noise));
+            writeln!(text, "{year},OGE,{subject},9,{},{n},{failed}", s.id).unwrap();
+        }
+    }
+    text
+}
+
+fn ege_csv(rng: &mut ChaCha8Rng, regular: &[School], noise: &[f64], year: i32, current: bool) -> String {
+    let mut text = String::from("year;assessment;subject;grade;school_id;participant_id;score;mark\n");
+    let mut participant = 0u32;
+    let mut row = |text: &mut String, subject: &str, school: &str, score: Option<i32>, mark: Option<i32>| {
+        participant += 1;
+        let score = score.map(|s| s.to_string()).unwrap_or_default();
+        let mark = mark.map(|m| m.to_string()).unwrap_or_default();
+        writeln!(text, "{year};ЕГЭ;{subject};11;{school};P{year}{participant:06};{score};{mark}").unwrap();
+    };
+    for (s, noise) in regular.iter().zip(noise).filter(|(s, _)| s.has_senior) {
+        let n = (participants(rng, s) as f64 * 0.3).round().max(1.0) as u64;
+        for (subject, minimum) in EGE_SUBJECTS {
+            for _ in 0..n {
+                let p = fail_probability(s, -3.2, *noise);
+                let fails = rng.random_bool(p);
+                match minimum {
+                    Some(min) => {
+                        let score = if fails {
+                            rng.random_range((min / 2)..min)
+                        } else {
+                            rng.random_range(min..=100)
+                        };
+                        row(&mut text, subject, &s.id, Some(score), None);
+                    }
+                    None => {
+                        let mark = if fails { 2 } else { rng.random_range(3..=5) };
+                        row(&mut text, subject, &s.id, None, Some(mark));
+                    }
+                }
+            }
+        }
+    }
+    if current {
+        // The ЕГЭ boundary school: 2 of 10 below the minimum, 2 exactly on it.
+        for score in [23, 23, 24, 24, 50, 60, 70, 71, 72, 80] {
+            row(&mut text, "Русский язык", "edu990007", Some(score), None);
+        }
+        // Rows a real export would carry: they must land in rejected.csv.
+        row(&mut text, "Русский язык", "edu999999", Some(60), None);
+        row(&mut text, "Математика (базовая)", "edu990007", None, Some(7));
+        writeln!(text, "{year};ЕГЭ;Русский язык;11;edu990007;P{year}999999;н/я;").unwrap();
+        writeln!(text, "{year};ЕГЭ;Физика;11;edu990007;P{year}999998;55;").unwrap();
+    }
+    text
+}
+
+fn survey_csv(rng: &mut ChaCha8Rng, regular: &[School], year: i32) -> String {
+    let mut text = format!("school_id,year,{}\n", INDICATORS.join(","));
+    for s in regular {
+        let values: Vec<String> = INDICATORS
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let (base, slope) = match *name {
+                    "parents_higher_ed_share" => (0.35, -0.12),
+                    "ovz_share" => (0.08, 0.04),
+                    "non_native_russian_share" => (0.03, 0.02),
+                    _ => (0.10 + 0.01 * i as f64, 0.05),
+                };
+                let v = (base + slope * s.disadvantage + normal(rng, 0.0, 0.03)).clamp(0.0, 1.0);
+                format!("{v:.3}")
+            })
+            .collect();
+        writeln!(text, "{},{year},{}", s.id, values.join(",")).unwrap();
+    }
+    for p in PLANTED.iter().filter(|p| p.id != "edu990008") {
+        let mut values: Vec<String> = INDICATORS.iter().map(|_| "0.100".to_string()).collect();
+        if p.id == "edu990009" {
+            // Missing indicators: the score uses the ones present.
+            values[0].clear();
+            values[3].clear();
+        }
+        writeln!(text, "{},{year},{}", p.id, values.join(",")).unwrap();
+    }
+    text
+}
+
+struct Planted {
+    id: &'static str,
+    name: &'static str,
+}
+
+/// Schools placed exactly on the rule's boundaries; sample-data/README.md
+/// says what each one is for.
+const PLANTED: [Planted; 9] = [
+    Planted { id: "edu990001", name: "МБОУ «СОШ № 901» (ровно 30 %)" },
+    Planted { id: "edu990002", name: "МБОУ «СОШ № 902» (28,6 %, ниже порога)" },
+    Planted { id: "edu990003", name: "МКОУ «СОШ № 903» (малочисленная)" },
+    Planted { id: "edu990004", name: "МБОУ «СОШ № 904» (повтор процедуры)" },
+    Planted { id: "edu990005", name: "МБОУ «СОШ № 905» (две процедуры в текущем году)" },
+    Planted { id: "edu990006", name: "МБОУ «СОШ № 906» (оба условия)" },
+    Planted { id: "edu990007", name: "МБОУ «СОШ № 907» (ЕГЭ на минимальном балле)" },
+    Planted { id: "edu990008", name: "МБОУ «СОШ № 908» (нет анкеты)" },
+    Planted { id: "edu990009", name: "МБОУ «СОШ № 909» (пропуски в анкете)" },
+];
+
+struct PlantedRow {
+    school: &'static str,
+    subject: &'static str,
+    grade: i32,
+    participants: u64,
+    failed: u64,
+}
+
+fn planted_row(school: &'static str, subject: &'static str, grade: i32, failed: u64, participants: u64) -> PlantedRow {
+    PlantedRow { school, subject, grade, participants, failed }
+}
+
+/// ВПР rows of the planted schools for `year`: the last year is "current",
+/// the one before "previous"; earlier years are clean.
+fn planted_vpr(year: i32, years: &[i32]) -> Vec<PlantedRow> {
+    let last = years[years.len() - 1];
+    let previous = years.len().checked_sub(2).map(|i| years[i]);
+    let clean = |school| {
+        vec![
+            planted_row(school, "русский язык", 5, 1, 20),
+            planted_row(school, "математика", 5, 1, 20),
+        ]
+    };
+    let ids = ["edu990001", "edu990002", "edu990003", "edu990004", "edu990005", "edu990006", "edu990007", "edu990008", "edu990009"];
+    let mut rows = Vec::new();
+    for id in ids {
+        let current = year == last;
+        let is_previous = Some(year) == previous;
+        let mut school_rows = match (id, current, is_previous) {
+            // Exactly 30 % twice in the current year: counts (3 of 10, 6 of 20).
+            ("edu990001", true, _) => vec![
+                planted_row(id, "русский язык", 5, 3, 10),
+                planted_row(id, "математика", 5, 6, 20),
+            ],
+            // 28.6 % twice (6 of 21): below the threshold.
+            ("edu990002", true, _) | ("edu990002", _, true) => vec![
+                planted_row(id, "русский язык", 5, 6, 21),
+                planted_row(id, "математика", 5, 6, 21),
+            ],
+            // 5 of 9 twice: far above 30 %, but fewer than 10 participants.
+            ("edu990003", true, _) | ("edu990003", _, true) => vec![
+                planted_row(id, "русский язык", 5, 5, 9),
+                planted_row(id, "математика", 5, 5, 9),
+            ],
+            // The same procedure above 30 % in both years, one procedure per year.
+            ("edu990004", true, _) | ("edu990004", _, true) => vec![
+                planted_row(id, "русский язык", 6, 8, 20),
+                planted_row(id, "математика", 6, 2, 20),
+            ],
+            // Two procedures in the current year, clean the year before.
+            ("edu990005", true, _) => vec![
+                planted_row(id, "русский язык", 7, 7, 20),
+                planted_row(id, "математика", 7, 9, 20),
+            ],
+            // Both conditions: two procedures now, one of them repeated.
+            ("edu990006", true, _) => vec![
+                planted_row(id, "русский язык", 4, 7, 20),
+                planted_row(id, "математика", 4, 9, 20),
+            ],
+            ("edu990006", _, true) => vec![
+                planted_row(id, "русский язык", 4, 8, 20),
+                planted_row(id, "математика", 4, 1, 20),
+            ],
+            // One counting ВПР procedure; its ЕГЭ Russian (2 of 10 below the
+            // minimum, 2 exactly on it) must not count as a second one.
+            ("edu990007", true, _) => vec![
+                planted_row(id, "русский язык", 5, 4, 10),
+                planted_row(id, "математика", 5, 1, 20),
+            ],
+            _ => clean(id),
+        };
+        rows.append(&mut school_rows);
+    }
+    rows
+}
+
+const SAMPLE_README: &str = "# sample-data: a synthetic region
+
+Generated by `shnor sample` (see `src/sample.rs`); do not edit by hand:
+`cargo run -- sample --out sample-data` writes the same bytes again, and a
+test checks that it does.
+
+- `schools.csv` — the registry (UTF-8, `,`).
+- `results/vpr_YEAR.csv` — ВПР school aggregates as ФИС ОКО gives them
+  (UTF-8 with BOM, `;`, `fail_percent` with a decimal comma).
+- `results/oge_YEAR.csv` — ОГЭ school aggregates with `failed` counts
+  (UTF-8, `,`, assessment spelled `OGE`).
+- `results/ege_YEAR.csv` — ЕГЭ student rows (Windows-1251, `;`): scores for
+  Russian and profile maths, marks for base maths.
+- `survey/survey_YEAR.csv` — social passports of the last two years.
+
+Regular schools (`edu0100xx`…) come from a model in which social
+disadvantage raises and school quality lowers the failure rate. The planted
+schools sit on the rule's boundaries (current year = the last year,
+previous = the one before):
+
+| school | what it tests | federal-2025 (OR) | strict (AND) |
+|---|---|---|---|
+| edu990001 | 3 of 10 and 6 of 20 fail in the current year: exactly 30 % counts | ШНОР | no |
+| edu990002 | 6 of 21 (28.6 %) twice, in both years: below the threshold | no | no |
+| edu990003 | 5 of 9 twice, in both years: fewer than 10 participants | no | no |
+| edu990004 | ВПР русский язык 6 кл. 8 of 20 in both years, nothing else | ШНОР | no |
+| edu990005 | two procedures in the current year, none before | ШНОР | no |
+| edu990006 | two procedures now, one of them also the year before | ШНОР | ШНОР |
+| edu990007 | one ВПР procedure 4 of 10; ЕГЭ русский: 2 of 10 below 24, 2 exactly 24 (pass) | no | no |
+| edu990008 | no survey row: no risk score, reported | no | no |
+| edu990009 | survey with two empty indicators: scored on the rest | no | no |
+
+The current ЕГЭ file also carries rows a real export has: an unknown
+school (`edu999999`), a mark of 7, a score `н/я`, and a subject (physics)
+without a mark, scored 55 (≥ 36, a pass). The first three go to
+`rejected.csv` with their reasons.
+";

@@ -1,0 +1,184 @@
+//! Stage 2: turn raw tables into typed, canonical rows. Every row either
+//! passes or is set aside with its file, line, column and a reason a person can
+//! act on; nothing is dropped without a trace.
+
+pub mod results;
+pub mod schools;
+pub mod survey;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::ingest::table::LINE;
+
+/// Column names of the rejected-rows table (`rejected.csv`).
+pub const REJECTED_COLUMNS: [&str; 4] = ["file", "line", "column", "reason"];
+
+/// One rule a row must satisfy.
+pub struct Check {
+    /// Column the problem is reported against.
+    pub column: &'static str,
+    /// True when the row breaks the rule.
+    pub broken: Expr,
+    /// What the user reads.
+    pub reason: Expr,
+}
+
+impl Check {
+    pub fn new(column: &'static str, broken: Expr, reason: impl Into<Expr>) -> Self {
+        Self {
+            column,
+            broken,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A table split into rows that passed every check and rows that did not.
+pub struct Checked {
+    pub valid: DataFrame,
+    pub rejected: DataFrame,
+}
+
+/// Applies the checks in order; a row is rejected for the first one it breaks.
+pub fn apply_checks(frame: LazyFrame, checks: Vec<Check>, file: &str) -> Result<Checked> {
+    let null_text = || lit(NULL).cast(DataType::String);
+    let reasons: Vec<Expr> = checks
+        .iter()
+        .map(|c| {
+            when(c.broken.clone().fill_null(false))
+                .then(c.reason.clone())
+                .otherwise(null_text())
+        })
+        .collect();
+    let columns: Vec<Expr> = checks
+        .iter()
+        .map(|c| {
+            when(c.broken.clone().fill_null(false))
+                .then(lit(c.column))
+                .otherwise(null_text())
+        })
+        .collect();
+    let (reason, column) = if checks.is_empty() {
+        (null_text(), null_text())
+    } else {
+        (coalesce(&reasons), coalesce(&columns))
+    };
+    let marked = frame
+        .with_columns([reason.alias("__reason"), column.alias("__column")])
+        .collect()?;
+    let valid = marked
+        .clone()
+        .lazy()
+        .filter(col("__reason").is_null())
+        .drop(cols(["__reason", "__column"]))
+        .collect()?;
+    let rejected = marked
+        .lazy()
+        .filter(col("__reason").is_not_null())
+        .select([
+            lit(file).alias("file"),
+            col(LINE).cast(DataType::Int64).alias("line"),
+            col("__column").alias("column"),
+            col("__reason").alias("reason"),
+        ])
+        .collect()?;
+    Ok(Checked { valid, rejected })
+}
+
+/// The trimmed text of a column; empty text is missing.
+pub fn text(name: &str) -> Expr {
+    let trimmed = col(name)
+        .cast(DataType::String)
+        .str()
+        .strip_chars(lit(NULL));
+    when(trimmed.clone().str().len_chars().eq(lit(0)))
+        .then(lit(NULL).cast(DataType::String))
+        .otherwise(trimmed)
+}
+
+/// A column read as a number; a decimal comma is accepted when the file uses
+/// one. Unparsable text becomes null (and is reported by a check).
+pub fn number(name: &str, decimal_comma: bool) -> Expr {
+    let t = text(name);
+    let t = if decimal_comma {
+        t.str().replace_all(lit(","), lit("."), true)
+    } else {
+        t
+    };
+    t.cast(DataType::Float64)
+}
+
+/// True when a parsed number is not a whole number.
+pub fn not_whole(value: Expr) -> Expr {
+    value.clone().floor().neq(value)
+}
+
+/// `prefix «value» suffix`, for messages that quote what the file said.
+pub fn quoted(prefix: &str, value: Expr, suffix: &str) -> Expr {
+    concat_str(
+        [lit(format!("{prefix}«")), value, lit(format!("»{suffix}"))],
+        "",
+        false,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_broken_check_wins_and_valid_rows_stay() {
+        let frame = df!(
+            LINE => [2u32, 3, 4],
+            "mark" => ["5", "x", "7"],
+        )
+        .unwrap();
+        let mark = number("mark", true);
+        let checks = vec![
+            Check::new(
+                "mark",
+                text("mark").is_not_null().and(mark.clone().is_null()),
+                quoted("mark ", text("mark"), " is not a number"),
+            ),
+            Check::new(
+                "mark",
+                mark.clone().gt(lit(5.0)),
+                lit("mark outside 2–5"),
+            ),
+        ];
+        let checked = apply_checks(frame.lazy(), checks, "f.csv").unwrap();
+        assert_eq!(checked.valid.height(), 1);
+        let reasons: Vec<_> = checked
+            .rejected
+            .column("reason")
+            .unwrap()
+            .str()
+            .unwrap()
+            .into_no_null_iter()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(reasons, ["mark «x» is not a number", "mark outside 2–5"]);
+        let lines: Vec<_> = checked
+            .rejected
+            .column("line")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(lines, [3, 4]);
+    }
+
+    #[test]
+    fn decimal_comma_numbers_parse() {
+        let frame = df!("x" => [" 3,5 ", "", "2"]).unwrap();
+        let out = frame
+            .lazy()
+            .select([number("x", true)])
+            .collect()
+            .unwrap();
+        let values: Vec<_> = out.column("x").unwrap().f64().unwrap().into_iter().collect();
+        assert_eq!(values, [Some(3.5), None, Some(2.0)]);
+    }
+}

@@ -1,0 +1,449 @@
+//! Checking assessment result files: student rows (mark and/or score) or
+//! school aggregates (participants and failed / fail_share / fail_percent).
+
+use anyhow::{Result, bail};
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::{Check, Checked, apply_checks, not_whole, number, quoted, text};
+use crate::ingest::RawTable;
+use crate::ingest::normalize::{normalize_assessment, normalize_subject};
+use crate::ingest::table::LINE;
+use crate::measure::min_scores::MinScores;
+
+/// Columns every results file needs.
+pub const KEY_COLUMNS: [&str; 5] = ["school_id", "year", "assessment", "subject", "grade"];
+
+/// The two shapes a results file can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultsForm {
+    /// One row per participant: `mark` and/or `score`.
+    Student,
+    /// One row per procedure: `participants` and a failure column.
+    Aggregate,
+}
+
+/// Which column of an aggregate file gives the failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FailureColumn {
+    Count,
+    Share,
+    Percent,
+}
+
+/// Decides the form of a file from its columns.
+pub fn detect_form(table: &RawTable) -> Result<ResultsForm> {
+    let missing: Vec<&str> = KEY_COLUMNS.iter().copied().filter(|c| !table.has(c)).collect();
+    if !missing.is_empty() {
+        bail!(
+            "{}: missing column(s) {}; a results file needs {} and either mark/score (student rows) \
+             or participants with failed, fail_share or fail_percent (school aggregates). Columns found: {}",
+            table.name,
+            missing.join(", "),
+            KEY_COLUMNS.join(", "),
+            column_list(table)
+        );
+    }
+    let aggregate =
+        table.has("participants") && ["failed", "fail_share", "fail_percent"].iter().any(|c| table.has(c));
+    if aggregate {
+        return Ok(ResultsForm::Aggregate);
+    }
+    if table.has("mark") || table.has("score") {
+        return Ok(ResultsForm::Student);
+    }
+    bail!(
+        "{}: cannot tell student rows from school aggregates: add `mark` or `score` (one row per \
+         participant), or `participants` with `failed`, `fail_share` or `fail_percent` (one row \
+         per procedure). Columns found: {}",
+        table.name,
+        column_list(table)
+    )
+}
+
+fn column_list(table: &RawTable) -> String {
+    table
+        .frame
+        .get_column_names()
+        .iter()
+        .filter(|c| c.as_str() != LINE)
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a checked results file gives the next stage.
+pub struct CheckedResults {
+    pub form: ResultsForm,
+    /// Student: keys, mark, score, min_score. Aggregate: keys, participants,
+    /// failed, plus `__line`. Keys are canonical.
+    pub checked: Checked,
+}
+
+/// Checks one results file against the registry and the minimum scores.
+pub fn check_results(
+    table: &RawTable,
+    registry: &DataFrame,
+    min_scores: &MinScores,
+) -> Result<CheckedResults> {
+    let form = detect_form(table)?;
+    let comma = table.dialect.is_none_or(|d| d.decimal_comma);
+    let keyed = canonical_keys(table, registry)?;
+    let mut checks = key_checks();
+    let frame = match form {
+        ResultsForm::Student => {
+            let frame = with_min_scores(student_columns(keyed, table, comma), min_scores)?;
+            checks.extend(student_checks());
+            frame
+        }
+        ResultsForm::Aggregate => {
+            let failure = if table.has("failed") {
+                FailureColumn::Count
+            } else if table.has("fail_share") {
+                FailureColumn::Share
+            } else {
+                FailureColumn::Percent
+            };
+            let frame = aggregate_columns(keyed, failure, comma);
+            checks.extend(aggregate_checks(failure));
+            frame
+        }
+    };
+    let checked = apply_checks(frame, checks, &table.name)?;
+    let keep: Vec<Expr> = match form {
+        ResultsForm::Student => ["school_id", "year", "assessment", "subject", "grade", "mark", "score", "min_score"]
+            .iter()
+            .map(|c| col(*c))
+            .collect(),
+        ResultsForm::Aggregate => [
+            "school_id",
+            "year",
+            "assessment",
+            "subject",
+            "grade",
+            "participants",
+            "failed",
+            LINE,
+        ]
+        .iter()
+        .map(|c| col(*c))
+        .collect(),
+    };
+    let valid = checked.valid.lazy().select(keep).collect()?;
+    Ok(CheckedResults {
+        form,
+        checked: Checked {
+            valid,
+            rejected: checked.rejected,
+        },
+    })
+}
+
+/// Adds parsed keys (`school_id`, `year`, `grade`, canonical `assessment` and
+/// `subject`) next to the raw text (`raw_*`), and `known_school`.
+fn canonical_keys(table: &RawTable, registry: &DataFrame) -> Result<LazyFrame> {
+    let base = table
+        .frame
+        .clone()
+        .lazy()
+        .with_columns([
+            text("school_id").alias("school_id"),
+            text("year").alias("raw_year"),
+            text("grade").alias("raw_grade"),
+            text("assessment").alias("raw_assessment"),
+            text("subject").alias("raw_subject"),
+        ])
+        .collect()?;
+    let assessments = code_table(&base, "raw_assessment", "assessment", |raw| {
+        normalize_assessment(raw).map(str::to_string)
+    })?;
+    let subjects = code_table(&base, "raw_subject", "subject", |raw| Some(normalize_subject(raw)))?;
+    let known = registry
+        .clone()
+        .lazy()
+        .select([col("school_id"), lit(true).alias("known_school")]);
+    Ok(base
+        .lazy()
+        .drop(cols(["assessment", "subject"]))
+        .join(
+            assessments,
+            [col("raw_assessment")],
+            [col("raw_assessment")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            subjects,
+            [col("raw_subject")],
+            [col("raw_subject")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(known, [col("school_id")], [col("school_id")], JoinArgs::new(JoinType::Left))
+        .with_columns([
+            number("raw_year", false).alias("year_number"),
+            number("raw_grade", false).alias("grade_number"),
+        ])
+        .with_columns([
+            col("year_number").cast(DataType::Int32).alias("year"),
+            col("grade_number").cast(DataType::Int32).alias("grade"),
+            col("known_school").fill_null(false),
+        ])
+        .sort([LINE], SortMultipleOptions::default()))
+}
+
+/// A two-column table mapping each distinct raw value to its canonical code;
+/// the mapping runs once per distinct value, not once per row.
+fn code_table(
+    frame: &DataFrame,
+    raw: &str,
+    code: &str,
+    map: impl Fn(&str) -> Option<String>,
+) -> Result<LazyFrame> {
+    let distinct = frame.column(raw)?.unique_stable()?;
+    let raws: Vec<Option<String>> = distinct
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect();
+    let codes: Vec<Option<String>> = raws.iter().map(|r| r.as_deref().and_then(&map)).collect();
+    Ok(df!(raw => raws, code => codes)?
+        .lazy()
+        .filter(col(raw).is_not_null()))
+}
+
+fn key_checks() -> Vec<Check> {
+    vec![
+        Check::new("school_id", col("school_id").is_null(), lit("missing school_id")),
+        Check::new(
+            "school_id",
+            col("known_school").not(),
+            quoted("school_id ", col("school_id"), " is not in the school registry (schools.csv)"),
+        ),
+        Check::new("year", col("raw_year").is_null(), lit("missing year")),
+        Check::new(
+            "year",
+            col("year_number").is_null().or(not_whole(col("year_number"))),
+            quoted("year ", col("raw_year"), " is not a whole number"),
+        ),
+        Check::new(
+            "year",
+            col("year").lt(lit(2000)).or(col("year").gt(lit(2100))),
+            quoted("year ", col("raw_year"), " is outside 2000–2100"),
+        ),
+        Check::new("assessment", col("raw_assessment").is_null(), lit("missing assessment")),
+        Check::new(
+            "assessment",
+            col("assessment").is_null(),
+            quoted("unknown assessment ", col("raw_assessment"), "; use ВПР, ОГЭ or ЕГЭ"),
+        ),
+        Check::new("subject", col("raw_subject").is_null(), lit("missing subject")),
+        Check::new("grade", col("raw_grade").is_null(), lit("missing grade")),
+        Check::new(
+            "grade",
+            col("grade_number").is_null().or(not_whole(col("grade_number"))),
+            quoted("grade ", col("raw_grade"), " is not a whole number"),
+        ),
+        Check::new(
+            "grade",
+            col("grade").lt(lit(1)).or(col("grade").gt(lit(11))),
+            quoted("grade ", col("raw_grade"), " is outside 1–11"),
+        ),
+    ]
+}
+
+fn student_columns(keyed: LazyFrame, table: &RawTable, comma: bool) -> LazyFrame {
+    let optional = |name: &str| {
+        if table.has(name) {
+            text(name)
+        } else {
+            lit(NULL).cast(DataType::String)
+        }
+    };
+    keyed
+        .with_columns([optional("mark").alias("raw_mark"), optional("score").alias("raw_score")])
+        .with_columns([
+            number("raw_mark", comma).alias("mark_number"),
+            number("raw_score", comma).alias("score"),
+        ])
+        .with_columns([col("mark_number").cast(DataType::Int32).alias("mark")])
+}
+
+/// Joins the minimum score for each (assessment, subject, year).
+fn with_min_scores(frame: LazyFrame, min_scores: &MinScores) -> Result<LazyFrame> {
+    let frame = frame.collect()?;
+    let triples = frame
+        .select(["assessment", "subject", "year"])?
+        .unique_stable(None, UniqueKeepStrategy::First, None)?;
+    let assessment = triples.column("assessment")?.str()?;
+    let subject = triples.column("subject")?.str()?;
+    let year = triples.column("year")?.i32()?;
+    let minimum: Vec<Option<f64>> = assessment
+        .iter()
+        .zip(subject.iter())
+        .zip(year.iter())
+        .map(|((a, s), y)| match (a, s, y) {
+            (Some(a), Some(s), Some(y)) => min_scores.lookup(a, s, y),
+            _ => None,
+        })
+        .collect();
+    let mut triples = triples;
+    triples.with_column(Column::new("min_score".into(), minimum))?;
+    Ok(frame
+        .lazy()
+        .join(
+            triples.lazy(),
+            [col("assessment"), col("subject"), col("year")],
+            [col("assessment"), col("subject"), col("year")],
+            JoinArgs {
+                nulls_equal: true,
+                ..JoinArgs::new(JoinType::Left)
+            },
+        )
+        .sort([LINE], SortMultipleOptions::default()))
+}
+
+fn student_checks() -> Vec<Check> {
+    vec![
+        Check::new(
+            "mark",
+            col("raw_mark").is_not_null().and(
+                col("mark_number")
+                    .is_null()
+                    .or(not_whole(col("mark_number"))),
+            ),
+            lit("mark is not a whole number"),
+        ),
+        Check::new(
+            "mark",
+            col("mark").lt(lit(2)).or(col("mark").gt(lit(5))),
+            lit("mark outside 2–5"),
+        ),
+        Check::new(
+            "score",
+            col("raw_score").is_not_null().and(col("score").is_null()),
+            lit("score is not a number"),
+        ),
+        Check::new("score", col("score").lt(lit(0.0)), lit("negative score")),
+        Check::new(
+            "mark",
+            col("mark").is_null().and(col("score").is_null()),
+            lit("no mark and no score: the row cannot say whether the participant failed"),
+        ),
+        Check::new(
+            "score",
+            col("mark").is_null().and(col("min_score").is_null()),
+            concat_str(
+                [
+                    lit("no mark and no minimum score for "),
+                    col("assessment"),
+                    lit(" "),
+                    col("subject"),
+                    lit(" "),
+                    col("year").cast(DataType::String),
+                    lit("; add it to the minimum scores table (methodology: failure.min_scores)"),
+                ],
+                "",
+                false,
+            ),
+        ),
+    ]
+}
+
+fn aggregate_columns(keyed: LazyFrame, failure: FailureColumn, comma: bool) -> LazyFrame {
+    let participants = number("participants", comma);
+    let failed = match failure {
+        FailureColumn::Count => number("failed", comma),
+        FailureColumn::Share => number("fail_share", comma) * participants.clone(),
+        FailureColumn::Percent => number("fail_percent", comma) * participants.clone() / lit(100.0),
+    };
+    let share = match failure {
+        FailureColumn::Count => lit(NULL).cast(DataType::Float64),
+        FailureColumn::Share => number("fail_share", comma),
+        FailureColumn::Percent => number("fail_percent", comma) / lit(100.0),
+    };
+    let raw_failure = match failure {
+        FailureColumn::Count => text("failed"),
+        FailureColumn::Share => text("fail_share"),
+        FailureColumn::Percent => text("fail_percent"),
+    };
+    keyed
+        .with_columns([
+            text("participants").alias("raw_participants"),
+            participants.alias("participants_number"),
+            raw_failure.alias("raw_failure"),
+            failed.alias("failed_number"),
+            share.alias("share_given"),
+        ])
+        .with_columns([
+            col("participants_number").cast(DataType::Int64).alias("participants"),
+            // A share times participants is rounded to the nearest count:
+            // published percentages are rounded, counts are whole.
+            col("failed_number").round(0, RoundMode::HalfAwayFromZero).cast(DataType::Int64).alias("failed"),
+        ])
+}
+
+fn aggregate_checks(failure: FailureColumn) -> Vec<Check> {
+    let column = match failure {
+        FailureColumn::Count => "failed",
+        FailureColumn::Share => "fail_share",
+        FailureColumn::Percent => "fail_percent",
+    };
+    let mut checks = vec![
+        Check::new("participants", col("raw_participants").is_null(), lit("missing participants")),
+        Check::new(
+            "participants",
+            col("participants_number")
+                .is_null()
+                .or(not_whole(col("participants_number"))),
+            quoted("participants ", col("raw_participants"), " is not a whole number"),
+        ),
+        Check::new(
+            "participants",
+            col("participants").lt(lit(1)),
+            quoted("participants ", col("raw_participants"), ": a procedure needs at least 1 participant"),
+        ),
+        Check::new(column, col("raw_failure").is_null(), lit(format!("missing {column}"))),
+        Check::new(
+            column,
+            col("failed_number").is_null(),
+            quoted(&format!("{column} "), col("raw_failure"), " is not a number"),
+        ),
+    ];
+    match failure {
+        FailureColumn::Count => checks.push(Check::new(
+            column,
+            not_whole(col("failed_number")),
+            quoted("failed ", col("raw_failure"), " is not a whole number"),
+        )),
+        FailureColumn::Share => checks.push(Check::new(
+            column,
+            col("share_given").lt(lit(0.0)).or(col("share_given").gt(lit(1.0))),
+            quoted("fail_share ", col("raw_failure"), " is outside 0–1 (give fail_percent for percentages)"),
+        )),
+        FailureColumn::Percent => checks.push(Check::new(
+            column,
+            col("share_given").lt(lit(0.0)).or(col("share_given").gt(lit(1.0))),
+            quoted("fail_percent ", col("raw_failure"), " is outside 0–100"),
+        )),
+    }
+    checks.push(Check::new(
+        column,
+        col("failed").lt(lit(0)),
+        quoted(&format!("{column} "), col("raw_failure"), " is negative"),
+    ));
+    checks.push(Check::new(
+        column,
+        col("failed").gt(col("participants")),
+        concat_str(
+            [
+                lit("failed "),
+                col("failed").cast(DataType::String),
+                lit(" is more than participants "),
+                col("participants").cast(DataType::String),
+            ],
+            "",
+            false,
+        ),
+    ));
+    checks
+}

@@ -1,0 +1,167 @@
+//! Checking the social-condition survey (school social passports): one row
+//! per school and year, any number of indicator columns.
+
+use anyhow::{Result, bail};
+use polars::prelude::*;
+
+use super::{Check, Checked, apply_checks, not_whole, number, quoted, text};
+use crate::ingest::RawTable;
+use crate::ingest::table::LINE;
+
+/// Columns of a survey that describe the school rather than measure it.
+const DESCRIPTIVE: [&str; 5] = [
+    "school_id",
+    "year",
+    "school_name",
+    "municipality",
+    "settlement_type",
+];
+
+/// Indicator columns of a survey file.
+pub fn indicator_columns(table: &RawTable) -> Vec<String> {
+    table
+        .frame
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .filter(|c| c != LINE && !DESCRIPTIVE.contains(&c.as_str()) && c != "school_kind")
+        .collect()
+}
+
+/// Checks a survey file and returns it in long form: `school_id`, `year`,
+/// `indicator`, `value`, `__line` (missing values are absent rows). A row with
+/// a bad key is rejected whole; a bad value only loses that value.
+pub fn check_survey(
+    table: &RawTable,
+    registry: &DataFrame,
+    wanted: &[String],
+) -> Result<Checked> {
+    for c in ["school_id", "year"] {
+        if !table.has(c) {
+            bail!(
+                "{}: the survey lacks column `{c}`; it needs school_id, year and indicator columns (shares 0–1)",
+                table.name
+            );
+        }
+    }
+    let comma = table.dialect.is_none_or(|d| d.decimal_comma);
+    let indicators: Vec<String> = indicator_columns(table)
+        .into_iter()
+        .filter(|c| wanted.is_empty() || wanted.contains(c))
+        .collect();
+    let known = registry
+        .clone()
+        .lazy()
+        .select([col("school_id"), lit(true).alias("known_school")]);
+    let keyed = table
+        .frame
+        .clone()
+        .lazy()
+        .with_columns([
+            text("school_id").alias("school_id"),
+            text("year").alias("raw_year"),
+            number("year", false).alias("year_number"),
+        ])
+        .with_columns([col("year_number").cast(DataType::Int32).alias("year")])
+        .join(known, [col("school_id")], [col("school_id")], JoinArgs::new(JoinType::Left))
+        .with_columns([
+            col("known_school").fill_null(false),
+            col(LINE).first().over([col("school_id"), col("year")])?.alias("first_line"),
+        ])
+        .sort([LINE], SortMultipleOptions::default());
+    let row_checks = vec![
+        Check::new("school_id", col("school_id").is_null(), lit("missing school_id")),
+        Check::new(
+            "school_id",
+            col("known_school").not(),
+            quoted("school_id ", col("school_id"), " is not in the school registry (schools.csv)"),
+        ),
+        Check::new(
+            "year",
+            col("year_number").is_null().or(not_whole(col("year_number"))),
+            quoted("year ", col("raw_year"), " is not a whole number"),
+        ),
+        Check::new(
+            "school_id",
+            col(LINE).neq(col("first_line")),
+            concat_str(
+                [
+                    lit("the survey has this school and year already (line "),
+                    col("first_line").cast(DataType::String),
+                    lit("); the first row is used"),
+                ],
+                "",
+                false,
+            ),
+        ),
+    ];
+    let rows = apply_checks(keyed, row_checks, &table.name)?;
+    let mut long_parts = Vec::with_capacity(indicators.len());
+    let mut rejected = vec![rows.rejected];
+    for indicator in &indicators {
+        let cells = rows
+            .valid
+            .clone()
+            .lazy()
+            .select([
+                col("school_id"),
+                col("year"),
+                col(LINE),
+                lit(indicator.as_str()).alias("indicator"),
+                text(indicator).alias("raw"),
+                number(indicator, comma).alias("value"),
+            ])
+            .filter(col("raw").is_not_null());
+        let checked = apply_checks(
+            cells,
+            vec![Check::new(
+                "indicator",
+                col("value").is_null().or(col("value").is_nan()),
+                quoted(
+                    &format!("{indicator}: value "),
+                    col("raw"),
+                    " is not a number; this indicator is left out for the school",
+                ),
+            )],
+            &table.name,
+        )?;
+        // The check reports the generic column "indicator"; name the real one.
+        let named = checked
+            .rejected
+            .lazy()
+            .with_column(lit(indicator.as_str()).alias("column"))
+            .collect()?;
+        rejected.push(named);
+        long_parts.push(
+            checked
+                .valid
+                .lazy()
+                .select([col("school_id"), col("year"), col("indicator"), col("value"), col(LINE)]),
+        );
+    }
+    let valid = if long_parts.is_empty() {
+        empty_long()
+    } else {
+        concat(long_parts, UnionArgs::default())?.collect()?
+    };
+    let rejected = concat(
+        rejected.into_iter().map(|f| f.lazy()).collect::<Vec<_>>(),
+        UnionArgs::default(),
+    )?
+    .collect()?;
+    Ok(Checked { valid, rejected })
+}
+
+fn empty_long() -> DataFrame {
+    DataFrame::new(
+        0,
+        vec![
+            Column::new_empty("school_id".into(), &DataType::String),
+            Column::new_empty("year".into(), &DataType::Int32),
+            Column::new_empty("indicator".into(), &DataType::String),
+            Column::new_empty("value".into(), &DataType::Float64),
+            Column::new_empty(LINE.into(), &IDX_DTYPE),
+        ],
+    )
+    .expect("static schema")
+}

@@ -1,0 +1,128 @@
+//! Stage 5: outputs. Everything is written into a staging folder beside the
+//! output folder and swapped in only when every file is complete, so a failed
+//! run never leaves a half-written list behind.
+
+pub mod manifest;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+
+/// Digits after the decimal point for floats in CSV outputs: enough for
+/// shares and scores, and stable across runs.
+const CSV_FLOAT_PRECISION: usize = 6;
+
+/// An output folder being written.
+pub struct Staging {
+    target: PathBuf,
+    staging: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    /// Starts a staging folder for `target` (a sibling, so the final rename
+    /// stays on one file system).
+    pub fn new(target: &Path) -> Result<Self> {
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "out".into());
+        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging)?;
+        }
+        std::fs::create_dir_all(&staging)
+            .with_context(|| format!("cannot create {}", staging.display()))?;
+        Ok(Self {
+            target: target.to_path_buf(),
+            staging,
+            committed: false,
+        })
+    }
+
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.staging.join(file)
+    }
+
+    /// Writes `NAME.parquet` and `NAME.csv`.
+    pub fn write_table(&self, name: &str, frame: &mut DataFrame) -> Result<()> {
+        self.write_parquet(name, frame)?;
+        self.write_csv(name, frame)
+    }
+
+    pub fn write_parquet(&self, name: &str, frame: &mut DataFrame) -> Result<()> {
+        let path = self.path(&format!("{name}.parquet"));
+        let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Zstd(None))
+            .with_statistics(StatisticsOptions::full())
+            .finish(frame)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
+    }
+
+    pub fn write_csv(&self, name: &str, frame: &mut DataFrame) -> Result<()> {
+        let path = self.path(&format!("{name}.csv"));
+        let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        CsvWriter::new(file)
+            .include_header(true)
+            .with_float_precision(Some(CSV_FLOAT_PRECISION))
+            .finish(frame)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
+    }
+
+    pub fn write_bytes(&self, file: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.path(file);
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// Replaces the target folder with the staged one. The old outputs are
+    /// moved aside first and removed only after the new ones are in place.
+    pub fn commit(mut self) -> Result<()> {
+        let aside = self.target.with_file_name(format!(
+            ".{}.previous-{}",
+            self.target
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default(),
+            std::process::id()
+        ));
+        let had_previous = self.target.exists();
+        if had_previous {
+            std::fs::rename(&self.target, &aside).with_context(|| {
+                format!("cannot move the previous outputs {} aside", self.target.display())
+            })?;
+        }
+        if let Err(e) = std::fs::rename(&self.staging, &self.target) {
+            if had_previous {
+                let _ = std::fs::rename(&aside, &self.target);
+            }
+            return Err(e).with_context(|| format!("cannot move outputs into {}", self.target.display()));
+        }
+        self.committed = true;
+        if had_previous {
+            std::fs::remove_dir_all(&aside)
+                .with_context(|| format!("cannot remove the previous outputs {}", aside.display()))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
