@@ -198,6 +198,12 @@ impl LoadedMethodology {
         )
     }
 
+    /// Parses methodology text that did not come from a file (relative paths
+    /// in it resolve against the working directory).
+    pub fn parse(text: &str, origin: &str) -> Result<Self> {
+        Self::from_text(text, origin.to_string(), None)
+    }
+
     fn from_text(text: &str, origin: String, base_dir: Option<PathBuf>) -> Result<Self> {
         let rule: Methodology = toml::from_str(text)
             .with_context(|| format!("methodology {origin} is not valid"))?;

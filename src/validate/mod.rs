@@ -95,6 +95,7 @@ pub fn text(name: &str) -> Expr {
     when(trimmed.clone().str().len_chars().eq(lit(0)))
         .then(lit(NULL).cast(DataType::String))
         .otherwise(trimmed)
+        .alias(name)
 }
 
 /// A column read as a number; a decimal comma is accepted when the file uses
@@ -155,7 +156,8 @@ mod tests {
             .unwrap()
             .str()
             .unwrap()
-            .into_no_null_iter()
+            .iter()
+            .flatten()
             .map(str::to_string)
             .collect();
         assert_eq!(reasons, ["mark «x» is not a number", "mark outside 2–5"]);
@@ -165,7 +167,8 @@ mod tests {
             .unwrap()
             .i64()
             .unwrap()
-            .into_no_null_iter()
+            .iter()
+            .flatten()
             .collect();
         assert_eq!(lines, [3, 4]);
     }
@@ -178,7 +181,7 @@ mod tests {
             .select([number("x", true)])
             .collect()
             .unwrap();
-        let values: Vec<_> = out.column("x").unwrap().f64().unwrap().into_iter().collect();
+        let values: Vec<_> = out.column("x").unwrap().f64().unwrap().iter().collect();
         assert_eq!(values, [Some(3.5), None, Some(2.0)]);
     }
 }

@@ -1,0 +1,270 @@
+//! The rules, tested on small hand-made tables through the methodology's SQL:
+//! the 30 % boundary, min_participants, OR versus AND, the ШНСУ index.
+
+use polars::prelude::*;
+use shnor::classify::{Classification, Years, classify};
+use shnor::measure::procedures::with_shares;
+use shnor::methodology::{DEFAULT_METHODOLOGY, LoadedMethodology};
+
+type Procedure = (&'static str, i32, &'static str, &'static str, i32, i64, i64);
+
+const CURRENT: i32 = 2025;
+const PREVIOUS: i32 = 2024;
+
+fn procedures(rows: &[Procedure]) -> DataFrame {
+    let frame = df!(
+        "school_id" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "year" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "assessment" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        "subject" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        "grade" => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+        "participants" => rows.iter().map(|r| r.5).collect::<Vec<_>>(),
+        "failed" => rows.iter().map(|r| r.6).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    with_shares(frame.lazy(), 0.95).collect().unwrap()
+}
+
+fn registry(ids: &[&str]) -> DataFrame {
+    df!(
+        "school_id" => ids,
+        "school_name" => ids.iter().map(|i| format!("Школа {i}")).collect::<Vec<_>>(),
+        "municipality" => ids.iter().map(|_| "Район").collect::<Vec<_>>(),
+        "settlement_type" => ids.iter().map(|_| None::<&str>).collect::<Vec<_>>(),
+        "school_kind" => ids.iter().map(|_| None::<&str>).collect::<Vec<_>>(),
+    )
+    .unwrap()
+}
+
+fn survey(rows: &[(&str, &str, f64)]) -> DataFrame {
+    df!(
+        "school_id" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "year" => rows.iter().map(|_| CURRENT).collect::<Vec<_>>(),
+        "indicator" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "value" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+    )
+    .unwrap()
+}
+
+fn methodology(edit: impl Fn(String) -> String) -> LoadedMethodology {
+    LoadedMethodology::parse(&edit(DEFAULT_METHODOLOGY.to_string()), "test").unwrap()
+}
+
+fn run(rows: &[Procedure], survey_rows: &[(&str, &str, f64)], m: &LoadedMethodology) -> Classification {
+    let procs = procedures(rows);
+    let mut ids: Vec<&str> = rows.iter().map(|r| r.0).chain(survey_rows.iter().map(|r| r.0)).collect();
+    ids.sort();
+    ids.dedup();
+    let years = Years {
+        current: CURRENT,
+        previous: Some(PREVIOUS),
+        survey: Some(CURRENT),
+    };
+    classify(&procs, &registry(&ids), &survey(survey_rows), years, m).unwrap()
+}
+
+fn flag(frame: &DataFrame, id: &str, column: &str) -> bool {
+    let ids = frame.column("school_id").unwrap().str().unwrap().clone();
+    let flags = frame.column(column).unwrap().bool().unwrap().clone();
+    let at = ids.iter().position(|v| v == Some(id)).unwrap_or_else(|| panic!("{id} not in output"));
+    flags.get(at).unwrap()
+}
+
+fn shnor(c: &Classification, id: &str) -> bool {
+    flag(&c.shnor, id, "is_shnor")
+}
+
+fn f64_of(frame: &DataFrame, id: &str, column: &str) -> Option<f64> {
+    let ids = frame.column("school_id").unwrap().str().unwrap().clone();
+    let values = frame.column(column).unwrap().f64().unwrap().clone();
+    ids.iter().position(|v| v == Some(id)).and_then(|at| values.get(at))
+}
+
+const RU: &str = "русский язык";
+const MA: &str = "математика";
+
+#[test]
+fn exactly_thirty_percent_counts_and_just_below_does_not() {
+    let c = run(
+        &[
+            ("at", CURRENT, "ВПР", RU, 5, 10, 3),
+            ("at", CURRENT, "ВПР", MA, 5, 20, 6),
+            ("below", CURRENT, "ВПР", RU, 5, 7, 2),
+            ("below", CURRENT, "ВПР", MA, 5, 1000, 299),
+        ],
+        &[],
+        &methodology(|t| t.replace("min_participants = 10", "min_participants = 1")),
+    );
+    assert!(shnor(&c, "at"), "3 of 10 and 6 of 20 are exactly 30 %");
+    assert!(!shnor(&c, "below"), "2 of 7 and 299 of 1000 are below 30 %");
+    assert!(flag(&c.procedures, "at", "counts"));
+}
+
+#[test]
+fn strict_comparison_excludes_the_boundary() {
+    let c = run(
+        &[("at", CURRENT, "ВПР", RU, 10, 10, 3), ("at", CURRENT, "ВПР", MA, 5, 10, 3)],
+        &[],
+        &methodology(|t| t.replace("comparison = \">=\"", "comparison = \">\"")),
+    );
+    assert!(!shnor(&c, "at"));
+}
+
+#[test]
+fn procedures_below_min_participants_do_not_count() {
+    let rows = [
+        ("small", CURRENT, "ВПР", RU, 5, 9, 9),
+        ("small", CURRENT, "ВПР", MA, 5, 9, 9),
+        ("ten", CURRENT, "ВПР", RU, 5, 10, 3),
+        ("ten", CURRENT, "ВПР", MA, 5, 10, 3),
+    ];
+    let c = run(&rows, &[], &methodology(|t| t));
+    assert!(!shnor(&c, "small"), "9 participants is below the default minimum of 10");
+    assert!(shnor(&c, "ten"));
+    let c = run(&rows, &[], &methodology(|t| t.replace("min_participants = 10", "min_participants = 9")));
+    assert!(shnor(&c, "small"));
+}
+
+fn or_and_rows() -> Vec<Procedure> {
+    vec![
+        // Two counting procedures now, none before.
+        ("two_now", CURRENT, "ВПР", RU, 5, 20, 8),
+        ("two_now", CURRENT, "ВПР", MA, 5, 20, 8),
+        // One procedure counting in both years.
+        ("repeat", PREVIOUS, "ВПР", RU, 6, 20, 8),
+        ("repeat", CURRENT, "ВПР", RU, 6, 20, 8),
+        // Both.
+        ("both", PREVIOUS, "ВПР", RU, 4, 20, 8),
+        ("both", CURRENT, "ВПР", RU, 4, 20, 8),
+        ("both", CURRENT, "ОГЭ", MA, 9, 20, 8),
+        // A repeat across different grades is not the same procedure.
+        ("other_grade", PREVIOUS, "ВПР", RU, 5, 20, 8),
+        ("other_grade", CURRENT, "ВПР", RU, 6, 20, 8),
+        // An older year is not the previous year.
+        ("old", 2023, "ВПР", RU, 5, 20, 8),
+        ("old", CURRENT, "ВПР", RU, 5, 20, 8),
+    ]
+}
+
+#[test]
+fn or_lists_either_condition() {
+    let c = run(&or_and_rows(), &[], &methodology(|t| t));
+    assert!(shnor(&c, "two_now"));
+    assert!(shnor(&c, "repeat"));
+    assert!(shnor(&c, "both"));
+    assert!(!shnor(&c, "other_grade"));
+    assert!(!shnor(&c, "old"));
+}
+
+#[test]
+fn and_needs_both_conditions() {
+    let c = run(
+        &or_and_rows(),
+        &[],
+        &methodology(|t| t.replace("combine = \"or\"", "combine = \"and\"")),
+    );
+    assert!(!shnor(&c, "two_now"));
+    assert!(!shnor(&c, "repeat"));
+    assert!(shnor(&c, "both"));
+}
+
+#[test]
+fn scope_limits_assessments_and_subjects() {
+    let rows = [
+        ("s", CURRENT, "ОГЭ", RU, 9, 20, 8),
+        ("s", CURRENT, "ОГЭ", "физика", 9, 20, 8),
+    ];
+    assert!(shnor(&run(&rows, &[], &methodology(|t| t)), "s"));
+    let only_vpr = methodology(|t| t.replace("assessments = [\"ВПР\", \"ОГЭ\", \"ЕГЭ\"]", "assessments = [\"VPR\"]"));
+    assert!(!shnor(&run(&rows, &[], &only_vpr), "s"));
+    let ru_ma = methodology(|t| t.replace("subjects = []", "subjects = [\"Русский язык\", \"математика\"]"));
+    assert!(!shnor(&run(&rows, &[], &ru_ma), "s"));
+}
+
+#[test]
+fn reasons_name_the_procedures_and_shares() {
+    let c = run(&or_and_rows(), &[], &methodology(|t| t));
+    let reasons = c.shnor.column("reasons").unwrap().str().unwrap().clone();
+    let ids = c.shnor.column("school_id").unwrap().str().unwrap().clone();
+    let at = ids.iter().position(|v| v == Some("both")).unwrap();
+    let text = reasons.get(at).unwrap();
+    assert!(text.contains("ОГЭ математика 9 кл. 2025: 40,0 % (8 из 20)"), "{text}");
+    assert!(text.contains("ВПР русский язык 4 кл.: 2024 — 40,0 % (8 из 20), 2025 — 40,0 % (8 из 20)"), "{text}");
+}
+
+/// Three schools, two risk indicators and one protective one.
+fn survey_rows() -> Vec<(&'static str, &'static str, f64)> {
+    vec![
+        ("a", "ovz_share", 0.30),
+        ("b", "ovz_share", 0.10),
+        ("c", "ovz_share", 0.20),
+        ("a", "poor_housing_share", 0.40),
+        ("b", "poor_housing_share", 0.00),
+        ("c", "poor_housing_share", 0.20),
+        ("a", "parents_higher_ed_share", 0.10),
+        ("b", "parents_higher_ed_share", 0.50),
+        ("c", "parents_higher_ed_share", 0.30),
+        // "d" lacks two indicators: scored on the one it has.
+        ("d", "ovz_share", 0.30),
+    ]
+}
+
+#[test]
+fn risk_score_is_the_mean_of_signed_population_z_scores() {
+    let c = run(&[], &survey_rows(), &methodology(|t| t));
+    // ovz over a, b, c, d: mean 0.225, population sd = sqrt(0.006875).
+    let sd_ovz = 0.006875f64.sqrt();
+    let z_ovz_a = (0.30 - 0.225) / sd_ovz;
+    // poor housing over a, b, c: mean 0.2, population sd = sqrt(0.08/3).
+    let z_housing_a = (0.40 - 0.2) / (0.08f64 / 3.0).sqrt();
+    // higher education is protective: its z enters with the sign reversed.
+    let z_higher_a = (0.10 - 0.3) / (0.08f64 / 3.0).sqrt();
+    let expected_a = (z_ovz_a + z_housing_a - z_higher_a) / 3.0;
+    let a = f64_of(&c.shnsu, "a", "risk_score").unwrap();
+    assert!((a - expected_a).abs() < 1e-9, "{a} vs {expected_a}");
+    let b = f64_of(&c.shnsu, "b", "risk_score").unwrap();
+    assert!(b < 0.0, "b has the best conditions: {b}");
+    // A missing indicator: d is scored on ovz alone.
+    let d = f64_of(&c.shnsu, "d", "risk_score").unwrap();
+    assert!((d - z_ovz_a).abs() < 1e-9, "{d}");
+}
+
+#[test]
+fn direction_setting_reverses_an_indicator() {
+    let m = methodology(|t| t.replace("[shnsu.directions]", "[shnsu.directions]\nparents_higher_ed_share = \"risk\""));
+    let c = run(&[], &survey_rows(), &m);
+    let reversed = f64_of(&c.shnsu, "a", "risk_score").unwrap();
+    let c = run(&[], &survey_rows(), &methodology(|t| t));
+    let default = f64_of(&c.shnsu, "a", "risk_score").unwrap();
+    assert!(reversed < default);
+}
+
+#[test]
+fn top_share_is_rounded_up_and_ties_go_by_school_id() {
+    // 4 scored schools, top 10 % → ceil(0.4) = 1 school; 30 % → ceil(1.2) = 2.
+    let c = run(&[], &survey_rows(), &methodology(|t| t));
+    let listed: Vec<bool> = ["a", "b", "c", "d"].iter().map(|id| flag(&c.shnsu, id, "is_shnsu")).collect();
+    assert_eq!(listed.iter().filter(|x| **x).count(), 1);
+    let c = run(&[], &survey_rows(), &methodology(|t| t.replace("top_share_percent = 10.0", "top_share_percent = 30.0")));
+    let count = ["a", "b", "c", "d"].iter().filter(|id| flag(&c.shnsu, id, "is_shnsu")).count();
+    assert_eq!(count, 2);
+    // Equal scores: the lower school_id ranks first.
+    let tied = run(&[], &[("y", "x_share", 0.2), ("x", "x_share", 0.2), ("z", "x_share", 0.1)], &methodology(|t| t));
+    let rank = |id| {
+        let ids = tied.shnsu.column("school_id").unwrap().str().unwrap().clone();
+        let ranks = tied.shnsu.column("risk_rank").unwrap().cast(&DataType::Int64).unwrap();
+        let at = ids.iter().position(|v| v == Some(id)).unwrap();
+        ranks.i64().unwrap().get(at).unwrap()
+    };
+    assert_eq!((rank("x"), rank("y"), rank("z")), (1, 2, 3));
+}
+
+#[test]
+fn fixed_cutoff_lists_every_school_above_it() {
+    let m = methodology(|t| t.replace("cut = \"top_share\"", "cut = \"cutoff\"").replace("cutoff = 1.0", "cutoff = 0.0"));
+    let c = run(&[], &survey_rows(), &m);
+    for id in ["a", "d"] {
+        assert!(flag(&c.shnsu, id, "is_shnsu"), "{id}");
+    }
+    assert!(!flag(&c.shnsu, "b", "is_shnsu"));
+}
