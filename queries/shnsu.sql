@@ -26,6 +26,8 @@ standardised AS (
         i.school_id,
         i.indicator,
         w.weight,
+        -- z as measured (above the mean > 0) and aligned so that higher = more risk
+        (i.value - s.mean) / s.sd AS z_measured,
         w.direction * (i.value - s.mean) / s.sd AS z
     FROM indicators AS i
     INNER JOIN stats AS s ON s.indicator = i.indicator
@@ -56,7 +58,7 @@ contributions AS (
     SELECT
         school_id,
         indicator,
-        z,
+        z_measured,
         weight * z AS contribution,
         ROW_NUMBER() OVER (PARTITION BY school_id ORDER BY -weight * z, indicator) AS position
     FROM standardised
@@ -64,7 +66,9 @@ contributions AS (
 top_indicators AS (
     SELECT
         school_id,
-        STRING_AGG(indicator || ' (z = ' || REPLACE(CAST(ROUND(z, 2) AS VARCHAR), '.', ',') || ')', ', '
+        -- The indicators that raise the score most, with their measured z
+        -- (a protective indicator appears with a negative z: it is low).
+        STRING_AGG(indicator || ' (z = ' || REPLACE(CAST(ROUND(z_measured, 2) AS VARCHAR), '.', ',') || ')', ', '
                    ORDER BY position) AS top_indicators
     FROM contributions
     WHERE position <= 3 AND contribution > 0

@@ -187,7 +187,8 @@ fn regular_schools(rng: &mut ChaCha8Rng, count: usize) -> Vec<School> {
                 kind,
                 has_senior,
                 disadvantage,
-                quality,
+                // Selective schools recruit stronger pupils.
+                quality: quality + if matches!(kind, "гимназия" | "лицей") { 1.0 } else { 0.0 },
                 cohort,
             }
         })

@@ -1,0 +1,361 @@
+//! End-to-end tests of the `shnor` binary: the sample region against its
+//! reviewed golden lists, Russian-locale CSV dialects, rejected rows,
+//! determinism and atomic outputs.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shnor() -> Command {
+    let mut cmd = Command::cargo_bin("shnor").unwrap();
+    cmd.current_dir(repo());
+    cmd
+}
+
+fn run_ok(data: &Path, out: &Path, extra: &[&str]) -> String {
+    let output = shnor()
+        .arg("run")
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(output.status.success(), "shnor run failed: {stderr}");
+    stderr
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Lines of a CSV output whose first field is `id`.
+fn rows_of<'a>(csv: &'a str, id: &str) -> Vec<&'a str> {
+    csv.lines().filter(|l| l.starts_with(&format!("{id},"))).collect()
+}
+
+const GOLDEN_FILES: [&str; 4] = ["shnor.csv", "shnsu.csv", "schools.csv", "rejected.csv"];
+
+/// The lists of the sample region against the reviewed copies in
+/// tests/golden/sample/. After a deliberate change, regenerate them with
+/// `SHNOR_UPDATE_GOLDEN=1 cargo test --test cli`, and review the diff.
+#[test]
+fn sample_data_lists_match_the_golden_copy() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    run_ok(&repo().join("sample-data"), &out, &[]);
+    let golden = repo().join("tests/golden/sample");
+    if std::env::var_os("SHNOR_UPDATE_GOLDEN").is_some() {
+        fs::create_dir_all(&golden).unwrap();
+        for f in GOLDEN_FILES {
+            fs::copy(out.join(f), golden.join(f)).unwrap();
+        }
+    }
+    for f in GOLDEN_FILES {
+        let got = read(&out.join(f));
+        let want = read(&golden.join(f));
+        assert!(got == want, "{f} differs from tests/golden/sample/{f}");
+    }
+    for f in ["procedures", "shnor", "shnsu", "schools"] {
+        assert!(out.join(format!("{f}.parquet")).is_file(), "{f}.parquet");
+        assert!(out.join(format!("{f}.csv")).is_file(), "{f}.csv");
+    }
+    assert!(out.join("manifest.json").is_file());
+}
+
+#[test]
+fn planted_boundary_schools_are_classified_as_documented() {
+    let tmp = TempDir::new().unwrap();
+    let or_out = tmp.path().join("or");
+    run_ok(&repo().join("sample-data"), &or_out, &[]);
+    let strict = tmp.path().join("strict.toml");
+    fs::write(
+        &strict,
+        shnor::methodology::DEFAULT_METHODOLOGY.replace("combine = \"or\"", "combine = \"and\""),
+    )
+    .unwrap();
+    let and_out = tmp.path().join("and");
+    run_ok(
+        &repo().join("sample-data"),
+        &and_out,
+        &["--methodology", strict.to_str().unwrap()],
+    );
+    let listed = |out: &Path, id: &str| !rows_of(&read(&out.join("shnor.csv")), id).is_empty();
+    // (school, listed under OR, listed under AND), as in sample-data/README.md.
+    let expected = [
+        ("edu990001", true, false),
+        ("edu990002", false, false),
+        ("edu990003", false, false),
+        ("edu990004", true, false),
+        ("edu990005", true, false),
+        ("edu990006", true, true),
+        ("edu990007", false, false),
+    ];
+    for (id, or, and) in expected {
+        assert_eq!(listed(&or_out, id), or, "{id} under OR");
+        assert_eq!(listed(&and_out, id), and, "{id} under AND");
+    }
+    let schools = read(&or_out.join("schools.csv"));
+    let no_survey = rows_of(&schools, "edu990008")[0];
+    assert!(no_survey.contains("нет данных анкеты"), "{no_survey}");
+    assert!(!rows_of(&schools, "edu990009")[0].contains("нет данных анкеты"));
+}
+
+#[test]
+fn two_runs_give_identical_bytes() {
+    let tmp = TempDir::new().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run_ok(&repo().join("sample-data"), &a, &[]);
+    run_ok(&repo().join("sample-data"), &b, &[]);
+    let mut names: Vec<String> = fs::read_dir(&a)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10, "{names:?}");
+    for name in names {
+        let (x, y) = (fs::read(a.join(&name)).unwrap(), fs::read(b.join(&name)).unwrap());
+        if name == "manifest.json" {
+            let strip = |bytes: &[u8]| {
+                let mut v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+                v.as_object_mut().unwrap().remove("timings_ms");
+                v
+            };
+            assert_eq!(strip(&x), strip(&y), "manifest.json beyond timings");
+        } else {
+            assert!(x == y, "{name} differs between two runs");
+        }
+    }
+}
+
+/// A small data directory written by the test.
+struct DataDir {
+    _tmp: TempDir,
+    root: PathBuf,
+}
+
+impl DataDir {
+    fn new() -> Self {
+        let tmp = TempDir::new().unwrap();
+        let root = tmp.path().join("data");
+        fs::create_dir_all(root.join("results")).unwrap();
+        fs::create_dir_all(root.join("survey")).unwrap();
+        fs::write(
+            root.join("schools.csv"),
+            "school_id,school_name,municipality\ns1,Школа 1,Район\ns2,Школа 2,Район\ns3,Школа 3,Район\n",
+        )
+        .unwrap();
+        fs::write(
+            root.join("survey/survey.csv"),
+            "school_id,year,ovz_share\ns1,2025,0.3\ns2,2025,0.1\ns3,2025,0.2\n",
+        )
+        .unwrap();
+        Self { _tmp: tmp, root }
+    }
+
+    fn write(&self, path: &str, bytes: impl AsRef<[u8]>) -> &Self {
+        fs::write(self.root.join(path), bytes).unwrap();
+        self
+    }
+
+    fn out(&self) -> PathBuf {
+        self.root.parent().unwrap().join("out")
+    }
+}
+
+fn cp1251(text: &str) -> Vec<u8> {
+    encoding_rs::WINDOWS_1251.encode(text).0.into_owned()
+}
+
+#[test]
+fn cp1251_semicolon_and_decimal_comma_are_read() {
+    let data = DataDir::new();
+    // School aggregates, ФИС ОКО style: percentages with a decimal comma.
+    data.write(
+        "results/vpr.csv",
+        cp1251(
+            "Year;Assessment;Subject;Grade;School_ID;Participants;Fail_Percent\n\
+             2025;впр;Русский язык;5;s1;10;30,0\n\
+             2025;ВПР;МАТЕМАТИКА;5;s1;20;30,0\n\
+             2025;VPR;русский язык;5;s2;21;28,57\n",
+        ),
+    );
+    // Student rows with decimal-comma scores: 23,5 is below 24, 24,0 is not.
+    let mut ege = String::from("year;assessment;subject;grade;school_id;participant_id;score\n");
+    for (i, score) in ["23,5", "24,0", "24,0", "80", "70", "60", "50", "45", "44", "90"].iter().enumerate() {
+        ege.push_str(&format!("2025;ЕГЭ;Русский язык;11;s3;p{i};{score}\n"));
+    }
+    data.write("results/ege.csv", cp1251(&ege));
+    let out = data.out();
+    run_ok(&data.root, &out, &[]);
+    let procedures = read(&out.join("procedures.csv"));
+    assert!(procedures.contains("s1,2025,ВПР,русский язык,5,10,3,0.300000,"), "{procedures}");
+    assert!(procedures.contains("s1,2025,ВПР,математика,5,20,6,"), "{procedures}");
+    assert!(procedures.contains("s2,2025,ВПР,русский язык,5,21,6,"), "{procedures}");
+    assert!(procedures.contains("s3,2025,ЕГЭ,русский язык,11,10,1,"), "{procedures}");
+    let shnor = read(&out.join("shnor.csv"));
+    assert_eq!(rows_of(&shnor, "s1").len(), 1, "{shnor}");
+    assert!(rows_of(&shnor, "s2").is_empty());
+    let manifest: serde_json::Value = serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
+    let inputs = manifest["inputs"].as_array().unwrap();
+    let vpr = inputs.iter().find(|i| i["file"] == "results/vpr.csv").unwrap();
+    assert_eq!(vpr["csv"]["encoding"], "windows1251");
+    assert_eq!(vpr["csv"]["delimiter"], ";");
+    assert_eq!(vpr["csv"]["decimal_comma"], true);
+    assert_eq!(vpr["form"], "aggregate");
+}
+
+#[test]
+fn unusable_rows_are_listed_with_file_line_and_reason() {
+    let data = DataDir::new();
+    data.write(
+        "results/students.csv",
+        "year,assessment,subject,grade,school_id,participant_id,mark,score\n\
+         2025,ВПР,русский язык,5,s1,a1,2,\n\
+         2025,ВПР,русский язык,5,nope,a2,3,\n\
+         2025,ВПР,русский язык,5,s1,a3,7,\n\
+         2025,ВПР,русский язык,5,s1,a4,x,\n\
+         2025,ВПР,русский язык,5,,a5,3,\n\
+         2025,олимпиада,русский язык,5,s1,a6,3,\n\
+         20x5,ВПР,русский язык,5,s1,a7,3,\n\
+         2025,ВПР,русский язык,5,s1,a8,,\n\
+         2025,ОГЭ,химия,9,s1,a9,,12\n\
+         2025,ВПР,русский язык,5,s1,a10,3,\n",
+    );
+    data.write(
+        "results/aggregates.csv",
+        "year,assessment,subject,grade,school_id,participants,failed\n\
+         2025,ОГЭ,математика,9,s2,10,11\n\
+         2025,ОГЭ,математика,9,s2,abc,1\n\
+         2025,ОГЭ,математика,9,s3,10,2\n",
+    );
+    let out = data.out();
+    run_ok(&data.root, &out, &[]);
+    let rejected = read(&out.join("rejected.csv"));
+    let expected = "file,line,column,reason\n\
+        results/aggregates.csv,2,failed,failed 11 is more than participants 10\n\
+        results/aggregates.csv,3,participants,participants «abc» is not a whole number\n\
+        results/students.csv,3,school_id,school_id «nope» is not in the school registry (schools.csv)\n\
+        results/students.csv,4,mark,mark outside 2–5\n\
+        results/students.csv,5,mark,mark is not a whole number\n\
+        results/students.csv,6,school_id,missing school_id\n\
+        results/students.csv,7,assessment,\"unknown assessment «олимпиада»; use ВПР, ОГЭ or ЕГЭ\"\n\
+        results/students.csv,8,year,year «20x5» is not a whole number\n\
+        results/students.csv,9,mark,no mark and no score: the row cannot say whether the participant failed\n\
+        results/students.csv,10,score,no mark and no minimum score for ОГЭ химия 2025; add it to the minimum scores table (methodology: failure.min_scores)\n";
+    assert_eq!(rejected, expected.replace("        ", ""));
+    let manifest: serde_json::Value = serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["rows_rejected"], 10);
+    let students = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["file"] == "results/students.csv")
+        .unwrap();
+    assert_eq!(students["rows"], 10);
+    assert_eq!(students["rows_rejected"], 8);
+    // The two valid student rows make one procedure: 1 of 2 failed.
+    let procedures = read(&out.join("procedures.csv"));
+    assert!(procedures.contains("s1,2025,ВПР,русский язык,5,2,1,0.500000"), "{procedures}");
+    // No participant id reaches any output.
+    for entry in fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("a10") && !text.contains(",a1,"), "{} carries a participant id", path.display());
+    }
+}
+
+#[test]
+fn an_aggregate_given_twice_is_counted_once() {
+    let data = DataDir::new();
+    let rows = "year,assessment,subject,grade,school_id,participants,failed\n2025,ОГЭ,математика,9,s1,10,4\n";
+    data.write("results/a.csv", rows).write("results/b.csv", rows);
+    let out = data.out();
+    run_ok(&data.root, &out, &[]);
+    assert!(read(&out.join("procedures.csv")).contains("s1,2025,ОГЭ,математика,9,10,4,"));
+    let rejected = read(&out.join("rejected.csv"));
+    assert!(
+        rejected.contains("results/b.csv,2,\"school_id, year, assessment, subject, grade\",the same procedure is already given by results/a.csv"),
+        "{rejected}"
+    );
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_outputs_alone() {
+    let data = DataDir::new();
+    data.write(
+        "results/a.csv",
+        "year,assessment,subject,grade,school_id,participants,failed\n2025,ОГЭ,математика,9,s1,10,4\n",
+    );
+    let out = data.out();
+    run_ok(&data.root, &out, &[]);
+    let before = read(&out.join("procedures.csv"));
+    // A results file without the key columns makes the input unusable.
+    data.write("results/broken.csv", "school;something\n1;2\n");
+    let output = shnor().arg("run").arg(&data.root).arg("--out").arg(&out).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("results/broken.csv: missing column(s) school_id, year"), "{stderr}");
+    assert_eq!(read(&out.join("procedures.csv")), before);
+    let leftovers: Vec<_> = fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.contains("partial") || n.contains("previous"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_methodology_typo_is_refused_before_any_work() {
+    let tmp = TempDir::new().unwrap();
+    let m = tmp.path().join("m.toml");
+    fs::write(&m, shnor::methodology::DEFAULT_METHODOLOGY.replace("min_participants", "min_participant")).unwrap();
+    let output = shnor()
+        .args(["run", "sample-data", "--out"])
+        .arg(tmp.path().join("out"))
+        .arg("--methodology")
+        .arg(&m)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("min_participant"), "{stderr}");
+    assert!(!tmp.path().join("out").exists());
+}
+
+/// The committed sample-data/ is exactly what the generator writes.
+#[test]
+fn sample_data_is_what_the_generator_writes() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("sample");
+    shnor().args(["sample", "--out"]).arg(&out).assert().success();
+    let committed = repo().join("sample-data");
+    let mut files = Vec::new();
+    let mut stack = vec![out.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path.strip_prefix(&out).unwrap().to_path_buf());
+            }
+        }
+    }
+    assert!(files.len() >= 10);
+    for f in files {
+        assert!(
+            fs::read(out.join(&f)).unwrap() == fs::read(committed.join(&f)).unwrap(),
+            "sample-data/{} differs from the generator's output: run `cargo run -- sample`",
+            f.display()
+        );
+    }
+}
