@@ -3,7 +3,7 @@
 //! exports.
 //!
 //! The pipeline, one module per stage:
-//! [`ingest`] → [`validate`] → [`measure`] → [`classify`] → [`write`],
+//! [`ingest`] → [`validate`] → [`measure`] → [`classify`] → [`write`](mod@write),
 //! orchestrated by [`pipeline`]. The rule itself is data: a
 //! [`methodology`] file and the SQL in `queries/`.
 

@@ -6,6 +6,11 @@ use shnor::pipeline::{RunOptions, run};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Files are read and checked on rayon's pool; polars plans recurse deeply,
+    // so give its threads the main thread's stack size rather than 2 MiB.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(8 << 20)
+        .build_global();
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -205,8 +205,8 @@ impl LoadedMethodology {
     }
 
     fn from_text(text: &str, origin: String, base_dir: Option<PathBuf>) -> Result<Self> {
-        let rule: Methodology = toml::from_str(text)
-            .with_context(|| format!("methodology {origin} is not valid"))?;
+        let rule: Methodology =
+            toml::from_str(text).with_context(|| format!("methodology {origin} is not valid"))?;
         rule.validate()
             .with_context(|| format!("methodology {origin} is not valid"))?;
         Ok(Self {
@@ -391,7 +391,8 @@ mod tests {
 
     #[test]
     fn out_of_range_threshold_is_refused() {
-        let text = DEFAULT_METHODOLOGY.replace("threshold_percent = 30.0", "threshold_percent = 130.0");
+        let text =
+            DEFAULT_METHODOLOGY.replace("threshold_percent = 30.0", "threshold_percent = 130.0");
         let err = LoadedMethodology::from_text(&text, "x.toml".into(), None).unwrap_err();
         assert!(format!("{err:#}").contains("out of range"), "{err:#}");
     }

@@ -13,12 +13,14 @@ use crate::ingest::{CsvOverrides, DataDirFiles, RawTable};
 use crate::measure::min_scores::MinScores;
 use crate::measure::procedures;
 use crate::methodology::LoadedMethodology;
+use crate::validate::Checked;
 use crate::validate::results::{ResultsForm, check_results};
 use crate::validate::schools::check_schools;
 use crate::validate::survey::{check_survey, indicator_columns};
-use crate::validate::Checked;
 use crate::write::Staging;
-use crate::write::manifest::{self, InputRecord, Manifest, MethodologyRecord, OutputRecord, SourceRecord};
+use crate::write::manifest::{
+    self, InputRecord, Manifest, MethodologyRecord, OutputRecord, SourceRecord,
+};
 
 /// Confidence level of the interval reported for every failure share.
 pub const CONFIDENCE: f64 = 0.95;
@@ -107,7 +109,9 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     for (table, (form, checked)) in results_tables.iter().zip(&checked_results) {
         match form {
             ResultsForm::Student => student_parts.push(checked.valid.clone().lazy()),
-            ResultsForm::Aggregate => aggregate_parts.push((table.name.clone(), checked.valid.clone())),
+            ResultsForm::Aggregate => {
+                aggregate_parts.push((table.name.clone(), checked.valid.clone()))
+            }
         }
     }
     let student_procedures = if student_parts.is_empty() {
@@ -119,7 +123,10 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         procedures::dedupe_aggregates(&student_procedures, aggregate_parts)?;
     let all_procedures = procedures::combine(student_procedures, aggregates, CONFIDENCE)?;
     let survey_long = concat(
-        checked_survey.iter().map(|c| c.valid.clone().lazy()).collect::<Vec<_>>(),
+        checked_survey
+            .iter()
+            .map(|c| c.valid.clone().lazy())
+            .collect::<Vec<_>>(),
         UnionArgs::default(),
     )
     .map(|lf| lf.collect())
@@ -155,14 +162,22 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     } else {
         empty_survey()
     };
-    let classification = classify::classify(&all_procedures, registry, &survey_long, years, &methodology)?;
+    let classification =
+        classify::classify(&all_procedures, registry, &survey_long, years, &methodology)?;
 
     timings.stage("6_write");
     let mut rejected_parts = vec![schools.rejected.clone().lazy(), duplicate_rejections.lazy()];
-    rejected_parts.extend(checked_results.iter().map(|(_, c)| c.rejected.clone().lazy()));
+    rejected_parts.extend(
+        checked_results
+            .iter()
+            .map(|(_, c)| c.rejected.clone().lazy()),
+    );
     rejected_parts.extend(checked_survey.iter().map(|c| c.rejected.clone().lazy()));
     let mut rejected = concat(rejected_parts, UnionArgs::default())?
-        .sort(["file", "line", "column"], SortMultipleOptions::default().with_nulls_last(true))
+        .sort(
+            ["file", "line", "column"],
+            SortMultipleOptions::default().with_nulls_last(true),
+        )
         .collect()?;
     let mut outputs = assemble_outputs(&classification, registry)?;
     let rows_rejected = rejected.height();
@@ -190,7 +205,10 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     for (_, frame) in outputs.iter_mut() {
         frame.with_column(Column::new_scalar(
             "run_id".into(),
-            Scalar::new(DataType::String, AnyValue::StringOwned(run_id.as_str().into())),
+            Scalar::new(
+                DataType::String,
+                AnyValue::StringOwned(run_id.as_str().into()),
+            ),
             frame.height(),
         ))?;
     }
@@ -261,7 +279,11 @@ fn input_record(
     let rows_rejected = rejected
         .column("file")
         .ok()
-        .and_then(|c| c.str().ok().map(|s| s.iter().filter(|f| *f == Some(table.name.as_str())).count()))
+        .and_then(|c| {
+            c.str()
+                .ok()
+                .map(|s| s.iter().filter(|f| *f == Some(table.name.as_str())).count())
+        })
         .unwrap_or(0);
     InputRecord {
         file: table.name.clone(),
@@ -286,7 +308,11 @@ fn check_wanted_indicators(wanted: &[String], survey: &[RawTable]) -> Result<()>
         available.dedup();
         bail!(
             "methodology shnsu.indicators names {} but no survey file has such a column; available indicators: {}",
-            missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            missing
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             available.join(", ")
         );
     }
@@ -332,7 +358,10 @@ fn empty_survey() -> DataFrame {
 }
 
 /// The output tables, in the order they are written.
-fn assemble_outputs(c: &Classification, registry: &DataFrame) -> Result<Vec<(&'static str, DataFrame)>> {
+fn assemble_outputs(
+    c: &Classification,
+    registry: &DataFrame,
+) -> Result<Vec<(&'static str, DataFrame)>> {
     let procedures_out = c
         .procedures
         .clone()
@@ -371,16 +400,22 @@ fn assemble_outputs(c: &Classification, registry: &DataFrame) -> Result<Vec<(&'s
         ])
         .sort(["school_id"], SortMultipleOptions::default())
         .collect()?;
-    let names = registry
-        .clone()
-        .lazy()
-        .select([col("school_id"), col("school_name"), col("municipality")]);
+    let names =
+        registry
+            .clone()
+            .lazy()
+            .select([col("school_id"), col("school_name"), col("municipality")]);
     let shnsu_list = c
         .shnsu
         .clone()
         .lazy()
         .filter(col("is_shnsu"))
-        .join(names, [col("school_id")], [col("school_id")], JoinArgs::new(JoinType::Left))
+        .join(
+            names,
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Left),
+        )
         .select([
             col("school_id"),
             col("school_name"),
@@ -408,8 +443,18 @@ fn assemble_outputs(c: &Classification, registry: &DataFrame) -> Result<Vec<(&'s
     let schools_out = registry
         .clone()
         .lazy()
-        .join(shnor_flags, [col("school_id")], [col("school_id")], JoinArgs::new(JoinType::Left))
-        .join(shnsu_flags, [col("school_id")], [col("school_id")], JoinArgs::new(JoinType::Left))
+        .join(
+            shnor_flags,
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            shnsu_flags,
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Left),
+        )
         .select([
             col("school_id"),
             col("school_name"),

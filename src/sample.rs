@@ -34,8 +34,18 @@ const MUNICIPALITIES: [&str; 8] = [
 ];
 
 const VILLAGES: [&str; 12] = [
-    "Берёзовка", "Михайловка", "Ключи", "Сосновка", "Покровка", "Луговое", "Первомайское",
-    "Заречье", "Каменка", "Ивановка", "Орловка", "Красный Яр",
+    "Берёзовка",
+    "Михайловка",
+    "Ключи",
+    "Сосновка",
+    "Покровка",
+    "Луговое",
+    "Первомайское",
+    "Заречье",
+    "Каменка",
+    "Ивановка",
+    "Орловка",
+    "Красный Яр",
 ];
 
 const VPR_SUBJECTS: [&str; 2] = ["русский язык", "математика"];
@@ -100,16 +110,31 @@ pub fn generate(out: &Path, schools: usize, years: &[i32], seed: u64) -> Result<
     let mut files = Files::default();
     files.add("schools.csv", schools_csv(&regular));
     for (index, &year) in years.iter().enumerate() {
-        let year_noise: Vec<f64> = regular.iter().map(|_| normal(&mut rng, 0.0, 0.35)).collect();
+        let year_noise: Vec<f64> = regular
+            .iter()
+            .map(|_| normal(&mut rng, 0.0, 0.35))
+            .collect();
         files.add(
             &format!("results/vpr_{year}.csv"),
-            with_bom(vpr_csv(&mut rng, &regular, &year_noise, year, planted_vpr(year, &years))),
+            with_bom(vpr_csv(
+                &mut rng,
+                &regular,
+                &year_noise,
+                year,
+                planted_vpr(year, &years),
+            )),
         );
         files.add(
             &format!("results/oge_{year}.csv"),
             oge_csv(&mut rng, &regular, &year_noise, year).into_bytes(),
         );
-        let ege = ege_csv(&mut rng, &regular, &year_noise, year, index + 1 == years.len());
+        let ege = ege_csv(
+            &mut rng,
+            &regular,
+            &year_noise,
+            year,
+            index + 1 == years.len(),
+        );
         let (ege, _, _) = encoding_rs::WINDOWS_1251.encode(&ege);
         files.add(&format!("results/ege_{year}.csv"), ege.into_owned());
     }
@@ -124,7 +149,8 @@ pub fn generate(out: &Path, schools: usize, years: &[i32], seed: u64) -> Result<
 
 fn write_folder(out: &Path, files: Files) -> Result<()> {
     if out.exists() {
-        std::fs::remove_dir_all(out).with_context(|| format!("cannot replace {}", out.display()))?;
+        std::fs::remove_dir_all(out)
+            .with_context(|| format!("cannot replace {}", out.display()))?;
     }
     for (path, bytes) in files.entries {
         let full = out.join(path);
@@ -142,7 +168,9 @@ fn normal(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
 }
 
 fn binomial(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
-    Binomial::new(n, p.clamp(0.0, 1.0)).expect("valid binomial").sample(rng)
+    Binomial::new(n, p.clamp(0.0, 1.0))
+        .expect("valid binomial")
+        .sample(rng)
 }
 
 fn logistic(x: f64) -> f64 {
@@ -188,7 +216,12 @@ fn regular_schools(rng: &mut ChaCha8Rng, count: usize) -> Vec<School> {
                 has_senior,
                 disadvantage,
                 // Selective schools recruit stronger pupils.
-                quality: quality + if matches!(kind, "гимназия" | "лицей") { 1.0 } else { 0.0 },
+                quality: quality
+                    + if matches!(kind, "гимназия" | "лицей") {
+                        1.0
+                    } else {
+                        0.0
+                    },
                 cohort,
             }
         })
@@ -209,10 +242,20 @@ fn schools_csv(regular: &[School]) -> Vec<u8> {
     let mut text = String::from("school_id,school_name,municipality,settlement_type,school_kind\n");
     for s in regular {
         let settlement = if s.rural { "rural" } else { "urban" };
-        writeln!(text, "{},\"{}\",{},{settlement},{}", s.id, s.name, s.municipality, s.kind).unwrap();
+        writeln!(
+            text,
+            "{},\"{}\",{},{settlement},{}",
+            s.id, s.name, s.municipality, s.kind
+        )
+        .unwrap();
     }
     for p in PLANTED {
-        writeln!(text, "{},\"{}\",{},urban,средняя", p.id, p.name, MUNICIPALITIES[4]).unwrap();
+        writeln!(
+            text,
+            "{},\"{}\",{},urban,средняя",
+            p.id, p.name, MUNICIPALITIES[4]
+        )
+        .unwrap();
     }
     text.into_bytes()
 }
@@ -227,15 +270,28 @@ fn decimal_comma(value: f64, digits: usize) -> String {
     format!("{value:.digits$}").replace('.', ",")
 }
 
-fn vpr_csv(rng: &mut ChaCha8Rng, regular: &[School], noise: &[f64], year: i32, planted: Vec<PlantedRow>) -> String {
-    let mut text = String::from("year;assessment;subject;grade;school_id;participants;fail_percent\n");
+fn vpr_csv(
+    rng: &mut ChaCha8Rng,
+    regular: &[School],
+    noise: &[f64],
+    year: i32,
+    planted: Vec<PlantedRow>,
+) -> String {
+    let mut text =
+        String::from("year;assessment;subject;grade;school_id;participants;fail_percent\n");
     for (s, noise) in regular.iter().zip(noise) {
         for subject in VPR_SUBJECTS {
             for grade in VPR_GRADES {
                 let n = participants(rng, s);
                 let failed = binomial(rng, n, fail_probability(s, -2.6, *noise));
                 let percent = 100.0 * failed as f64 / n as f64;
-                writeln!(text, "{year};ВПР;{subject};{grade};{};{n};{}", s.id, decimal_comma(percent, 2)).unwrap();
+                writeln!(
+                    text,
+                    "{year};ВПР;{subject};{grade};{};{n};{}",
+                    s.id,
+                    decimal_comma(percent, 2)
+                )
+                .unwrap();
             }
         }
     }
@@ -267,15 +323,27 @@ fn oge_csv(rng: &mut ChaCha8Rng, regular: &[School], noise: &[f64], year: i32) -
     text
 }
 
-fn ege_csv(rng: &mut ChaCha8Rng, regular: &[School], noise: &[f64], year: i32, current: bool) -> String {
-    let mut text = String::from("year;assessment;subject;grade;school_id;participant_id;score;mark\n");
+fn ege_csv(
+    rng: &mut ChaCha8Rng,
+    regular: &[School],
+    noise: &[f64],
+    year: i32,
+    current: bool,
+) -> String {
+    let mut text =
+        String::from("year;assessment;subject;grade;school_id;participant_id;score;mark\n");
     let mut participant = 0u32;
-    let mut row = |text: &mut String, subject: &str, school: &str, score: Option<i32>, mark: Option<i32>| {
-        participant += 1;
-        let score = score.map(|s| s.to_string()).unwrap_or_default();
-        let mark = mark.map(|m| m.to_string()).unwrap_or_default();
-        writeln!(text, "{year};ЕГЭ;{subject};11;{school};P{year}{participant:06};{score};{mark}").unwrap();
-    };
+    let mut row =
+        |text: &mut String, subject: &str, school: &str, score: Option<i32>, mark: Option<i32>| {
+            participant += 1;
+            let score = score.map(|s| s.to_string()).unwrap_or_default();
+            let mark = mark.map(|m| m.to_string()).unwrap_or_default();
+            writeln!(
+                text,
+                "{year};ЕГЭ;{subject};11;{school};P{year}{participant:06};{score};{mark}"
+            )
+            .unwrap();
+        };
     for (s, noise) in regular.iter().zip(noise).filter(|(s, _)| s.has_senior) {
         let n = (participants(rng, s) as f64 * 0.3).round().max(1.0) as u64;
         for (subject, minimum) in EGE_SUBJECTS {
@@ -306,8 +374,18 @@ fn ege_csv(rng: &mut ChaCha8Rng, regular: &[School], noise: &[f64], year: i32, c
         }
         // Rows a real export would carry: they must land in rejected.csv.
         row(&mut text, "Русский язык", "edu999999", Some(60), None);
-        row(&mut text, "Математика (базовая)", "edu990007", None, Some(7));
-        writeln!(text, "{year};ЕГЭ;Русский язык;11;edu990007;P{year}999999;н/я;").unwrap();
+        row(
+            &mut text,
+            "Математика (базовая)",
+            "edu990007",
+            None,
+            Some(7),
+        );
+        writeln!(
+            text,
+            "{year};ЕГЭ;Русский язык;11;edu990007;P{year}999999;н/я;"
+        )
+        .unwrap();
         writeln!(text, "{year};ЕГЭ;Физика;11;edu990007;P{year}999998;55;").unwrap();
     }
     text
@@ -352,15 +430,42 @@ struct Planted {
 /// Schools placed exactly on the rule's boundaries; sample-data/README.md
 /// says what each one is for.
 const PLANTED: [Planted; 9] = [
-    Planted { id: "edu990001", name: "МБОУ «СОШ № 901» (ровно 30 %)" },
-    Planted { id: "edu990002", name: "МБОУ «СОШ № 902» (28,6 %, ниже порога)" },
-    Planted { id: "edu990003", name: "МКОУ «СОШ № 903» (малочисленная)" },
-    Planted { id: "edu990004", name: "МБОУ «СОШ № 904» (повтор процедуры)" },
-    Planted { id: "edu990005", name: "МБОУ «СОШ № 905» (две процедуры в текущем году)" },
-    Planted { id: "edu990006", name: "МБОУ «СОШ № 906» (оба условия)" },
-    Planted { id: "edu990007", name: "МБОУ «СОШ № 907» (ЕГЭ на минимальном балле)" },
-    Planted { id: "edu990008", name: "МБОУ «СОШ № 908» (нет анкеты)" },
-    Planted { id: "edu990009", name: "МБОУ «СОШ № 909» (пропуски в анкете)" },
+    Planted {
+        id: "edu990001",
+        name: "МБОУ «СОШ № 901» (ровно 30 %)",
+    },
+    Planted {
+        id: "edu990002",
+        name: "МБОУ «СОШ № 902» (28,6 %, ниже порога)",
+    },
+    Planted {
+        id: "edu990003",
+        name: "МКОУ «СОШ № 903» (малочисленная)",
+    },
+    Planted {
+        id: "edu990004",
+        name: "МБОУ «СОШ № 904» (повтор процедуры)",
+    },
+    Planted {
+        id: "edu990005",
+        name: "МБОУ «СОШ № 905» (две процедуры в текущем году)",
+    },
+    Planted {
+        id: "edu990006",
+        name: "МБОУ «СОШ № 906» (оба условия)",
+    },
+    Planted {
+        id: "edu990007",
+        name: "МБОУ «СОШ № 907» (ЕГЭ на минимальном балле)",
+    },
+    Planted {
+        id: "edu990008",
+        name: "МБОУ «СОШ № 908» (нет анкеты)",
+    },
+    Planted {
+        id: "edu990009",
+        name: "МБОУ «СОШ № 909» (пропуски в анкете)",
+    },
 ];
 
 struct PlantedRow {
@@ -371,8 +476,20 @@ struct PlantedRow {
     failed: u64,
 }
 
-fn planted_row(school: &'static str, subject: &'static str, grade: i32, failed: u64, participants: u64) -> PlantedRow {
-    PlantedRow { school, subject, grade, participants, failed }
+fn planted_row(
+    school: &'static str,
+    subject: &'static str,
+    grade: i32,
+    failed: u64,
+    participants: u64,
+) -> PlantedRow {
+    PlantedRow {
+        school,
+        subject,
+        grade,
+        participants,
+        failed,
+    }
 }
 
 /// ВПР rows of the planted schools for `year`: the last year is "current",
@@ -386,7 +503,17 @@ fn planted_vpr(year: i32, years: &[i32]) -> Vec<PlantedRow> {
             planted_row(school, "математика", 5, 1, 20),
         ]
     };
-    let ids = ["edu990001", "edu990002", "edu990003", "edu990004", "edu990005", "edu990006", "edu990007", "edu990008", "edu990009"];
+    let ids = [
+        "edu990001",
+        "edu990002",
+        "edu990003",
+        "edu990004",
+        "edu990005",
+        "edu990006",
+        "edu990007",
+        "edu990008",
+        "edu990009",
+    ];
     let mut rows = Vec::new();
     for id in ids {
         let current = year == last;

@@ -38,7 +38,9 @@ fn read(path: &Path) -> String {
 
 /// Lines of a CSV output whose first field is `id`.
 fn rows_of<'a>(csv: &'a str, id: &str) -> Vec<&'a str> {
-    csv.lines().filter(|l| l.starts_with(&format!("{id},"))).collect()
+    csv.lines()
+        .filter(|l| l.starts_with(&format!("{id},")))
+        .collect()
 }
 
 const GOLDEN_FILES: [&str; 4] = ["shnor.csv", "shnsu.csv", "schools.csv", "rejected.csv"];
@@ -121,7 +123,10 @@ fn two_runs_give_identical_bytes() {
     names.sort();
     assert!(names.len() >= 10, "{names:?}");
     for name in names {
-        let (x, y) = (fs::read(a.join(&name)).unwrap(), fs::read(b.join(&name)).unwrap());
+        let (x, y) = (
+            fs::read(a.join(&name)).unwrap(),
+            fs::read(b.join(&name)).unwrap(),
+        );
         if name == "manifest.json" {
             let strip = |bytes: &[u8]| {
                 let mut v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
@@ -189,23 +194,44 @@ fn cp1251_semicolon_and_decimal_comma_are_read() {
     );
     // Student rows with decimal-comma scores: 23,5 is below 24, 24,0 is not.
     let mut ege = String::from("year;assessment;subject;grade;school_id;participant_id;score\n");
-    for (i, score) in ["23,5", "24,0", "24,0", "80", "70", "60", "50", "45", "44", "90"].iter().enumerate() {
+    for (i, score) in [
+        "23,5", "24,0", "24,0", "80", "70", "60", "50", "45", "44", "90",
+    ]
+    .iter()
+    .enumerate()
+    {
         ege.push_str(&format!("2025;ЕГЭ;Русский язык;11;s3;p{i};{score}\n"));
     }
     data.write("results/ege.csv", cp1251(&ege));
     let out = data.out();
     run_ok(&data.root, &out, &[]);
     let procedures = read(&out.join("procedures.csv"));
-    assert!(procedures.contains("s1,2025,ВПР,русский язык,5,10,3,0.300000,"), "{procedures}");
-    assert!(procedures.contains("s1,2025,ВПР,математика,5,20,6,"), "{procedures}");
-    assert!(procedures.contains("s2,2025,ВПР,русский язык,5,21,6,"), "{procedures}");
-    assert!(procedures.contains("s3,2025,ЕГЭ,русский язык,11,10,1,"), "{procedures}");
+    assert!(
+        procedures.contains("s1,2025,ВПР,русский язык,5,10,3,0.300000,"),
+        "{procedures}"
+    );
+    assert!(
+        procedures.contains("s1,2025,ВПР,математика,5,20,6,"),
+        "{procedures}"
+    );
+    assert!(
+        procedures.contains("s2,2025,ВПР,русский язык,5,21,6,"),
+        "{procedures}"
+    );
+    assert!(
+        procedures.contains("s3,2025,ЕГЭ,русский язык,11,10,1,"),
+        "{procedures}"
+    );
     let shnor = read(&out.join("shnor.csv"));
     assert_eq!(rows_of(&shnor, "s1").len(), 1, "{shnor}");
     assert!(rows_of(&shnor, "s2").is_empty());
-    let manifest: serde_json::Value = serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
     let inputs = manifest["inputs"].as_array().unwrap();
-    let vpr = inputs.iter().find(|i| i["file"] == "results/vpr.csv").unwrap();
+    let vpr = inputs
+        .iter()
+        .find(|i| i["file"] == "results/vpr.csv")
+        .unwrap();
     assert_eq!(vpr["csv"]["encoding"], "windows1251");
     assert_eq!(vpr["csv"]["delimiter"], ";");
     assert_eq!(vpr["csv"]["decimal_comma"], true);
@@ -251,7 +277,8 @@ fn unusable_rows_are_listed_with_file_line_and_reason() {
         results/students.csv,9,mark,no mark and no score: the row cannot say whether the participant failed\n\
         results/students.csv,10,score,no mark and no minimum score for ОГЭ химия 2025; add it to the minimum scores table (methodology: failure.min_scores)\n";
     assert_eq!(rejected, expected.replace("        ", ""));
-    let manifest: serde_json::Value = serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
     assert_eq!(manifest["rows_rejected"], 10);
     let students = manifest["inputs"]
         .as_array()
@@ -263,13 +290,20 @@ fn unusable_rows_are_listed_with_file_line_and_reason() {
     assert_eq!(students["rows_rejected"], 8);
     // The two valid student rows make one procedure: 1 of 2 failed.
     let procedures = read(&out.join("procedures.csv"));
-    assert!(procedures.contains("s1,2025,ВПР,русский язык,5,2,1,0.500000"), "{procedures}");
+    assert!(
+        procedures.contains("s1,2025,ВПР,русский язык,5,2,1,0.500000"),
+        "{procedures}"
+    );
     // No participant id reaches any output.
     for entry in fs::read_dir(&out).unwrap() {
         let path = entry.unwrap().path();
         let bytes = fs::read(&path).unwrap();
         let text = String::from_utf8_lossy(&bytes);
-        assert!(!text.contains("a10") && !text.contains(",a1,"), "{} carries a participant id", path.display());
+        assert!(
+            !text.contains("a10") && !text.contains(",a1,"),
+            "{} carries a participant id",
+            path.display()
+        );
     }
 }
 
@@ -277,7 +311,8 @@ fn unusable_rows_are_listed_with_file_line_and_reason() {
 fn an_aggregate_given_twice_is_counted_once() {
     let data = DataDir::new();
     let rows = "year,assessment,subject,grade,school_id,participants,failed\n2025,ОГЭ,математика,9,s1,10,4\n";
-    data.write("results/a.csv", rows).write("results/b.csv", rows);
+    data.write("results/a.csv", rows)
+        .write("results/b.csv", rows);
     let out = data.out();
     run_ok(&data.root, &out, &[]);
     assert!(read(&out.join("procedures.csv")).contains("s1,2025,ОГЭ,математика,9,10,4,"));
@@ -300,10 +335,19 @@ fn a_failed_run_leaves_the_previous_outputs_alone() {
     let before = read(&out.join("procedures.csv"));
     // A results file without the key columns makes the input unusable.
     data.write("results/broken.csv", "school;something\n1;2\n");
-    let output = shnor().arg("run").arg(&data.root).arg("--out").arg(&out).output().unwrap();
+    let output = shnor()
+        .arg("run")
+        .arg(&data.root)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("results/broken.csv: missing column(s) school_id, year"), "{stderr}");
+    assert!(
+        stderr.contains("results/broken.csv: missing column(s) school_id, year"),
+        "{stderr}"
+    );
     assert_eq!(read(&out.join("procedures.csv")), before);
     let leftovers: Vec<_> = fs::read_dir(out.parent().unwrap())
         .unwrap()
@@ -317,7 +361,11 @@ fn a_failed_run_leaves_the_previous_outputs_alone() {
 fn a_methodology_typo_is_refused_before_any_work() {
     let tmp = TempDir::new().unwrap();
     let m = tmp.path().join("m.toml");
-    fs::write(&m, shnor::methodology::DEFAULT_METHODOLOGY.replace("min_participants", "min_participant")).unwrap();
+    fs::write(
+        &m,
+        shnor::methodology::DEFAULT_METHODOLOGY.replace("min_participants", "min_participant"),
+    )
+    .unwrap();
     let output = shnor()
         .args(["run", "sample-data", "--out"])
         .arg(tmp.path().join("out"))
@@ -336,7 +384,11 @@ fn a_methodology_typo_is_refused_before_any_work() {
 fn sample_data_is_what_the_generator_writes() {
     let tmp = TempDir::new().unwrap();
     let out = tmp.path().join("sample");
-    shnor().args(["sample", "--out"]).arg(&out).assert().success();
+    shnor()
+        .args(["sample", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
     let committed = repo().join("sample-data");
     let mut files = Vec::new();
     let mut stack = vec![out.clone()];

@@ -50,9 +50,17 @@ fn methodology(edit: impl Fn(String) -> String) -> LoadedMethodology {
     LoadedMethodology::parse(&edit(DEFAULT_METHODOLOGY.to_string()), "test").unwrap()
 }
 
-fn run(rows: &[Procedure], survey_rows: &[(&str, &str, f64)], m: &LoadedMethodology) -> Classification {
+fn run(
+    rows: &[Procedure],
+    survey_rows: &[(&str, &str, f64)],
+    m: &LoadedMethodology,
+) -> Classification {
     let procs = procedures(rows);
-    let mut ids: Vec<&str> = rows.iter().map(|r| r.0).chain(survey_rows.iter().map(|r| r.0)).collect();
+    let mut ids: Vec<&str> = rows
+        .iter()
+        .map(|r| r.0)
+        .chain(survey_rows.iter().map(|r| r.0))
+        .collect();
     ids.sort();
     ids.dedup();
     let years = Years {
@@ -66,7 +74,10 @@ fn run(rows: &[Procedure], survey_rows: &[(&str, &str, f64)], m: &LoadedMethodol
 fn flag(frame: &DataFrame, id: &str, column: &str) -> bool {
     let ids = frame.column("school_id").unwrap().str().unwrap().clone();
     let flags = frame.column(column).unwrap().bool().unwrap().clone();
-    let at = ids.iter().position(|v| v == Some(id)).unwrap_or_else(|| panic!("{id} not in output"));
+    let at = ids
+        .iter()
+        .position(|v| v == Some(id))
+        .unwrap_or_else(|| panic!("{id} not in output"));
     flags.get(at).unwrap()
 }
 
@@ -77,7 +88,9 @@ fn shnor(c: &Classification, id: &str) -> bool {
 fn f64_of(frame: &DataFrame, id: &str, column: &str) -> Option<f64> {
     let ids = frame.column("school_id").unwrap().str().unwrap().clone();
     let values = frame.column(column).unwrap().f64().unwrap().clone();
-    ids.iter().position(|v| v == Some(id)).and_then(|at| values.get(at))
+    ids.iter()
+        .position(|v| v == Some(id))
+        .and_then(|at| values.get(at))
 }
 
 const RU: &str = "русский язык";
@@ -103,7 +116,10 @@ fn exactly_thirty_percent_counts_and_just_below_does_not() {
 #[test]
 fn strict_comparison_excludes_the_boundary() {
     let c = run(
-        &[("at", CURRENT, "ВПР", RU, 10, 10, 3), ("at", CURRENT, "ВПР", MA, 5, 10, 3)],
+        &[
+            ("at", CURRENT, "ВПР", RU, 10, 10, 3),
+            ("at", CURRENT, "ВПР", MA, 5, 10, 3),
+        ],
         &[],
         &methodology(|t| t.replace("comparison = \">=\"", "comparison = \">\"")),
     );
@@ -119,9 +135,16 @@ fn procedures_below_min_participants_do_not_count() {
         ("ten", CURRENT, "ВПР", MA, 5, 10, 3),
     ];
     let c = run(&rows, &[], &methodology(|t| t));
-    assert!(!shnor(&c, "small"), "9 participants is below the default minimum of 10");
+    assert!(
+        !shnor(&c, "small"),
+        "9 participants is below the default minimum of 10"
+    );
     assert!(shnor(&c, "ten"));
-    let c = run(&rows, &[], &methodology(|t| t.replace("min_participants = 10", "min_participants = 9")));
+    let c = run(
+        &rows,
+        &[],
+        &methodology(|t| t.replace("min_participants = 10", "min_participants = 9")),
+    );
     assert!(shnor(&c, "small"));
 }
 
@@ -175,9 +198,19 @@ fn scope_limits_assessments_and_subjects() {
         ("s", CURRENT, "ОГЭ", "физика", 9, 20, 8),
     ];
     assert!(shnor(&run(&rows, &[], &methodology(|t| t)), "s"));
-    let only_vpr = methodology(|t| t.replace("assessments = [\"ВПР\", \"ОГЭ\", \"ЕГЭ\"]", "assessments = [\"VPR\"]"));
+    let only_vpr = methodology(|t| {
+        t.replace(
+            "assessments = [\"ВПР\", \"ОГЭ\", \"ЕГЭ\"]",
+            "assessments = [\"VPR\"]",
+        )
+    });
     assert!(!shnor(&run(&rows, &[], &only_vpr), "s"));
-    let ru_ma = methodology(|t| t.replace("subjects = []", "subjects = [\"Русский язык\", \"математика\"]"));
+    let ru_ma = methodology(|t| {
+        t.replace(
+            "subjects = []",
+            "subjects = [\"Русский язык\", \"математика\"]",
+        )
+    });
     assert!(!shnor(&run(&rows, &[], &ru_ma), "s"));
 }
 
@@ -188,8 +221,14 @@ fn reasons_name_the_procedures_and_shares() {
     let ids = c.shnor.column("school_id").unwrap().str().unwrap().clone();
     let at = ids.iter().position(|v| v == Some("both")).unwrap();
     let text = reasons.get(at).unwrap();
-    assert!(text.contains("ОГЭ математика 9 кл. 2025: 40,0 % (8 из 20)"), "{text}");
-    assert!(text.contains("ВПР русский язык 4 кл.: 2024 — 40,0 % (8 из 20), 2025 — 40,0 % (8 из 20)"), "{text}");
+    assert!(
+        text.contains("ОГЭ математика 9 кл. 2025: 40,0 % (8 из 20)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ВПР русский язык 4 кл.: 2024 — 40,0 % (8 из 20), 2025 — 40,0 % (8 из 20)"),
+        "{text}"
+    );
 }
 
 /// Three schools, two risk indicators and one protective one.
@@ -231,7 +270,12 @@ fn risk_score_is_the_mean_of_signed_population_z_scores() {
 
 #[test]
 fn direction_setting_reverses_an_indicator() {
-    let m = methodology(|t| t.replace("[shnsu.directions]", "[shnsu.directions]\nparents_higher_ed_share = \"risk\""));
+    let m = methodology(|t| {
+        t.replace(
+            "[shnsu.directions]",
+            "[shnsu.directions]\nparents_higher_ed_share = \"risk\"",
+        )
+    });
     let c = run(&[], &survey_rows(), &m);
     let reversed = f64_of(&c.shnsu, "a", "risk_score").unwrap();
     let c = run(&[], &survey_rows(), &methodology(|t| t));
@@ -243,16 +287,45 @@ fn direction_setting_reverses_an_indicator() {
 fn top_share_is_rounded_up_and_ties_go_by_school_id() {
     // 4 scored schools, top 10 % → ceil(0.4) = 1 school; 30 % → ceil(1.2) = 2.
     let c = run(&[], &survey_rows(), &methodology(|t| t));
-    let listed: Vec<bool> = ["a", "b", "c", "d"].iter().map(|id| flag(&c.shnsu, id, "is_shnsu")).collect();
+    let listed: Vec<bool> = ["a", "b", "c", "d"]
+        .iter()
+        .map(|id| flag(&c.shnsu, id, "is_shnsu"))
+        .collect();
     assert_eq!(listed.iter().filter(|x| **x).count(), 1);
-    let c = run(&[], &survey_rows(), &methodology(|t| t.replace("top_share_percent = 10.0", "top_share_percent = 30.0")));
-    let count = ["a", "b", "c", "d"].iter().filter(|id| flag(&c.shnsu, id, "is_shnsu")).count();
+    let c = run(
+        &[],
+        &survey_rows(),
+        &methodology(|t| t.replace("top_share_percent = 10.0", "top_share_percent = 30.0")),
+    );
+    let count = ["a", "b", "c", "d"]
+        .iter()
+        .filter(|id| flag(&c.shnsu, id, "is_shnsu"))
+        .count();
     assert_eq!(count, 2);
     // Equal scores: the lower school_id ranks first.
-    let tied = run(&[], &[("y", "x_share", 0.2), ("x", "x_share", 0.2), ("z", "x_share", 0.1)], &methodology(|t| t));
+    let tied = run(
+        &[],
+        &[
+            ("y", "x_share", 0.2),
+            ("x", "x_share", 0.2),
+            ("z", "x_share", 0.1),
+        ],
+        &methodology(|t| t),
+    );
     let rank = |id| {
-        let ids = tied.shnsu.column("school_id").unwrap().str().unwrap().clone();
-        let ranks = tied.shnsu.column("risk_rank").unwrap().cast(&DataType::Int64).unwrap();
+        let ids = tied
+            .shnsu
+            .column("school_id")
+            .unwrap()
+            .str()
+            .unwrap()
+            .clone();
+        let ranks = tied
+            .shnsu
+            .column("risk_rank")
+            .unwrap()
+            .cast(&DataType::Int64)
+            .unwrap();
         let at = ids.iter().position(|v| v == Some(id)).unwrap();
         ranks.i64().unwrap().get(at).unwrap()
     };
@@ -261,7 +334,10 @@ fn top_share_is_rounded_up_and_ties_go_by_school_id() {
 
 #[test]
 fn fixed_cutoff_lists_every_school_above_it() {
-    let m = methodology(|t| t.replace("cut = \"top_share\"", "cut = \"cutoff\"").replace("cutoff = 1.0", "cutoff = 0.0"));
+    let m = methodology(|t| {
+        t.replace("cut = \"top_share\"", "cut = \"cutoff\"")
+            .replace("cutoff = 1.0", "cutoff = 0.0")
+    });
     let c = run(&[], &survey_rows(), &m);
     for id in ["a", "d"] {
         assert!(flag(&c.shnsu, id, "is_shnsu"), "{id}");

@@ -33,14 +33,22 @@ pub struct Classification {
 
 /// Picks the current and previous years: the latest year in the results (or
 /// the methodology's `current_year`) and the latest earlier year present.
-pub fn choose_years(procedure_years: &[i32], survey_years: &[i32], m: &LoadedMethodology) -> Result<Years> {
+pub fn choose_years(
+    procedure_years: &[i32],
+    survey_years: &[i32],
+    m: &LoadedMethodology,
+) -> Result<Years> {
     let latest = procedure_years.iter().copied().max();
     let current = match (m.rule.shnor.current_year, latest) {
         (Some(y), _) => y,
         (None, Some(y)) => y,
         (None, None) => bail!("no usable result rows: nothing to classify (see rejected.csv)"),
     };
-    let previous = procedure_years.iter().copied().filter(|y| *y < current).max();
+    let previous = procedure_years
+        .iter()
+        .copied()
+        .filter(|y| *y < current)
+        .max();
     let survey = survey_years.iter().copied().filter(|y| *y <= current).max();
     Ok(Years {
         current,
@@ -54,9 +62,8 @@ fn in_scope(m: &LoadedMethodology) -> Expr {
     let mut scope = lit(true);
     let assessments = m.rule.scope_assessments();
     if !assessments.is_empty() {
-        scope = scope.and(
-            col("assessment").is_in(list(Series::new("a".into(), assessments)), false),
-        );
+        scope =
+            scope.and(col("assessment").is_in(list(Series::new("a".into(), assessments)), false));
     }
     let subjects = m.rule.scope_subjects();
     if !subjects.is_empty() {
@@ -90,7 +97,10 @@ fn params(m: &LoadedMethodology, years: Years) -> Result<DataFrame> {
 
 /// The weight and direction (+1 risk, −1 protective) of each indicator.
 fn weights(indicators: &[String], m: &LoadedMethodology) -> Result<DataFrame> {
-    let weight: Vec<f64> = indicators.iter().map(|i| m.rule.indicator_weight(i)).collect();
+    let weight: Vec<f64> = indicators
+        .iter()
+        .map(|i| m.rule.indicator_weight(i))
+        .collect();
     let direction: Vec<f64> = indicators
         .iter()
         .map(|i| match m.rule.indicator_direction(i) {
@@ -105,7 +115,12 @@ fn weights(indicators: &[String], m: &LoadedMethodology) -> Result<DataFrame> {
     )?)
 }
 
-fn run_query(ctx: &mut SQLContext, m: &LoadedMethodology, reference: &str, log: &mut Vec<(String, String)>) -> Result<DataFrame> {
+fn run_query(
+    ctx: &mut SQLContext,
+    m: &LoadedMethodology,
+    reference: &str,
+    log: &mut Vec<(String, String)>,
+) -> Result<DataFrame> {
     let sql = m.query_text(reference)?;
     let frame = ctx
         .execute(&sql)
@@ -130,7 +145,10 @@ pub fn classify(
     ctx.register("schools", schools.clone().lazy());
     ctx.register(
         "procedures",
-        procedures.clone().lazy().with_column(in_scope(m).alias("in_scope")),
+        procedures
+            .clone()
+            .lazy()
+            .with_column(in_scope(m).alias("in_scope")),
     );
     let counted = run_query(&mut ctx, m, &m.rule.shnor.counting_query, &mut queries)?;
     ctx.register("procedure_counts", counted.clone().lazy());

@@ -123,7 +123,9 @@ fn list_files(root: &Path, dir: &Path, ignored: &mut Vec<String>) -> Result<Vec<
                 found.push(path);
             } else {
                 let shown = path.strip_prefix(root).unwrap_or(&path).display();
-                ignored.push(format!("{shown}: not read (only CSV and Parquet files are)"));
+                ignored.push(format!(
+                    "{shown}: not read (only CSV and Parquet files are)"
+                ));
             }
         }
     }

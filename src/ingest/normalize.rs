@@ -92,12 +92,18 @@ mod tests {
         ] {
             assert_eq!(normalize_subject(raw), "математика (профильная)", "{raw}");
         }
-        assert_eq!(normalize_subject("Базовая математика"), "математика (базовая)");
+        assert_eq!(
+            normalize_subject("Базовая математика"),
+            "математика (базовая)"
+        );
     }
 
     #[test]
     fn yo_and_case_are_ignored_for_unknown_subjects() {
-        assert_eq!(normalize_subject("Основы Учёбы"), normalize_subject("основы учебы"));
+        assert_eq!(
+            normalize_subject("Основы Учёбы"),
+            normalize_subject("основы учебы")
+        );
         assert_eq!(normalize_subject("Русский язык"), "русский язык");
         assert_eq!(normalize_subject("русский"), "русский язык");
     }

@@ -154,12 +154,18 @@ pub fn detect_delimiter(text: &[u8]) -> u8 {
     }
 }
 
-fn read_csv(bytes: Vec<u8>, name: &str, overrides: CsvOverrides) -> Result<(DataFrame, CsvDialect)> {
+fn read_csv(
+    bytes: Vec<u8>,
+    name: &str,
+    overrides: CsvOverrides,
+) -> Result<(DataFrame, CsvDialect)> {
     let (text, encoding) = decode_text(bytes, overrides.encoding);
     if text.iter().all(|b| b.is_ascii_whitespace()) {
         bail!("{name}: the file is empty; expected a header line and data rows");
     }
-    let delimiter = overrides.delimiter.unwrap_or_else(|| detect_delimiter(&text));
+    let delimiter = overrides
+        .delimiter
+        .unwrap_or_else(|| detect_delimiter(&text));
     // Numbers are parsed later from text, so the decimal comma only tells how.
     let decimal_comma = overrides.decimal_comma.unwrap_or(delimiter != b',');
     let frame = CsvReadOptions::default()

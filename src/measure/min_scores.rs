@@ -102,8 +102,11 @@ mod tests {
 
     #[test]
     fn a_bad_line_is_named() {
-        let err = MinScores::parse("assessment,subject,from_year,min_score\nЕГЭ,физика,20x5,36\n", "t")
-            .unwrap_err();
+        let err = MinScores::parse(
+            "assessment,subject,from_year,min_score\nЕГЭ,физика,20x5,36\n",
+            "t",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("t, line 2"), "{err}");
     }
 }

@@ -52,14 +52,23 @@ pub fn dedupe_aggregates(
             ]),
     ];
     for (priority, (file, frame)) in aggregates.into_iter().enumerate() {
-        sources.push(frame.lazy().with_columns([
-            lit(file).alias("source"),
-            lit(priority as i64 + 1).cast(DataType::Int64).alias("priority"),
-        ]));
+        sources.push(
+            frame.lazy().with_columns([
+                lit(file).alias("source"),
+                lit(priority as i64 + 1)
+                    .cast(DataType::Int64)
+                    .alias("priority"),
+            ]),
+        );
     }
     let all = concat(sources, UnionArgs::default())?
         .sort(["priority", LINE], SortMultipleOptions::default())
-        .with_column(col("source").first().over(key_exprs())?.alias("first_source"))
+        .with_column(
+            col("source")
+                .first()
+                .over(key_exprs())?
+                .alias("first_source"),
+        )
         .filter(col("priority").gt(lit(0)))
         .collect()?;
     let kept = all
@@ -117,23 +126,23 @@ pub fn wilson_bounds(failed: Expr, n: Expr, z: f64) -> (Expr, Expr) {
     let denominator = lit(1.0) + z2.clone() / n_f.clone();
     let centre = (p.clone() + z2.clone() / (lit(2.0) * n_f.clone())) / denominator.clone();
     let half = lit(z)
-        * (p.clone() * (lit(1.0) - p) / n_f.clone()
-            + z2 / (lit(4.0) * n_f.clone() * n_f))
-            .sqrt()
+        * (p.clone() * (lit(1.0) - p) / n_f.clone() + z2 / (lit(4.0) * n_f.clone() * n_f)).sqrt()
         / denominator;
     // At 0 and at n the bounds are exactly 0 and 1; the formula leaves
     // rounding noise there.
     let low = when(failed.clone().eq(lit(0)))
         .then(lit(0.0))
         .otherwise(centre.clone() - half.clone());
-    let high = when(failed.eq(n))
-        .then(lit(1.0))
-        .otherwise(centre + half);
+    let high = when(failed.eq(n)).then(lit(1.0)).otherwise(centre + half);
     (low, high)
 }
 
 /// All procedures, sorted by their key.
-pub fn combine(student_procedures: DataFrame, aggregates: DataFrame, confidence: f64) -> Result<DataFrame> {
+pub fn combine(
+    student_procedures: DataFrame,
+    aggregates: DataFrame,
+    confidence: f64,
+) -> Result<DataFrame> {
     let all = concat(
         [
             student_procedures.lazy(),
@@ -197,7 +206,10 @@ mod tests {
         )
         .unwrap();
         let out = from_students(students.lazy()).collect().unwrap();
-        assert_eq!(out.column("participants").unwrap().i64().unwrap().get(0), Some(4));
+        assert_eq!(
+            out.column("participants").unwrap().i64().unwrap().get(0),
+            Some(4)
+        );
         // 23 < 24 fails; 24 passes; the mark 2 fails whatever the score.
         assert_eq!(out.column("failed").unwrap().i64().unwrap().get(0), Some(2));
     }

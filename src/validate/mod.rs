@@ -142,11 +142,7 @@ mod tests {
                 text("mark").is_not_null().and(mark.clone().is_null()),
                 quoted("mark ", text("mark"), " is not a number"),
             ),
-            Check::new(
-                "mark",
-                mark.clone().gt(lit(5.0)),
-                lit("mark outside 2–5"),
-            ),
+            Check::new("mark", mark.clone().gt(lit(5.0)), lit("mark outside 2–5")),
         ];
         let checked = apply_checks(frame.lazy(), checks, "f.csv").unwrap();
         assert_eq!(checked.valid.height(), 1);
@@ -176,11 +172,7 @@ mod tests {
     #[test]
     fn decimal_comma_numbers_parse() {
         let frame = df!("x" => [" 3,5 ", "", "2"]).unwrap();
-        let out = frame
-            .lazy()
-            .select([number("x", true)])
-            .collect()
-            .unwrap();
+        let out = frame.lazy().select([number("x", true)]).collect().unwrap();
         let values: Vec<_> = out.column("x").unwrap().f64().unwrap().iter().collect();
         assert_eq!(values, [Some(3.5), None, Some(2.0)]);
     }

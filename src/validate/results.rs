@@ -34,7 +34,11 @@ enum FailureColumn {
 
 /// Decides the form of a file from its columns.
 pub fn detect_form(table: &RawTable) -> Result<ResultsForm> {
-    let missing: Vec<&str> = KEY_COLUMNS.iter().copied().filter(|c| !table.has(c)).collect();
+    let missing: Vec<&str> = KEY_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !table.has(c))
+        .collect();
     if !missing.is_empty() {
         bail!(
             "{}: missing column(s) {}; a results file needs {} and either mark/score (student rows) \
@@ -45,8 +49,10 @@ pub fn detect_form(table: &RawTable) -> Result<ResultsForm> {
             column_list(table)
         );
     }
-    let aggregate =
-        table.has("participants") && ["failed", "fail_share", "fail_percent"].iter().any(|c| table.has(c));
+    let aggregate = table.has("participants")
+        && ["failed", "fail_share", "fail_percent"]
+            .iter()
+            .any(|c| table.has(c));
     if aggregate {
         return Ok(ResultsForm::Aggregate);
     }
@@ -112,10 +118,19 @@ pub fn check_results(
     };
     let checked = apply_checks(frame, checks, &table.name)?;
     let keep: Vec<Expr> = match form {
-        ResultsForm::Student => ["school_id", "year", "assessment", "subject", "grade", "mark", "score", "min_score"]
-            .iter()
-            .map(|c| col(*c))
-            .collect(),
+        ResultsForm::Student => [
+            "school_id",
+            "year",
+            "assessment",
+            "subject",
+            "grade",
+            "mark",
+            "score",
+            "min_score",
+        ]
+        .iter()
+        .map(|c| col(*c))
+        .collect(),
         ResultsForm::Aggregate => [
             "school_id",
             "year",
@@ -158,7 +173,9 @@ fn canonical_keys(table: &RawTable, registry: &DataFrame) -> Result<LazyFrame> {
     let assessments = code_table(&base, "raw_assessment", "assessment", |raw| {
         normalize_assessment(raw).map(str::to_string)
     })?;
-    let subjects = code_table(&base, "raw_subject", "subject", |raw| Some(normalize_subject(raw)))?;
+    let subjects = code_table(&base, "raw_subject", "subject", |raw| {
+        Some(normalize_subject(raw))
+    })?;
     let known = registry
         .clone()
         .lazy()
@@ -178,7 +195,12 @@ fn canonical_keys(table: &RawTable, registry: &DataFrame) -> Result<LazyFrame> {
             [col("raw_subject")],
             JoinArgs::new(JoinType::Left),
         )
-        .join(known, [col("school_id")], [col("school_id")], JoinArgs::new(JoinType::Left))
+        .join(
+            known,
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Left),
+        )
         .with_columns([
             number("raw_year", false).alias("year_number"),
             number("raw_grade", false).alias("grade_number"),
@@ -213,16 +235,26 @@ fn code_table(
 
 fn key_checks() -> Vec<Check> {
     vec![
-        Check::new("school_id", col("school_id").is_null(), lit("missing school_id")),
+        Check::new(
+            "school_id",
+            col("school_id").is_null(),
+            lit("missing school_id"),
+        ),
         Check::new(
             "school_id",
             col("known_school").not(),
-            quoted("school_id ", col("school_id"), " is not in the school registry (schools.csv)"),
+            quoted(
+                "school_id ",
+                col("school_id"),
+                " is not in the school registry (schools.csv)",
+            ),
         ),
         Check::new("year", col("raw_year").is_null(), lit("missing year")),
         Check::new(
             "year",
-            col("year_number").is_null().or(not_whole(col("year_number"))),
+            col("year_number")
+                .is_null()
+                .or(not_whole(col("year_number"))),
             quoted("year ", col("raw_year"), " is not a whole number"),
         ),
         Check::new(
@@ -230,17 +262,31 @@ fn key_checks() -> Vec<Check> {
             col("year").lt(lit(2000)).or(col("year").gt(lit(2100))),
             quoted("year ", col("raw_year"), " is outside 2000–2100"),
         ),
-        Check::new("assessment", col("raw_assessment").is_null(), lit("missing assessment")),
+        Check::new(
+            "assessment",
+            col("raw_assessment").is_null(),
+            lit("missing assessment"),
+        ),
         Check::new(
             "assessment",
             col("assessment").is_null(),
-            quoted("unknown assessment ", col("raw_assessment"), "; use ВПР, ОГЭ or ЕГЭ"),
+            quoted(
+                "unknown assessment ",
+                col("raw_assessment"),
+                "; use ВПР, ОГЭ or ЕГЭ",
+            ),
         ),
-        Check::new("subject", col("raw_subject").is_null(), lit("missing subject")),
+        Check::new(
+            "subject",
+            col("raw_subject").is_null(),
+            lit("missing subject"),
+        ),
         Check::new("grade", col("raw_grade").is_null(), lit("missing grade")),
         Check::new(
             "grade",
-            col("grade_number").is_null().or(not_whole(col("grade_number"))),
+            col("grade_number")
+                .is_null()
+                .or(not_whole(col("grade_number"))),
             quoted("grade ", col("raw_grade"), " is not a whole number"),
         ),
         Check::new(
@@ -260,7 +306,10 @@ fn student_columns(keyed: LazyFrame, table: &RawTable, comma: bool) -> LazyFrame
         }
     };
     keyed
-        .with_columns([optional("mark").alias("raw_mark"), optional("score").alias("raw_score")])
+        .with_columns([
+            optional("mark").alias("raw_mark"),
+            optional("score").alias("raw_score"),
+        ])
         .with_columns([
             number("raw_mark", comma).alias("mark_number"),
             number("raw_score", comma).alias("score"),
@@ -375,10 +424,15 @@ fn aggregate_columns(keyed: LazyFrame, failure: FailureColumn, comma: bool) -> L
             share.alias("share_given"),
         ])
         .with_columns([
-            col("participants_number").cast(DataType::Int64).alias("participants"),
+            col("participants_number")
+                .cast(DataType::Int64)
+                .alias("participants"),
             // A share times participants is rounded to the nearest count:
             // published percentages are rounded, counts are whole.
-            col("failed_number").round(0, RoundMode::HalfAwayFromZero).cast(DataType::Int64).alias("failed"),
+            col("failed_number")
+                .round(0, RoundMode::HalfAwayFromZero)
+                .cast(DataType::Int64)
+                .alias("failed"),
         ])
 }
 
@@ -389,24 +443,44 @@ fn aggregate_checks(failure: FailureColumn) -> Vec<Check> {
         FailureColumn::Percent => "fail_percent",
     };
     let mut checks = vec![
-        Check::new("participants", col("raw_participants").is_null(), lit("missing participants")),
+        Check::new(
+            "participants",
+            col("raw_participants").is_null(),
+            lit("missing participants"),
+        ),
         Check::new(
             "participants",
             col("participants_number")
                 .is_null()
                 .or(not_whole(col("participants_number"))),
-            quoted("participants ", col("raw_participants"), " is not a whole number"),
+            quoted(
+                "participants ",
+                col("raw_participants"),
+                " is not a whole number",
+            ),
         ),
         Check::new(
             "participants",
             col("participants").lt(lit(1)),
-            quoted("participants ", col("raw_participants"), ": a procedure needs at least 1 participant"),
+            quoted(
+                "participants ",
+                col("raw_participants"),
+                ": a procedure needs at least 1 participant",
+            ),
         ),
-        Check::new(column, col("raw_failure").is_null(), lit(format!("missing {column}"))),
+        Check::new(
+            column,
+            col("raw_failure").is_null(),
+            lit(format!("missing {column}")),
+        ),
         Check::new(
             column,
             col("failed_number").is_null(),
-            quoted(&format!("{column} "), col("raw_failure"), " is not a number"),
+            quoted(
+                &format!("{column} "),
+                col("raw_failure"),
+                " is not a number",
+            ),
         ),
     ];
     match failure {
@@ -417,12 +491,20 @@ fn aggregate_checks(failure: FailureColumn) -> Vec<Check> {
         )),
         FailureColumn::Share => checks.push(Check::new(
             column,
-            col("share_given").lt(lit(0.0)).or(col("share_given").gt(lit(1.0))),
-            quoted("fail_share ", col("raw_failure"), " is outside 0–1 (give fail_percent for percentages)"),
+            col("share_given")
+                .lt(lit(0.0))
+                .or(col("share_given").gt(lit(1.0))),
+            quoted(
+                "fail_share ",
+                col("raw_failure"),
+                " is outside 0–1 (give fail_percent for percentages)",
+            ),
         )),
         FailureColumn::Percent => checks.push(Check::new(
             column,
-            col("share_given").lt(lit(0.0)).or(col("share_given").gt(lit(1.0))),
+            col("share_given")
+                .lt(lit(0.0))
+                .or(col("share_given").gt(lit(1.0))),
             quoted("fail_percent ", col("raw_failure"), " is outside 0–100"),
         )),
     }

@@ -42,7 +42,11 @@ pub fn check_schools(table: &RawTable) -> Result<Checked> {
             .over([col("school_id")])?
             .alias("first_line")]);
     let checks = vec![
-        Check::new("school_id", col("school_id").is_null(), lit("missing school_id")),
+        Check::new(
+            "school_id",
+            col("school_id").is_null(),
+            lit("missing school_id"),
+        ),
         Check::new(
             "school_id",
             col(LINE).neq(col("first_line")),

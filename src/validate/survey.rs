@@ -31,11 +31,7 @@ pub fn indicator_columns(table: &RawTable) -> Vec<String> {
 /// Checks a survey file and returns it in long form: `school_id`, `year`,
 /// `indicator`, `value`, `__line` (missing values are absent rows). A row with
 /// a bad key is rejected whole; a bad value only loses that value.
-pub fn check_survey(
-    table: &RawTable,
-    registry: &DataFrame,
-    wanted: &[String],
-) -> Result<Checked> {
+pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -> Result<Checked> {
     for c in ["school_id", "year"] {
         if !table.has(c) {
             bail!(
@@ -63,22 +59,40 @@ pub fn check_survey(
             number("year", false).alias("year_number"),
         ])
         .with_columns([col("year_number").cast(DataType::Int32).alias("year")])
-        .join(known, [col("school_id")], [col("school_id")], JoinArgs::new(JoinType::Left))
+        .join(
+            known,
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Left),
+        )
         .with_columns([
             col("known_school").fill_null(false),
-            col(LINE).first().over([col("school_id"), col("year")])?.alias("first_line"),
+            col(LINE)
+                .first()
+                .over([col("school_id"), col("year")])?
+                .alias("first_line"),
         ])
         .sort([LINE], SortMultipleOptions::default());
     let row_checks = vec![
-        Check::new("school_id", col("school_id").is_null(), lit("missing school_id")),
+        Check::new(
+            "school_id",
+            col("school_id").is_null(),
+            lit("missing school_id"),
+        ),
         Check::new(
             "school_id",
             col("known_school").not(),
-            quoted("school_id ", col("school_id"), " is not in the school registry (schools.csv)"),
+            quoted(
+                "school_id ",
+                col("school_id"),
+                " is not in the school registry (schools.csv)",
+            ),
         ),
         Check::new(
             "year",
-            col("year_number").is_null().or(not_whole(col("year_number"))),
+            col("year_number")
+                .is_null()
+                .or(not_whole(col("year_number"))),
             quoted("year ", col("raw_year"), " is not a whole number"),
         ),
         Check::new(
@@ -132,12 +146,13 @@ pub fn check_survey(
             .with_column(lit(indicator.as_str()).alias("column"))
             .collect()?;
         rejected.push(named);
-        long_parts.push(
-            checked
-                .valid
-                .lazy()
-                .select([col("school_id"), col("year"), col("indicator"), col("value"), col(LINE)]),
-        );
+        long_parts.push(checked.valid.lazy().select([
+            col("school_id"),
+            col("year"),
+            col("indicator"),
+            col("value"),
+            col(LINE),
+        ]));
     }
     let valid = if long_parts.is_empty() {
         empty_long()

@@ -60,7 +60,8 @@ impl Staging {
 
     pub fn write_parquet(&self, name: &str, frame: &mut DataFrame) -> Result<()> {
         let path = self.path(&format!("{name}.parquet"));
-        let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        let file =
+            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
         ParquetWriter::new(file)
             .with_compression(ParquetCompression::Zstd(None))
             .with_statistics(StatisticsOptions::full())
@@ -72,7 +73,8 @@ impl Staging {
 
     pub fn write_csv(&self, name: &str, frame: &mut DataFrame) -> Result<()> {
         let path = self.path(&format!("{name}.csv"));
-        let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        let file =
+            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
         CsvWriter::new(file)
             .include_header(true)
             .with_float_precision(Some(CSV_FLOAT_PRECISION))
@@ -101,19 +103,24 @@ impl Staging {
         let had_previous = self.target.exists();
         if had_previous {
             std::fs::rename(&self.target, &aside).with_context(|| {
-                format!("cannot move the previous outputs {} aside", self.target.display())
+                format!(
+                    "cannot move the previous outputs {} aside",
+                    self.target.display()
+                )
             })?;
         }
         if let Err(e) = std::fs::rename(&self.staging, &self.target) {
             if had_previous {
                 let _ = std::fs::rename(&aside, &self.target);
             }
-            return Err(e).with_context(|| format!("cannot move outputs into {}", self.target.display()));
+            return Err(e)
+                .with_context(|| format!("cannot move outputs into {}", self.target.display()));
         }
         self.committed = true;
         if had_previous {
-            std::fs::remove_dir_all(&aside)
-                .with_context(|| format!("cannot remove the previous outputs {}", aside.display()))?;
+            std::fs::remove_dir_all(&aside).with_context(|| {
+                format!("cannot remove the previous outputs {}", aside.display())
+            })?;
         }
         Ok(())
     }
