@@ -1,8 +1,9 @@
--- Which procedures count toward ШНОР.
+-- Which procedures count toward ШНОР, and how each share moved.
 --
 -- Input tables:
 --   procedures  one row per school × year × assessment × subject × grade
---               (participants, failed, fail_share, ci_low, ci_high, in_scope)
+--               (participants, failed, fail_share, ci_low, ci_high, in_scope,
+--               subject_family)
 --   params      one row with the methodology settings
 --
 -- A procedure counts when it is in the methodology's scope (assessments,
@@ -10,30 +11,41 @@
 -- failure share reaches the threshold. The comparison is made on integers
 -- scaled by 100 (failed * 100 against threshold_percent * participants), so
 -- it is exact: 3 of 10 reaches 30 %, 2 of 7 (28.6 %) does not.
+WITH judged AS (
+    SELECT
+        p.*,
+        CASE
+            WHEN m.strict_comparison THEN p.failed * 100.0 > m.threshold_percent * p.participants
+            ELSE p.failed * 100.0 >= m.threshold_percent * p.participants
+        END AS reaches_threshold,
+        p.participants >= m.min_participants AS enough_participants,
+        m.min_participants
+    FROM procedures AS p
+    CROSS JOIN params AS m
+)
 SELECT
-    p.school_id,
-    p.year,
-    p.assessment,
-    p.subject,
-    p.grade,
-    p.participants,
-    p.failed,
-    p.fail_share,
-    p.ci_low,
-    p.ci_high,
-    p.in_scope
-        AND p.participants >= m.min_participants
-        AND CASE
-                WHEN m.strict_comparison THEN p.failed * 100.0 > m.threshold_percent * p.participants
-                ELSE p.failed * 100.0 >= m.threshold_percent * p.participants
-            END AS counts,
+    school_id,
+    year,
+    assessment,
+    subject,
+    subject_family,
+    grade,
+    participants,
+    failed,
+    fail_share,
+    ci_low,
+    ci_high,
+    -- The same procedure in its previous available year, and the change of
+    -- the share in percentage points.
+    LAG(year) OVER (PARTITION BY school_id, assessment, subject, grade ORDER BY year) AS compared_year,
+    100.0 * (fail_share - LAG(fail_share) OVER (PARTITION BY school_id, assessment, subject, grade ORDER BY year))
+        AS share_change_pp,
+    in_scope AND enough_participants AND reaches_threshold AS counts,
     CASE
-        WHEN NOT p.in_scope THEN 'не учитывается методикой'
-        WHEN p.participants < m.min_participants THEN 'участников меньше ' || CAST(m.min_participants AS VARCHAR)
-        WHEN m.strict_comparison AND p.failed * 100.0 <= m.threshold_percent * p.participants THEN 'доля не выше порога'
-        WHEN p.failed * 100.0 < m.threshold_percent * p.participants THEN 'доля ниже порога'
+        WHEN NOT in_scope THEN 'не учитывается методикой'
+        WHEN NOT enough_participants THEN 'участников меньше ' || CAST(min_participants AS VARCHAR)
+        WHEN NOT reaches_threshold THEN 'доля ниже порога'
         ELSE 'учитывается'
     END AS count_status
-FROM procedures AS p
-CROSS JOIN params AS m
-ORDER BY p.school_id, p.year, p.assessment, p.subject, p.grade
+FROM judged
+ORDER BY school_id, year, assessment, subject, grade

@@ -2,101 +2,145 @@
 --
 -- Input tables:
 --   procedure_counts  the result of procedure_counts.sql
+--   conditions        one row per condition of the methodology: condition_id,
+--                     name, min_procedures, same_procedure, every_subject,
+--                     n_years (years it looks at), n_families (subject
+--                     families in scope, for every_subject)
+--   condition_years   condition_id, year: the years each condition looks at
 --   params            one row with the methodology settings
---   schools           the school registry
+--   schools           the registry, with `excluded` and `exclusion_reason`
 --
--- Condition A (current year): at least min_procedures counting procedures in
---   the current year.
--- Condition B (repeat): the same procedure (assessment, subject, grade) counts
---   both in the current year and in the previous available year.
--- combine_and = false: A OR B (federal-2025); true: A AND B (federal-2025-strict).
-WITH labelled AS (
+-- A condition holds for a school when, in each of its years, the school has at
+-- least min_procedures counting procedures — the same procedures in every year
+-- when same_procedure, covering every subject family when every_subject.
+-- combine_and = false: any condition lists the school; true: all must hold.
+WITH hits AS (
     SELECT
-        c.*,
-        c.assessment || ' ' || c.subject || ' ' || CAST(c.grade AS VARCHAR) || ' кл.' AS procedure_name,
-        REPLACE(CAST(ROUND(100.0 * c.failed / c.participants, 1) AS VARCHAR), '.', ',')
-            || ' % (' || CAST(c.failed AS VARCHAR) || ' из ' || CAST(c.participants AS VARCHAR) || ')' AS share_text
+        cy.condition_id,
+        c.school_id,
+        c.year,
+        c.assessment,
+        c.subject,
+        c.subject_family,
+        c.grade,
+        c.assessment || ' ' || c.subject || ' ' || CAST(c.grade AS VARCHAR) || ' кл. '
+            || CAST(c.year AS VARCHAR) || ': '
+            || REPLACE(CAST(ROUND(100.0 * c.failed / c.participants, 1) AS VARCHAR), '.', ',')
+            || ' % (' || CAST(c.failed AS VARCHAR) || ' из ' || CAST(c.participants AS VARCHAR) || ')'
+            AS hit_text
     FROM procedure_counts AS c
+    INNER JOIN condition_years AS cy ON cy.year = c.year
     WHERE c.counts
 ),
-current_counting AS (
-    SELECT l.*
-    FROM labelled AS l
-    CROSS JOIN params AS m
-    WHERE l.year = m.current_year
+-- For same_procedure conditions: the procedures counting in every year.
+key_years AS (
+    SELECT condition_id, school_id, assessment, subject, grade, COUNT(DISTINCT year) AS years_counted
+    FROM hits
+    GROUP BY condition_id, school_id, assessment, subject, grade
 ),
-condition_a AS (
+full_keys AS (
+    SELECT k.condition_id, k.school_id, k.assessment, k.subject, k.grade
+    FROM key_years AS k
+    INNER JOIN conditions AS d ON d.condition_id = k.condition_id
+    WHERE d.same_procedure AND k.years_counted = d.n_years
+),
+relevant AS (
+    SELECT h.*
+    FROM hits AS h
+    INNER JOIN conditions AS d ON d.condition_id = h.condition_id
+    WHERE NOT d.same_procedure
+    UNION ALL
+    SELECT h.*
+    FROM hits AS h
+    INNER JOIN full_keys AS f
+        ON f.condition_id = h.condition_id
+       AND f.school_id = h.school_id
+       AND f.assessment = h.assessment
+       AND f.subject = h.subject
+       AND f.grade = h.grade
+),
+per_year AS (
     SELECT
+        condition_id,
         school_id,
-        COUNT(*) AS counting_procedures_current,
-        STRING_AGG(procedure_name || ' ' || CAST(year AS VARCHAR) || ': ' || share_text, '; '
-                   ORDER BY assessment, subject, grade) AS current_text
-    FROM current_counting
-    GROUP BY school_id
+        year,
+        COUNT(*) AS n_procedures,
+        COUNT(DISTINCT subject_family) AS n_families
+    FROM relevant
+    GROUP BY condition_id, school_id, year
 ),
-repeated AS (
-    SELECT
-        cur.school_id,
-        cur.assessment,
-        cur.subject,
-        cur.grade,
-        cur.procedure_name || ': ' || CAST(prev.year AS VARCHAR) || ' — ' || prev.share_text
-            || ', ' || CAST(cur.year AS VARCHAR) || ' — ' || cur.share_text AS repeat_text
-    FROM current_counting AS cur
-    CROSS JOIN params AS m
-    INNER JOIN labelled AS prev
-        ON prev.school_id = cur.school_id
-       AND prev.assessment = cur.assessment
-       AND prev.subject = cur.subject
-       AND prev.grade = cur.grade
-    WHERE prev.year = m.previous_year
+years_met AS (
+    SELECT p.condition_id, p.school_id, COUNT(*) AS n_years_met
+    FROM per_year AS p
+    INNER JOIN conditions AS d ON d.condition_id = p.condition_id
+    WHERE p.n_procedures >= d.min_procedures
+      AND (NOT d.every_subject OR p.n_families >= d.n_families)
+    GROUP BY p.condition_id, p.school_id
 ),
-condition_b AS (
+texts AS (
     SELECT
+        condition_id,
         school_id,
-        COUNT(*) AS repeated_procedures,
-        STRING_AGG(repeat_text, '; ' ORDER BY assessment, subject, grade) AS repeat_text
-    FROM repeated
-    GROUP BY school_id
+        STRING_AGG(hit_text, '; ' ORDER BY year, assessment, subject, grade) AS hit_texts
+    FROM relevant
+    GROUP BY condition_id, school_id
 ),
-decided AS (
+outcomes AS (
     SELECT
         s.school_id,
-        s.school_name,
-        s.municipality,
-        m.current_year,
-        m.previous_year,
-        COALESCE(a.counting_procedures_current, 0) AS counting_procedures_current,
-        COALESCE(b.repeated_procedures, 0) AS repeated_procedures,
-        COALESCE(a.counting_procedures_current, 0) >= m.min_procedures AS meets_current_year_rule,
-        COALESCE(b.repeated_procedures, 0) >= 1 AS meets_repeat_rule,
-        a.current_text,
-        b.repeat_text,
-        m.combine_and
+        d.condition_id,
+        d.name,
+        COALESCE(y.n_years_met, 0) = d.n_years AS met,
+        t.hit_texts
     FROM schools AS s
+    CROSS JOIN conditions AS d
+    LEFT JOIN years_met AS y ON y.condition_id = d.condition_id AND y.school_id = s.school_id
+    LEFT JOIN texts AS t ON t.condition_id = d.condition_id AND t.school_id = s.school_id
+),
+per_school AS (
+    SELECT
+        school_id,
+        SUM(CASE WHEN met THEN 1 ELSE 0 END) AS conditions_met_count,
+        COUNT(*) AS conditions_total,
+        STRING_AGG(CASE WHEN met THEN name END, '; ' ORDER BY condition_id) AS conditions_met,
+        STRING_AGG(CASE WHEN met THEN name || ': ' || hit_texts END, ' | ' ORDER BY condition_id) AS reasons
+    FROM outcomes
+    GROUP BY school_id
+),
+current_counts AS (
+    SELECT
+        c.school_id,
+        SUM(CASE WHEN c.year = m.current_year THEN 1 ELSE 0 END) AS counting_procedures_current,
+        SUM(CASE WHEN c.year = m.previous_year THEN 1 ELSE 0 END) AS counting_procedures_previous
+    FROM procedure_counts AS c
     CROSS JOIN params AS m
-    LEFT JOIN condition_a AS a ON a.school_id = s.school_id
-    LEFT JOIN condition_b AS b ON b.school_id = s.school_id
+    WHERE c.counts
+    GROUP BY c.school_id
 )
 SELECT
-    school_id,
-    school_name,
-    municipality,
-    current_year,
-    previous_year,
-    counting_procedures_current,
-    repeated_procedures,
-    meets_current_year_rule,
-    meets_repeat_rule,
+    s.school_id,
+    s.school_name,
+    s.municipality,
+    m.current_year,
+    m.previous_year,
+    COALESCE(k.counting_procedures_current, 0) AS counting_procedures_current,
+    COALESCE(k.counting_procedures_previous, 0) AS counting_procedures_previous,
+    p.conditions_met_count,
+    p.conditions_total,
+    NOT s.excluded
+        AND CASE
+                WHEN m.combine_and THEN p.conditions_met_count = p.conditions_total
+                ELSE p.conditions_met_count >= 1
+            END AS is_shnor,
+    s.excluded,
+    p.conditions_met,
     CASE
-        WHEN combine_and THEN meets_current_year_rule AND meets_repeat_rule
-        ELSE meets_current_year_rule OR meets_repeat_rule
-    END AS is_shnor,
-    CONCAT_WS(' | ',
-        CASE WHEN meets_current_year_rule
-             THEN 'процедуры ' || CAST(current_year AS VARCHAR) || ' с долей неудовлетворительных результатов не ниже порога: ' || current_text END,
-        CASE WHEN meets_repeat_rule
-             THEN 'та же процедура в двух годах подряд: ' || repeat_text END
-    ) AS reasons
-FROM decided
-ORDER BY school_id
+        WHEN s.excluded AND p.conditions_met_count > 0 THEN s.exclusion_reason || ' | ' || p.reasons
+        WHEN s.excluded THEN s.exclusion_reason
+        ELSE p.reasons
+    END AS reasons
+FROM schools AS s
+CROSS JOIN params AS m
+LEFT JOIN per_school AS p ON p.school_id = s.school_id
+LEFT JOIN current_counts AS k ON k.school_id = s.school_id
+ORDER BY s.school_id

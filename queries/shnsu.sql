@@ -1,46 +1,83 @@
 -- The ШНСУ risk score, rank and decision for every school with survey data.
 --
 -- Input tables:
---   indicators  long form of the survey: school_id, indicator, value (one
---               survey year, chosen by the run; missing values are absent)
+--   indicators  long form of the survey: school_id, indicator, value,
+--               ref_group (the group the indicator is standardised in: the
+--               whole region, or the school's settlement type); one survey
+--               year, chosen by the run; missing values are absent rows
 --   weights     indicator, weight, direction (+1 risk, -1 protective)
+--   bands       label, min_score, listed (used when cut = 'bands')
 --   params      one row with the methodology settings
 --
--- Each indicator is standardised across the schools that report it (z-score
--- with the population standard deviation); protective indicators are
--- sign-reversed; a school's risk score is the weighted mean of the z-scores it
--- has. Indicators with no spread (every school equal) carry no information and
--- are skipped. Higher score = more social risk.
+-- Each indicator is put on a common scale within its reference group:
+--   zscore     (x - mean) / population standard deviation
+--   min_max    (x - min) / (max - min)
+--   percentile (rank - 1) / (n - 1), ties sharing the lower rank
+-- and aligned so that higher = more risk (protective indicators reversed). A
+-- school's risk score is the weighted mean of the aligned values it has.
+-- Indicators with no spread in a group carry no information there and are
+-- skipped.
 WITH stats AS (
     SELECT
         indicator,
+        ref_group,
         AVG(value) AS mean,
         -- STDDEV is the sample deviation; scale it to the population one.
         STDDEV(value) * SQRT((COUNT(value) - 1.0) / COUNT(value)) AS sd,
+        MIN(value) AS lowest,
+        MAX(value) AS highest,
         COUNT(value) AS n
     FROM indicators
-    GROUP BY indicator
+    GROUP BY indicator, ref_group
 ),
-standardised AS (
+ranked_values AS (
     SELECT
         i.school_id,
         i.indicator,
-        w.weight,
-        -- z as measured (above the mean > 0) and aligned so that higher = more risk
-        (i.value - s.mean) / s.sd AS z_measured,
-        w.direction * (i.value - s.mean) / s.sd AS z
+        i.ref_group,
+        i.value,
+        RANK() OVER (PARTITION BY i.indicator, i.ref_group ORDER BY i.value) AS value_rank
     FROM indicators AS i
-    INNER JOIN stats AS s ON s.indicator = i.indicator
-    INNER JOIN weights AS w ON w.indicator = i.indicator
-    WHERE s.n > 1 AND s.sd > 0
+),
+measured AS (
+    SELECT
+        r.school_id,
+        r.indicator,
+        w.weight,
+        w.direction,
+        m.normalisation,
+        CASE
+            WHEN m.normalisation = 'zscore' THEN (r.value - s.mean) / s.sd
+            WHEN m.normalisation = 'min_max' THEN (r.value - s.lowest) / (s.highest - s.lowest)
+            ELSE (r.value_rank - 1.0) / (s.n - 1.0)
+        END AS scaled
+    FROM ranked_values AS r
+    INNER JOIN stats AS s ON s.indicator = r.indicator AND s.ref_group = r.ref_group
+    INNER JOIN weights AS w ON w.indicator = r.indicator
+    CROSS JOIN params AS m
+    WHERE s.n > 1 AND s.highest > s.lowest
+),
+standardised AS (
+    SELECT
+        school_id,
+        indicator,
+        weight,
+        normalisation,
+        scaled,
+        CASE
+            WHEN direction > 0 THEN scaled
+            WHEN normalisation = 'zscore' THEN -scaled
+            ELSE 1.0 - scaled
+        END AS aligned
+    FROM measured
 ),
 scored AS (
     SELECT
         school_id,
-        SUM(weight * z) / SUM(weight) AS risk_score,
+        SUM(weight * aligned) / SUM(weight) AS risk_score,
         -- The rank orders by risk descending, ties by school_id ascending;
         -- window ORDER BY takes one direction, so rank by the negated score.
-        -SUM(weight * z) / SUM(weight) AS negated_risk,
+        -SUM(weight * aligned) / SUM(weight) AS negated_risk,
         COUNT(*) AS indicators_used
     FROM standardised
     GROUP BY school_id
@@ -54,24 +91,41 @@ ranked AS (
         COUNT(*) OVER () AS scored_schools
     FROM scored
 ),
+banded AS (
+    SELECT
+        r.school_id,
+        b.label,
+        b.listed,
+        ROW_NUMBER() OVER (PARTITION BY r.school_id ORDER BY b.negated_min_score) AS band_position
+    FROM ranked AS r
+    CROSS JOIN (SELECT label, listed, min_score, -min_score AS negated_min_score FROM bands) AS b
+    WHERE r.risk_score >= b.min_score
+),
 contributions AS (
     SELECT
         school_id,
         indicator,
-        z_measured,
-        weight * z AS contribution,
-        ROW_NUMBER() OVER (PARTITION BY school_id ORDER BY -weight * z, indicator) AS position
+        normalisation,
+        scaled,
+        aligned,
+        ROW_NUMBER() OVER (PARTITION BY school_id ORDER BY -weight * aligned, indicator) AS position
     FROM standardised
 ),
 top_indicators AS (
     SELECT
         school_id,
-        -- The indicators that raise the score most, with their measured z
-        -- (a protective indicator appears with a negative z: it is low).
-        STRING_AGG(indicator || ' (z = ' || REPLACE(CAST(ROUND(z_measured, 2) AS VARCHAR), '.', ',') || ')', ', '
-                   ORDER BY position) AS top_indicators
+        -- The indicators that raise the score most, with their scaled value
+        -- as measured (a protective indicator shows a low value).
+        STRING_AGG(
+            indicator || ' ('
+                || CASE WHEN normalisation = 'zscore' THEN 'z = ' ELSE '' END
+                || REPLACE(CAST(ROUND(scaled, 2) AS VARCHAR), '.', ',') || ')',
+            ', ' ORDER BY position) AS top_indicators
     FROM contributions
-    WHERE position <= 3 AND contribution > 0
+    WHERE position <= 3
+      -- Only indicators on the risky side: above the mean (z > 0) or above
+      -- the middle of a 0–1 scale.
+      AND aligned > CASE WHEN normalisation = 'zscore' THEN 0.0 ELSE 0.5 END
     GROUP BY school_id
 )
 SELECT
@@ -80,14 +134,17 @@ SELECT
     r.risk_rank,
     r.scored_schools,
     r.indicators_used,
-    -- top share: rank <= ceil(share * n), written without floating-point ceil:
-    -- (rank - 1) * 100 < share_percent * n.
+    b.label AS risk_band,
     CASE
-        WHEN m.cut_by_top_share THEN (r.risk_rank - 1) * 100.0 < m.top_share_percent * r.scored_schools
-        ELSE r.risk_score >= m.risk_cutoff
+        -- top share: rank <= ceil(share * n), written without floating-point
+        -- ceil: (rank - 1) * 100 < share_percent * n.
+        WHEN m.cut = 'top_share' THEN (r.risk_rank - 1) * 100.0 < m.top_share_percent * r.scored_schools
+        WHEN m.cut = 'cutoff' THEN r.risk_score >= m.risk_cutoff
+        ELSE COALESCE(b.listed, FALSE)
     END AS is_shnsu,
     t.top_indicators
 FROM ranked AS r
 CROSS JOIN params AS m
+LEFT JOIN (SELECT school_id, label, listed FROM banded WHERE band_position = 1) AS b ON b.school_id = r.school_id
 LEFT JOIN top_indicators AS t ON t.school_id = r.school_id
 ORDER BY r.school_id

@@ -25,6 +25,19 @@ pub enum Command {
     Run(RunArgs),
     /// Write a synthetic region (the generator of sample-data/).
     Sample(SampleArgs),
+    /// List the methodology presets shipped with the tool.
+    Methodologies,
+    /// Explain why a school is or is not on each list of a finished run.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The school to explain.
+    pub school_id: String,
+    /// Output folder of the run.
+    #[arg(long, default_value = "out")]
+    pub run: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -32,9 +45,14 @@ pub struct RunArgs {
     /// Folder with schools.csv, results/ and survey/.
     #[arg(default_value = "sample-data")]
     pub data_dir: PathBuf,
-    /// Methodology file (TOML); the built-in federal-2025 when omitted.
+    /// Methodology: a preset name (see `shnor methodologies`) or a TOML file;
+    /// federal-2025 when omitted.
     #[arg(long, short)]
-    pub methodology: Option<PathBuf>,
+    pub methodology: Option<String>,
+    /// Folder of earlier published lists (CSV: school_id, year, optional
+    /// list = ШНОР/ШНСУ), for repeat listings and transitions.
+    #[arg(long)]
+    pub previous_lists: Option<PathBuf>,
     /// Output folder; replaced only when the run succeeds.
     #[arg(long, short, default_value = "out")]
     pub out: PathBuf,

@@ -9,6 +9,7 @@
 
 pub mod classify;
 pub mod cli;
+pub mod explain;
 pub mod ingest;
 pub mod measure;
 pub mod methodology;

@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -28,6 +29,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 methodology: args.methodology,
                 out: args.out,
                 csv: args.csv.overrides()?,
+                previous_lists: args.previous_lists,
             };
             let summary = run(&options)?;
             for warning in &summary.warnings {
@@ -48,10 +50,30 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             eprintln!("outputs in {}", summary.out.display());
             Ok(())
         }
+        Command::Methodologies => {
+            for (name, text) in shnor::methodology::PRESETS {
+                let m = shnor::methodology::LoadedMethodology::parse(text, name)?;
+                let mut text = format!("{name}\n  {}\n  source: {}\n", m.rule.title, m.rule.source);
+                for a in &m.rule.assumptions {
+                    text.push_str(&format!("  assumption: {a}\n"));
+                }
+                print_out(&format!("{text}\n"))?;
+            }
+            Ok(())
+        }
+        Command::Explain(args) => print_out(&shnor::explain::explain(&args.run, &args.school_id)?),
         Command::Sample(args) => {
             shnor::sample::generate(&args.out, args.schools, &args.years, args.seed)?;
             eprintln!("sample region written to {}", args.out.display());
             Ok(())
         }
+    }
+}
+
+/// Prints to stdout; a closed pipe (`shnor explain … | head`) is not an error.
+fn print_out(text: &str) -> anyhow::Result<()> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
 }

@@ -12,7 +12,23 @@ use crate::ingest::normalize::{normalize_assessment, normalize_subject};
 
 /// The default methodology, shipped inside the binary.
 pub const DEFAULT_METHODOLOGY: &str = include_str!("../methodologies/federal-2025.toml");
-const DEFAULT_METHODOLOGY_NAME: &str = "methodologies/federal-2025.toml";
+
+/// The published methodologies shipped inside the binary (name, text).
+pub const PRESETS: &[(&str, &str)] = &[
+    ("federal-2025", DEFAULT_METHODOLOGY),
+    (
+        "federal-2025-strict",
+        include_str!("../methodologies/federal-2025-strict.toml"),
+    ),
+    (
+        "kuzbass-2022",
+        include_str!("../methodologies/kuzbass-2022.toml"),
+    ),
+    (
+        "hse-ege-3y",
+        include_str!("../methodologies/hse-ege-3y.toml"),
+    ),
+];
 
 /// Queries shipped inside the binary, addressed as `builtin:NAME`.
 const BUILTIN_QUERIES: &[(&str, &str)] = &[
@@ -22,6 +38,12 @@ const BUILTIN_QUERIES: &[(&str, &str)] = &[
     ),
     ("shnor.sql", include_str!("../queries/shnor.sql")),
     ("shnsu.sql", include_str!("../queries/shnsu.sql")),
+    ("context.sql", include_str!("../queries/context.sql")),
+    (
+        "municipalities.sql",
+        include_str!("../queries/municipalities.sql"),
+    ),
+    ("history.sql", include_str!("../queries/history.sql")),
 ];
 
 /// The ЕГЭ minimum test scores shipped inside the binary.
@@ -44,6 +66,46 @@ pub struct Methodology {
     #[serde(default)]
     pub failure: FailureRule,
     pub shnsu: ShnsuRule,
+    #[serde(default)]
+    pub context: ContextRule,
+    #[serde(default)]
+    pub history: HistoryRule,
+}
+
+/// The contextual view: results against social conditions.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ContextRule {
+    /// A school is resilient when its standardised residual is below this
+    /// (results clearly better than its conditions predict) …
+    #[serde(default = "default_resilient")]
+    pub resilient_max_std_residual: f64,
+    /// … its conditions are poor: risk_score ≥ this (on the index's scale) …
+    #[serde(default = "default_poor_conditions")]
+    pub poor_conditions_min_risk: f64,
+    /// … and it is not ШНОР.
+    #[serde(default = "default_context_query")]
+    pub query: String,
+}
+
+impl Default for ContextRule {
+    fn default() -> Self {
+        Self {
+            resilient_max_std_residual: default_resilient(),
+            poor_conditions_min_risk: default_poor_conditions(),
+            query: default_context_query(),
+        }
+    }
+}
+
+/// Earlier published lists.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryRule {
+    /// Folder of earlier lists (CSV: school_id, year, optional list = ШНОР/ШНСУ),
+    /// relative to the methodology file; `--previous-lists` overrides it.
+    #[serde(default)]
+    pub previous_lists: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -75,15 +137,67 @@ pub struct ShnorRule {
     #[serde(default = "default_comparison")]
     pub comparison: Comparison,
     pub min_participants: u32,
-    pub min_procedures_current_year: u32,
+    /// The years the rule looks at: explicit, or the last N available.
+    #[serde(default)]
+    pub years: YearSelection,
+    /// Schools of these kinds (registry column `school_kind`) are never listed.
+    #[serde(default)]
+    pub exclude_school_kinds: Vec<String>,
+    /// How the conditions combine.
     #[serde(default = "default_combine")]
     pub combine: Combine,
-    #[serde(default)]
-    pub current_year: Option<i32>,
+    pub conditions: Vec<Condition>,
     #[serde(default = "default_counting_query")]
     pub counting_query: String,
     #[serde(default = "default_shnor_query")]
     pub query: String,
+}
+
+/// The years a ШНОР rule considers. The current year is the latest of them,
+/// the previous year the one before it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum YearSelection {
+    /// `years = [2019, 2021]`: exactly these years (each must be in the data).
+    Explicit(Vec<i32>),
+    /// `years = { last = 3 }`: the last N years present in the results.
+    Last { last: u32 },
+}
+
+impl Default for YearSelection {
+    fn default() -> Self {
+        YearSelection::Last { last: 2 }
+    }
+}
+
+/// Which of the selected years a condition looks at.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ConditionYears {
+    /// The current year only.
+    Current,
+    /// The current and the previous selected year.
+    CurrentAndPrevious,
+    /// Every selected year.
+    All,
+}
+
+/// One condition of a ШНОР rule: in each of its years, at least
+/// `min_procedures` counting procedures (the same ones in every year when
+/// `same_procedure`; covering every subject family of the scope when
+/// `every_subject`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// How the reasons name the condition.
+    pub name: String,
+    pub years: ConditionYears,
+    #[serde(default = "default_one")]
+    pub min_procedures: u32,
+    #[serde(default)]
+    pub same_procedure: bool,
+    #[serde(default)]
+    pub every_subject: bool,
 }
 
 /// How a student's failure is decided.
@@ -106,14 +220,45 @@ impl Default for FailureRule {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Cut {
+    /// The top share of scored schools by risk.
     TopShare,
+    /// Every school at or above a fixed risk score.
     Cutoff,
+    /// Named bands of the risk score; the bands marked `listed` make the list.
+    Bands,
 }
 
+/// How each indicator is put on a common scale before averaging.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Normalisation {
+    /// (x − mean) / population standard deviation.
     Zscore,
+    /// (x − min) / (max − min), 0–1.
+    MinMax,
+    /// Percentile rank, 0–1 (ties share the lower rank).
+    Percentile,
+}
+
+/// The schools each indicator is standardised against.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceGroup {
+    /// All schools of the region.
+    Region,
+    /// Schools of the same `settlement_type` (urban with urban, rural with rural).
+    SettlementType,
+}
+
+/// A band of the risk score: schools with score ≥ `min_score` (and below the
+/// next band up) get `label`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    pub label: String,
+    pub min_score: f64,
+    #[serde(default)]
+    pub listed: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -133,11 +278,15 @@ pub struct ShnsuRule {
     pub protective_patterns: Vec<String>,
     #[serde(default = "default_normalisation")]
     pub normalisation: Normalisation,
+    #[serde(default = "default_reference_group")]
+    pub reference_group: ReferenceGroup,
     pub cut: Cut,
     #[serde(default = "default_top_share")]
     pub top_share_percent: f64,
     #[serde(default)]
     pub cutoff: f64,
+    #[serde(default)]
+    pub bands: Vec<Band>,
     #[serde(default = "default_shnsu_query")]
     pub query: String,
     #[serde(default)]
@@ -151,6 +300,18 @@ fn default_comparison() -> Comparison {
 }
 fn default_combine() -> Combine {
     Combine::Or
+}
+fn default_resilient() -> f64 {
+    -1.0
+}
+fn default_poor_conditions() -> f64 {
+    0.5
+}
+fn default_context_query() -> String {
+    "builtin:context.sql".into()
+}
+fn default_one() -> u32 {
+    1
 }
 fn default_builtin() -> String {
     "builtin".into()
@@ -166,6 +327,9 @@ fn default_shnsu_query() -> String {
 }
 fn default_normalisation() -> Normalisation {
     Normalisation::Zscore
+}
+fn default_reference_group() -> ReferenceGroup {
+    ReferenceGroup::Region
 }
 fn default_top_share() -> f64 {
     10.0
@@ -184,7 +348,26 @@ pub struct LoadedMethodology {
 impl LoadedMethodology {
     /// The embedded default methodology.
     pub fn default_builtin() -> Result<Self> {
-        Self::from_text(DEFAULT_METHODOLOGY, DEFAULT_METHODOLOGY_NAME.into(), None)
+        Self::from_text(DEFAULT_METHODOLOGY, "builtin:federal-2025".into(), None)
+    }
+
+    /// A preset by name (see [`PRESETS`]) or a methodology file by path.
+    pub fn resolve(name_or_path: &str) -> Result<Self> {
+        let path = Path::new(name_or_path);
+        if path.is_file() {
+            return Self::from_file(path);
+        }
+        if let Some((name, text)) = PRESETS.iter().find(|(n, _)| *n == name_or_path) {
+            return Self::from_text(text, format!("builtin:{name}"), None);
+        }
+        bail!(
+            "methodology `{name_or_path}` is neither a file nor a preset; presets: {} (see `shnor methodologies`)",
+            PRESETS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     }
 
     /// Reads and validates a methodology file.
@@ -205,8 +388,10 @@ impl LoadedMethodology {
     }
 
     fn from_text(text: &str, origin: String, base_dir: Option<PathBuf>) -> Result<Self> {
-        let rule: Methodology =
-            toml::from_str(text).with_context(|| format!("methodology {origin} is not valid"))?;
+        let table = merged_table(text, &origin, base_dir.as_deref(), 0)?;
+        let rule: Methodology = table
+            .try_into()
+            .with_context(|| format!("methodology {origin} is not valid"))?;
         rule.validate()
             .with_context(|| format!("methodology {origin} is not valid"))?;
         Ok(Self {
@@ -236,7 +421,7 @@ impl LoadedMethodology {
                     )
                 });
         }
-        let path = self.resolve(reference);
+        let path = self.relative_path(reference);
         std::fs::read_to_string(&path).with_context(|| {
             format!(
                 "cannot read query {} named in methodology {}",
@@ -244,6 +429,15 @@ impl LoadedMethodology {
                 self.origin
             )
         })
+    }
+
+    /// The previous-lists folder named in the methodology, resolved.
+    pub fn previous_lists_dir(&self) -> Option<PathBuf> {
+        self.rule
+            .history
+            .previous_lists
+            .as_deref()
+            .map(|p| self.relative_path(p))
     }
 
     /// The minimum-score table text and where it came from.
@@ -255,7 +449,7 @@ impl LoadedMethodology {
                 "builtin:reference/ege-min-scores.csv".into(),
             ));
         }
-        let path = self.resolve(reference);
+        let path = self.relative_path(reference);
         let text = std::fs::read_to_string(&path).with_context(|| {
             format!(
                 "cannot read the minimum scores table {} named in methodology {}",
@@ -266,11 +460,75 @@ impl LoadedMethodology {
         Ok((text, path.display().to_string()))
     }
 
-    fn resolve(&self, reference: &str) -> PathBuf {
+    fn relative_path(&self, reference: &str) -> PathBuf {
         let path = PathBuf::from(reference);
         match &self.base_dir {
             Some(dir) if path.is_relative() => dir.join(path),
             _ => path,
+        }
+    }
+}
+
+/// The methodology text as a TOML table, with `extends = "NAME|PATH"`
+/// resolved: the base is read first and this file's keys override it (tables
+/// merge key by key; arrays and values replace).
+fn merged_table(
+    text: &str,
+    origin: &str,
+    base_dir: Option<&Path>,
+    depth: usize,
+) -> Result<toml::Table> {
+    if depth > 8 {
+        bail!("methodology {origin}: `extends` goes more than 8 levels deep (a cycle?)");
+    }
+    let mut table: toml::Table =
+        toml::from_str(text).with_context(|| format!("methodology {origin} is not valid TOML"))?;
+    let Some(base) = table.remove("extends") else {
+        return Ok(table);
+    };
+    let base = base
+        .as_str()
+        .with_context(|| {
+            format!("methodology {origin}: `extends` must be a preset name or a file path")
+        })?
+        .to_string();
+    let (base_text, base_origin, base_base_dir) = if let Some((name, text)) =
+        PRESETS.iter().find(|(n, _)| *n == base)
+    {
+        (text.to_string(), format!("builtin:{name}"), None)
+    } else {
+        let path = match base_dir {
+            Some(dir) if Path::new(&base).is_relative() => dir.join(&base),
+            _ => PathBuf::from(&base),
+        };
+        let text = std::fs::read_to_string(&path).with_context(|| {
+                format!(
+                    "methodology {origin} extends `{base}`, which is neither a preset nor a readable file"
+                )
+            })?;
+        (
+            text,
+            path.display().to_string(),
+            path.parent().map(Path::to_path_buf),
+        )
+    };
+    let mut merged = merged_table(
+        &base_text,
+        &base_origin,
+        base_base_dir.as_deref(),
+        depth + 1,
+    )?;
+    merge_into(&mut merged, table);
+    Ok(merged)
+}
+
+fn merge_into(base: &mut toml::Table, overrides: toml::Table) {
+    for (key, value) in overrides {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge_into(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
         }
     }
 }
@@ -289,8 +547,29 @@ impl Methodology {
         if s.min_participants == 0 {
             bail!("shnor.min_participants must be at least 1");
         }
-        if s.min_procedures_current_year == 0 {
-            bail!("shnor.min_procedures_current_year must be at least 1");
+        if s.conditions.is_empty() {
+            bail!("shnor.conditions is empty: give at least one [[shnor.conditions]]");
+        }
+        for c in &s.conditions {
+            if c.min_procedures == 0 {
+                bail!(
+                    "shnor.conditions `{}`: min_procedures must be at least 1",
+                    c.name
+                );
+            }
+            if c.every_subject && s.subjects.is_empty() {
+                bail!(
+                    "shnor.conditions `{}`: every_subject needs the subjects listed in shnor.subjects",
+                    c.name
+                );
+            }
+        }
+        match &s.years {
+            YearSelection::Explicit(years) if years.is_empty() => {
+                bail!("shnor.years is empty: list years, e.g. [2019, 2021], or use {{ last = 2 }}")
+            }
+            YearSelection::Last { last: 0 } => bail!("shnor.years.last must be at least 1"),
+            _ => {}
         }
         for a in &s.assessments {
             if normalize_assessment(a).is_none() {
@@ -310,6 +589,18 @@ impl Methodology {
                 "shnsu.top_share_percent = {} is out of range: give a percentage in (0, 100], e.g. 10",
                 h.top_share_percent
             );
+        }
+        if h.cut == Cut::Bands {
+            if h.bands.is_empty() {
+                bail!(
+                    "shnsu.cut = \"bands\" needs [[shnsu.bands]] with label, min_score and listed"
+                );
+            }
+            if !h.bands.iter().any(|b| b.listed) {
+                bail!(
+                    "shnsu.bands: no band has listed = true, so the ШНСУ list would always be empty"
+                );
+            }
         }
         for (name, w) in &h.weights {
             if !(w.is_finite() && *w > 0.0) {

@@ -8,10 +8,11 @@ use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::classify::{self, Classification};
+use crate::classify::{self, Classification, history};
 use crate::ingest::{CsvOverrides, DataDirFiles, RawTable};
 use crate::measure::min_scores::MinScores;
 use crate::measure::procedures;
+use crate::methodology::ConditionYears;
 use crate::methodology::LoadedMethodology;
 use crate::validate::Checked;
 use crate::validate::results::{ResultsForm, check_results};
@@ -29,9 +30,12 @@ pub const CONFIDENCE: f64 = 0.95;
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub data_dir: PathBuf,
-    pub methodology: Option<PathBuf>,
+    /// A preset name or a methodology file; the default methodology when None.
+    pub methodology: Option<String>,
     pub out: PathBuf,
     pub csv: CsvOverrides,
+    /// Folder of earlier published lists (overrides the methodology's).
+    pub previous_lists: Option<PathBuf>,
 }
 
 /// What a run reports back to the command line.
@@ -69,7 +73,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     let mut timings = Timings::default();
     timings.stage("1_methodology");
     let methodology = match &options.methodology {
-        Some(path) => LoadedMethodology::from_file(path)?,
+        Some(name_or_path) => LoadedMethodology::resolve(name_or_path)?,
         None => LoadedMethodology::default_builtin()?,
     };
     let (min_scores_text, min_scores_origin) = methodology.min_scores_text()?;
@@ -85,6 +89,15 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     )?;
     let results_tables = files.read_all(&files.results, options.csv)?;
     let survey_tables = files.read_all(&files.survey, options.csv)?;
+    let previous_lists_dir = options
+        .previous_lists
+        .clone()
+        .or_else(|| methodology.previous_lists_dir())
+        .or_else(|| files.previous_lists.clone());
+    let previous_lists = previous_lists_dir
+        .as_deref()
+        .map(|dir| history::read_previous_lists(dir, options.csv))
+        .transpose()?;
 
     timings.stage("3_validate");
     let schools = check_schools(&schools_table)?;
@@ -140,7 +153,14 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         Vec::new()
     };
     let years = classify::choose_years(&procedure_years, &survey_years, &methodology)?;
-    if years.previous.is_none() {
+    if years.previous.is_none()
+        && methodology
+            .rule
+            .shnor
+            .conditions
+            .iter()
+            .any(|c| c.years == ConditionYears::CurrentAndPrevious)
+    {
         warnings.push(format!(
             "only one year of results ({}): the repeat condition cannot be met",
             years.current
@@ -162,8 +182,16 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     } else {
         empty_survey()
     };
-    let classification =
-        classify::classify(&all_procedures, registry, &survey_long, years, &methodology)?;
+    let classification = classify::classify(
+        &classify::Inputs {
+            procedures: &all_procedures,
+            schools: registry,
+            survey: &survey_long,
+            previous_lists: previous_lists.as_ref().map(|(frame, _)| frame),
+        },
+        years.clone(),
+        &methodology,
+    )?;
 
     timings.stage("6_write");
     let mut rejected_parts = vec![schools.rejected.clone().lazy(), duplicate_rejections.lazy()];
@@ -180,6 +208,9 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         )
         .collect()?;
     let mut outputs = assemble_outputs(&classification, registry)?;
+    if previous_lists.is_none() {
+        warnings.push("no previous lists given (--previous-lists): repeat listing and transitions are not reported".into());
+    }
     let rows_rejected = rejected.height();
 
     let mut inputs = Vec::new();
@@ -189,6 +220,9 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     }
     for table in &survey_tables {
         inputs.push(input_record(table, "survey", None, &rejected));
+    }
+    for table in previous_lists.iter().flat_map(|(_, tables)| tables) {
+        inputs.push(input_record(table, "previous_list", None, &rejected));
     }
     let methodology_record = MethodologyRecord {
         origin: methodology.origin.clone(),
@@ -251,7 +285,8 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         version: env!("CARGO_PKG_VERSION"),
         run_id,
         methodology: methodology_record,
-        years,
+        years: years.clone(),
+        context_fit: classification.fit.clone(),
         inputs,
         rows_rejected,
         outputs: output_records,
@@ -260,6 +295,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
             ("procedures".into(), summary.procedures),
             ("shnor".into(), summary.shnor),
             ("shnsu".into(), summary.shnsu),
+            ("resilient".into(), count_group(&outputs, "resilient")?),
         ]),
         warnings,
         timings_ms: timings.0,
@@ -357,6 +393,29 @@ fn empty_survey() -> DataFrame {
     .expect("static schema")
 }
 
+fn count_group(outputs: &[(&'static str, DataFrame)], group: &str) -> Result<usize> {
+    let schools = &outputs
+        .iter()
+        .find(|(n, _)| *n == "schools")
+        .expect("schools output")
+        .1;
+    Ok(schools
+        .column("context_group")?
+        .str()?
+        .iter()
+        .filter(|g| *g == Some(group))
+        .count())
+}
+
+fn left_join(left: LazyFrame, right: LazyFrame) -> LazyFrame {
+    left.join(
+        right,
+        [col("school_id")],
+        [col("school_id")],
+        JoinArgs::new(JoinType::Left),
+    )
+}
+
 /// The output tables, in the order they are written.
 fn assemble_outputs(
     c: &Classification,
@@ -377,46 +436,83 @@ fn assemble_outputs(
             col("fail_share"),
             col("ci_low"),
             col("ci_high"),
+            col("compared_year"),
+            col("share_change_pp"),
             col("counts"),
             col("count_status"),
         ])
         .collect()?;
-    let shnor_list = c
-        .shnor
-        .clone()
-        .lazy()
-        .filter(col("is_shnor"))
-        .select([
+    let history_of = |list: &str| -> LazyFrame {
+        match &c.history {
+            Some(h) => h
+                .clone()
+                .lazy()
+                .filter(col("list_name").eq(lit(list)))
+                .select([
+                    col("school_id"),
+                    col("times_listed_before"),
+                    col("years_listed_before"),
+                ]),
+            None => DataFrame::new(
+                0,
+                vec![
+                    Column::new_empty("school_id".into(), &DataType::String),
+                    Column::new_empty("times_listed_before".into(), &DataType::UInt32),
+                    Column::new_empty("years_listed_before".into(), &DataType::String),
+                ],
+            )
+            .expect("static schema")
+            .lazy(),
+        }
+    };
+    let repeat_columns = || {
+        [
+            col("times_listed_before")
+                .cast(DataType::Int64)
+                .fill_null(lit(0i64)),
+            col("years_listed_before"),
+            col("times_listed_before")
+                .fill_null(lit(0))
+                .gt(lit(0))
+                .alias("listed_before"),
+        ]
+    };
+    let shnor_list = left_join(
+        c.shnor.clone().lazy().filter(col("is_shnor")),
+        history_of("shnor"),
+    )
+    .select(
+        [
             col("school_id"),
             col("school_name"),
             col("municipality"),
             col("current_year"),
             col("previous_year"),
             col("counting_procedures_current"),
-            col("repeated_procedures"),
-            col("meets_current_year_rule"),
-            col("meets_repeat_rule"),
-            col("reasons"),
-        ])
-        .sort(["school_id"], SortMultipleOptions::default())
-        .collect()?;
+            col("counting_procedures_previous"),
+            col("conditions_met"),
+        ]
+        .into_iter()
+        .chain(repeat_columns())
+        .chain([col("reasons")])
+        .collect::<Vec<_>>(),
+    )
+    .sort(["school_id"], SortMultipleOptions::default())
+    .collect()?;
     let names =
         registry
             .clone()
             .lazy()
             .select([col("school_id"), col("school_name"), col("municipality")]);
-    let shnsu_list = c
-        .shnsu
-        .clone()
-        .lazy()
-        .filter(col("is_shnsu"))
-        .join(
-            names,
-            [col("school_id")],
-            [col("school_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .select([
+    let shnsu_list = left_join(
+        left_join(
+            c.shnsu.clone().lazy().filter(col("is_shnsu")),
+            names.clone(),
+        ),
+        history_of("shnsu"),
+    )
+    .select(
+        [
             col("school_id"),
             col("school_name"),
             col("municipality"),
@@ -424,60 +520,97 @@ fn assemble_outputs(
             col("risk_rank").cast(DataType::Int64),
             col("scored_schools").cast(DataType::Int64),
             col("indicators_used").cast(DataType::Int64),
+            col("risk_band"),
             col("top_indicators"),
-        ])
-        .sort(["risk_rank"], SortMultipleOptions::default())
-        .collect()?;
+        ]
+        .into_iter()
+        .chain(repeat_columns())
+        .collect::<Vec<_>>(),
+    )
+    .sort(["risk_rank"], SortMultipleOptions::default())
+    .collect()?;
     let shnor_flags = c.shnor.clone().lazy().select([
         col("school_id"),
         col("is_shnor"),
+        col("excluded"),
         col("counting_procedures_current"),
-        col("repeated_procedures"),
+        col("counting_procedures_previous"),
     ]);
     let shnsu_flags = c.shnsu.clone().lazy().select([
         col("school_id"),
         col("is_shnsu"),
         col("risk_score"),
         col("risk_rank").cast(DataType::Int64),
+        col("risk_band"),
     ]);
-    let schools_out = registry
+    let schools_out = left_join(
+        left_join(left_join(registry.clone().lazy(), shnor_flags), shnsu_flags),
+        c.context.clone().lazy(),
+    )
+    .select([
+        col("school_id"),
+        col("school_name"),
+        col("municipality"),
+        col("settlement_type"),
+        col("school_kind"),
+        col("is_shnor").fill_null(false),
+        col("is_shnsu").fill_null(false),
+        col("context_group"),
+        col("excluded").fill_null(false),
+        col("counting_procedures_current").fill_null(0),
+        col("counting_procedures_previous").fill_null(0),
+        col("risk_score"),
+        col("risk_rank"),
+        col("risk_band"),
+        when(col("risk_score").is_null())
+            .then(lit("нет данных анкеты: риск не рассчитан"))
+            .otherwise(lit("риск рассчитан"))
+            .alias("shnsu_status"),
+        col("school_participants").cast(DataType::Int64),
+        col("school_fail_share"),
+        col("expected_share"),
+        col("residual"),
+        col("std_residual"),
+    ])
+    .sort(["school_id"], SortMultipleOptions::default())
+    .collect()?;
+    let municipalities = c
+        .municipalities
         .clone()
         .lazy()
-        .join(
-            shnor_flags,
-            [col("school_id")],
-            [col("school_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            shnsu_flags,
-            [col("school_id")],
-            [col("school_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .select([
-            col("school_id"),
-            col("school_name"),
-            col("municipality"),
-            col("settlement_type"),
-            col("school_kind"),
-            col("is_shnor").fill_null(false),
-            col("is_shnsu").fill_null(false),
-            col("risk_score"),
-            col("risk_rank"),
-            col("counting_procedures_current").fill_null(0),
-            col("repeated_procedures").fill_null(0),
-            when(col("risk_score").is_null())
-                .then(lit("нет данных анкеты: риск не рассчитан"))
-                .otherwise(lit("риск рассчитан"))
-                .alias("shnsu_status"),
+        .with_columns([
+            col("schools").cast(DataType::Int64),
+            col("shnor_schools").cast(DataType::Int64),
+            col("shnsu_schools").cast(DataType::Int64),
+            col("both_schools").cast(DataType::Int64),
+            col("resilient_schools").cast(DataType::Int64),
+            col("shnor_participants").cast(DataType::Int64),
         ])
-        .sort(["school_id"], SortMultipleOptions::default())
         .collect()?;
-    Ok(vec![
+    let mut outputs = vec![
         ("procedures", procedures_out),
         ("shnor", shnor_list),
         ("shnsu", shnsu_list),
         ("schools", schools_out),
-    ])
+        ("municipalities", municipalities),
+    ];
+    if let Some(history) = &c.history {
+        let transitions = left_join(history.clone().lazy(), names)
+            .select([
+                col("list_name").alias("list"),
+                col("school_id"),
+                col("school_name"),
+                col("municipality"),
+                col("previous_list_year"),
+                col("listed_previously"),
+                col("listed_now"),
+                col("transition"),
+                col("times_listed_before").cast(DataType::Int64),
+                col("years_listed_before"),
+            ])
+            .sort(["list", "school_id"], SortMultipleOptions::default())
+            .collect()?;
+        outputs.push(("transitions", transitions));
+    }
+    Ok(outputs)
 }

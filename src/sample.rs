@@ -12,7 +12,8 @@
 //! - `results/oge_YEAR.csv` — ОГЭ school aggregates with `failed` counts, UTF-8, `,`;
 //! - `results/ege_YEAR.csv` — ЕГЭ student rows (score, and mark for base
 //!   maths), Windows-1251, `;`;
-//! - `survey/survey_YEAR.csv` — social passports for the last two years, UTF-8, `,`.
+//! - `survey/survey_YEAR.csv` — social passports for the last two years, UTF-8, `,`;
+//! - `previous-lists/lists_YEAR.csv` — earlier "published" lists.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -142,6 +143,12 @@ pub fn generate(out: &Path, schools: usize, years: &[i32], seed: u64) -> Result<
         files.add(
             &format!("survey/survey_{year}.csv"),
             survey_csv(&mut rng, &regular, year).into_bytes(),
+        );
+    }
+    for (offset, &year) in years.iter().rev().skip(1).take(2).enumerate() {
+        files.add(
+            &format!("previous-lists/lists_{year}.csv"),
+            previous_list_csv(&regular, year, offset).into_bytes(),
         );
     }
     write_folder(out, files)
@@ -422,6 +429,35 @@ fn survey_csv(rng: &mut ChaCha8Rng, regular: &[School], year: i32) -> String {
     text
 }
 
+/// An earlier "published" list: the schools the model makes weakest (ШНОР)
+/// and most disadvantaged (ШНСУ), shifted a little per year so that some
+/// schools stay, some enter and some leave.
+fn previous_list_csv(regular: &[School], year: i32, offset: usize) -> String {
+    let mut by_results: Vec<&School> = regular.iter().collect();
+    by_results.sort_by(|a, b| {
+        let weakness = |s: &School| 0.7 * s.disadvantage - 0.9 * s.quality;
+        weakness(b).total_cmp(&weakness(a)).then(a.id.cmp(&b.id))
+    });
+    let mut by_conditions: Vec<&School> = regular.iter().collect();
+    by_conditions.sort_by(|a, b| {
+        b.disadvantage
+            .total_cmp(&a.disadvantage)
+            .then(a.id.cmp(&b.id))
+    });
+    let mut text = String::from("school_id,year,list\n");
+    for s in by_results.iter().skip(offset * 3).take(20) {
+        writeln!(text, "{},{year},ШНОР", s.id).unwrap();
+    }
+    if offset == 0 {
+        writeln!(text, "edu990004,{year},ШНОР").unwrap();
+        writeln!(text, "edu990002,{year},ШНОР").unwrap();
+    }
+    for s in by_conditions.iter().skip(offset * 4).take(20) {
+        writeln!(text, "{},{year},ШНСУ", s.id).unwrap();
+    }
+    text
+}
+
 struct Planted {
     id: &'static str,
     name: &'static str,
@@ -580,6 +616,8 @@ test checks that it does.
 - `results/ege_YEAR.csv` — ЕГЭ student rows (Windows-1251, `;`): scores for
   Russian and profile maths, marks for base maths.
 - `survey/survey_YEAR.csv` — social passports of the last two years.
+- `previous-lists/lists_YEAR.csv` — the published-style ШНОР and ШНСУ lists of
+  the two years before the last (for repeat listings and transitions).
 
 Regular schools (`edu0100xx`…) come from a model in which social
 disadvantage raises and school quality lowers the failure rate. The planted

@@ -43,7 +43,14 @@ fn rows_of<'a>(csv: &'a str, id: &str) -> Vec<&'a str> {
         .collect()
 }
 
-const GOLDEN_FILES: [&str; 4] = ["shnor.csv", "shnsu.csv", "schools.csv", "rejected.csv"];
+const GOLDEN_FILES: [&str; 6] = [
+    "shnor.csv",
+    "shnsu.csv",
+    "schools.csv",
+    "municipalities.csv",
+    "transitions.csv",
+    "rejected.csv",
+];
 
 /// The lists of the sample region against the reviewed copies in
 /// tests/golden/sample/. After a deliberate change, regenerate them with

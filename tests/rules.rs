@@ -2,7 +2,7 @@
 //! the 30 % boundary, min_participants, OR versus AND, the ШНСУ index.
 
 use polars::prelude::*;
-use shnor::classify::{Classification, Years, classify};
+use shnor::classify::{Classification, Inputs, Years, choose_years, classify};
 use shnor::measure::procedures::with_shares;
 use shnor::methodology::{DEFAULT_METHODOLOGY, LoadedMethodology};
 
@@ -63,12 +63,24 @@ fn run(
         .collect();
     ids.sort();
     ids.dedup();
-    let years = Years {
-        current: CURRENT,
-        previous: Some(PREVIOUS),
-        survey: Some(CURRENT),
+    let years = if rows.is_empty() {
+        Years {
+            current: CURRENT,
+            previous: Some(PREVIOUS),
+            selected: vec![PREVIOUS, CURRENT],
+            survey: Some(CURRENT),
+        }
+    } else {
+        let years: Vec<i32> = rows.iter().map(|r| r.1).collect();
+        choose_years(&years, &[CURRENT], m).unwrap()
     };
-    classify(&procs, &registry(&ids), &survey(survey_rows), years, m).unwrap()
+    let inputs = Inputs {
+        procedures: &procs,
+        schools: &registry(&ids),
+        survey: &survey(survey_rows),
+        previous_lists: None,
+    };
+    classify(&inputs, years, m).unwrap()
 }
 
 fn flag(frame: &DataFrame, id: &str, column: &str) -> bool {

@@ -1,97 +1,269 @@
 //! Stage 4: the methodology's SQL (queries/) turns the procedure and survey
-//! tables into the ШНОР and ШНСУ decisions. Rust only prepares the tables the
-//! SQL reads: the scope flag, the year roles and the one-row `params` table.
+//! tables into the ШНОР and ШНСУ decisions, the contextual view and the
+//! history. Rust only prepares the tables the SQL reads: scope flags, year
+//! roles, the methodology's conditions and the one-row `params` table.
+
+pub mod context;
+pub mod history;
 
 use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 use polars::sql::SQLContext;
 use serde::Serialize;
 
-use crate::methodology::{Combine, Comparison, Cut, Direction, LoadedMethodology};
+use crate::methodology::{
+    Combine, Comparison, ConditionYears, Cut, Direction, LoadedMethodology, Normalisation,
+    ReferenceGroup, YearSelection,
+};
 
 /// The years a run compares.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Years {
+    /// The latest selected year.
     pub current: i32,
+    /// The selected year before it.
     pub previous: Option<i32>,
+    /// Every year the ШНОР rule looks at, ascending.
+    pub selected: Vec<i32>,
     /// The survey year used for ШНСУ (the latest not after the current year).
     pub survey: Option<i32>,
 }
 
 /// Everything the classification produced.
 pub struct Classification {
-    /// Procedures with `counts` and `count_status`.
+    /// Procedures with `counts`, `count_status`, `share_change_pp`.
     pub procedures: DataFrame,
     /// One row per registry school: the ШНОР decision and its reasons.
     pub shnor: DataFrame,
     /// One row per school with survey data: risk score, rank, ШНСУ decision.
     pub shnsu: DataFrame,
+    /// One row per registry school: context group and regression values.
+    pub context: DataFrame,
+    /// The weighted regression behind `context`.
+    pub fit: context::Fit,
+    /// One row per municipality.
+    pub municipalities: DataFrame,
+    /// Transitions against earlier lists (None without previous lists).
+    pub history: Option<DataFrame>,
     pub years: Years,
     /// The SQL text of each query, as run.
     pub queries: Vec<(String, String)>,
 }
 
-/// Picks the current and previous years: the latest year in the results (or
-/// the methodology's `current_year`) and the latest earlier year present.
+/// Picks the years of the rule from those present in the results.
 pub fn choose_years(
     procedure_years: &[i32],
     survey_years: &[i32],
     m: &LoadedMethodology,
 ) -> Result<Years> {
-    let latest = procedure_years.iter().copied().max();
-    let current = match (m.rule.shnor.current_year, latest) {
-        (Some(y), _) => y,
-        (None, Some(y)) => y,
-        (None, None) => bail!("no usable result rows: nothing to classify (see rejected.csv)"),
+    let mut present = procedure_years.to_vec();
+    present.sort_unstable();
+    present.dedup();
+    if present.is_empty() {
+        bail!("no usable result rows: nothing to classify (see rejected.csv)");
+    }
+    let selected = match &m.rule.shnor.years {
+        YearSelection::Explicit(years) => {
+            let missing: Vec<String> = years
+                .iter()
+                .filter(|y| !present.contains(y))
+                .map(|y| y.to_string())
+                .collect();
+            if !missing.is_empty() {
+                bail!(
+                    "methodology {} names year(s) {} in shnor.years, but the results have only {}",
+                    m.origin,
+                    missing.join(", "),
+                    present
+                        .iter()
+                        .map(|y| y.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            let mut years = years.clone();
+            years.sort_unstable();
+            years.dedup();
+            years
+        }
+        YearSelection::Last { last } => {
+            let skip = present.len().saturating_sub(*last as usize);
+            present[skip..].to_vec()
+        }
     };
-    let previous = procedure_years
-        .iter()
-        .copied()
-        .filter(|y| *y < current)
-        .max();
+    let current = *selected.last().expect("non-empty selection");
+    let previous = selected.len().checked_sub(2).map(|i| selected[i]);
     let survey = survey_years.iter().copied().filter(|y| *y <= current).max();
     Ok(Years {
         current,
         previous,
+        selected,
         survey,
     })
 }
 
+fn list_literal(values: Series) -> Expr {
+    lit(values).implode(false)
+}
+
 fn in_scope(m: &LoadedMethodology) -> Expr {
-    let list = |values: Series| lit(values).implode(false);
     let mut scope = lit(true);
     let assessments = m.rule.scope_assessments();
     if !assessments.is_empty() {
-        scope =
-            scope.and(col("assessment").is_in(list(Series::new("a".into(), assessments)), false));
+        scope = scope.and(
+            col("assessment").is_in(list_literal(Series::new("a".into(), assessments)), false),
+        );
     }
     let subjects = m.rule.scope_subjects();
     if !subjects.is_empty() {
-        scope = scope.and(col("subject").is_in(list(Series::new("s".into(), subjects)), false));
+        scope =
+            scope.and(col("subject").is_in(list_literal(Series::new("s".into(), subjects)), false));
     }
     if !m.rule.shnor.grades.is_empty() {
         scope = scope.and(col("grade").is_in(
-            list(Series::new("g".into(), m.rule.shnor.grades.clone())),
+            list_literal(Series::new("g".into(), m.rule.shnor.grades.clone())),
             false,
         ));
     }
     scope
 }
 
+/// The subject without its level: «математика (профильная)» → «математика».
+/// `every_subject` conditions count families, so profile or base maths both
+/// satisfy «mathematics».
+pub fn subject_family(subject: Expr) -> Expr {
+    subject
+        .str()
+        .replace(lit(r"\s*\(.*\)$"), lit(""), false)
+        .alias("subject_family")
+}
+
+/// The registry with `excluded` and `exclusion_reason` from the methodology's
+/// excluded school kinds.
+fn schools_table(schools: &DataFrame, m: &LoadedMethodology) -> LazyFrame {
+    let kinds: Vec<String> = m
+        .rule
+        .shnor
+        .exclude_school_kinds
+        .iter()
+        .map(|k| k.trim().to_lowercase())
+        .collect();
+    let excluded = if kinds.is_empty() {
+        lit(false)
+    } else {
+        col("school_kind")
+            .str()
+            .to_lowercase()
+            .str()
+            .strip_chars(lit(NULL))
+            .is_in(list_literal(Series::new("k".into(), kinds)), false)
+            .fill_null(false)
+    };
+    schools.clone().lazy().with_columns([
+        excluded.alias("excluded"),
+        concat_str(
+            [
+                lit("исключена методикой (вид ОО: "),
+                col("school_kind"),
+                lit(")"),
+            ],
+            "",
+            true,
+        )
+        .alias("exclusion_reason"),
+    ])
+}
+
+/// The methodology's conditions and the years each looks at.
+fn condition_tables(m: &LoadedMethodology, years: &Years) -> Result<(DataFrame, DataFrame)> {
+    let families: Vec<String> = {
+        let mut f: Vec<String> = m
+            .rule
+            .scope_subjects()
+            .iter()
+            .map(|s| s.split(" (").next().unwrap_or(s).to_string())
+            .collect();
+        f.sort();
+        f.dedup();
+        f
+    };
+    let mut ids = Vec::new();
+    let mut names = Vec::new();
+    let mut min_procedures = Vec::new();
+    let mut same = Vec::new();
+    let mut every = Vec::new();
+    let mut n_years = Vec::new();
+    let mut year_ids = Vec::new();
+    let mut year_values = Vec::new();
+    for (i, c) in m.rule.shnor.conditions.iter().enumerate() {
+        let condition_years: Vec<i32> = match c.years {
+            ConditionYears::Current => vec![years.current],
+            ConditionYears::CurrentAndPrevious => {
+                years.previous.into_iter().chain([years.current]).collect()
+            }
+            ConditionYears::All => years.selected.clone(),
+        };
+        // Without a previous year, a two-year condition cannot hold.
+        let needed = match c.years {
+            ConditionYears::CurrentAndPrevious => 2,
+            _ => condition_years.len() as i64,
+        };
+        ids.push(i as i64);
+        names.push(c.name.clone());
+        min_procedures.push(c.min_procedures as i64);
+        same.push(c.same_procedure);
+        every.push(c.every_subject);
+        n_years.push(needed);
+        for y in condition_years {
+            year_ids.push(i as i64);
+            year_values.push(y);
+        }
+    }
+    let conditions = df!(
+        "condition_id" => ids,
+        "name" => names,
+        "min_procedures" => min_procedures,
+        "same_procedure" => same,
+        "every_subject" => every,
+        "n_years" => n_years,
+        "n_families" => vec![families.len() as i64; m.rule.shnor.conditions.len()],
+    )?;
+    let condition_years = df!("condition_id" => year_ids, "year" => year_values)?;
+    Ok((conditions, condition_years))
+}
+
+fn normalisation_name(n: Normalisation) -> &'static str {
+    match n {
+        Normalisation::Zscore => "zscore",
+        Normalisation::MinMax => "min_max",
+        Normalisation::Percentile => "percentile",
+    }
+}
+
+fn cut_name(c: Cut) -> &'static str {
+    match c {
+        Cut::TopShare => "top_share",
+        Cut::Cutoff => "cutoff",
+        Cut::Bands => "bands",
+    }
+}
+
 /// The one-row table of settings the SQL reads.
-fn params(m: &LoadedMethodology, years: Years) -> Result<DataFrame> {
+fn params(m: &LoadedMethodology, years: &Years) -> Result<DataFrame> {
     let r = &m.rule;
     Ok(df!(
         "threshold_percent" => [r.shnor.threshold_percent],
         "strict_comparison" => [r.shnor.comparison == Comparison::Above],
         "min_participants" => [r.shnor.min_participants as i64],
-        "min_procedures" => [r.shnor.min_procedures_current_year as i64],
         "combine_and" => [r.shnor.combine == Combine::And],
         "current_year" => [years.current],
         "previous_year" => [years.previous],
-        "cut_by_top_share" => [r.shnsu.cut == Cut::TopShare],
+        "normalisation" => [normalisation_name(r.shnsu.normalisation)],
+        "cut" => [cut_name(r.shnsu.cut)],
         "top_share_percent" => [r.shnsu.top_share_percent],
         "risk_cutoff" => [r.shnsu.cutoff],
+        "resilient_max_std_residual" => [r.context.resilient_max_std_residual],
+        "poor_conditions_min_risk" => [r.context.poor_conditions_min_risk],
     )?)
 }
 
@@ -115,52 +287,101 @@ fn weights(indicators: &[String], m: &LoadedMethodology) -> Result<DataFrame> {
     )?)
 }
 
-fn run_query(
-    ctx: &mut SQLContext,
-    m: &LoadedMethodology,
-    reference: &str,
-    log: &mut Vec<(String, String)>,
-) -> Result<DataFrame> {
-    let sql = m.query_text(reference)?;
-    let frame = ctx
-        .execute(&sql)
-        .and_then(|lf| lf.collect())
-        .map_err(anyhow::Error::from)
-        .with_context(|| format!("query {reference} failed"))?;
-    log.push((reference.to_string(), sql));
-    Ok(frame)
+fn bands(m: &LoadedMethodology) -> Result<DataFrame> {
+    let b = &m.rule.shnsu.bands;
+    Ok(df!(
+        "label" => b.iter().map(|b| b.label.clone()).collect::<Vec<_>>(),
+        "min_score" => b.iter().map(|b| b.min_score).collect::<Vec<_>>(),
+        "listed" => b.iter().map(|b| b.listed).collect::<Vec<_>>(),
+    )?)
+}
+
+/// Runs methodology queries in one SQL context and keeps their text.
+struct QueryRunner<'a> {
+    ctx: SQLContext,
+    methodology: &'a LoadedMethodology,
+    log: Vec<(String, String)>,
+}
+
+impl QueryRunner<'_> {
+    fn register(&mut self, name: &str, frame: LazyFrame) {
+        self.ctx.register(name, frame);
+    }
+
+    fn run(&mut self, reference: &str) -> Result<DataFrame> {
+        let sql = self.methodology.query_text(reference)?;
+        let frame = self
+            .ctx
+            .execute(&sql)
+            .and_then(|lf| lf.collect())
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("query {reference} failed"))?;
+        self.log.push((reference.to_string(), sql));
+        Ok(frame)
+    }
+}
+
+/// The inputs of a classification.
+pub struct Inputs<'a> {
+    pub procedures: &'a DataFrame,
+    pub schools: &'a DataFrame,
+    /// Survey in long form: school_id, year, indicator, value.
+    pub survey: &'a DataFrame,
+    /// Earlier lists: school_id, year, list.
+    pub previous_lists: Option<&'a DataFrame>,
 }
 
 /// Runs the methodology's queries.
-pub fn classify(
-    procedures: &DataFrame,
-    schools: &DataFrame,
-    survey_long: &DataFrame,
-    years: Years,
-    m: &LoadedMethodology,
-) -> Result<Classification> {
-    let mut ctx = SQLContext::new();
-    let mut queries = Vec::new();
-    ctx.register("params", params(m, years)?.lazy());
-    ctx.register("schools", schools.clone().lazy());
-    ctx.register(
+pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<Classification> {
+    let mut q = QueryRunner {
+        ctx: SQLContext::new(),
+        methodology: m,
+        log: Vec::new(),
+    };
+    let schools = schools_table(inputs.schools, m).collect()?;
+    q.register("params", params(m, &years)?.lazy());
+    q.register("schools", schools.clone().lazy());
+    q.register(
         "procedures",
-        procedures
-            .clone()
-            .lazy()
-            .with_column(in_scope(m).alias("in_scope")),
+        inputs.procedures.clone().lazy().with_columns([
+            in_scope(m).alias("in_scope"),
+            subject_family(col("subject")),
+        ]),
     );
-    let counted = run_query(&mut ctx, m, &m.rule.shnor.counting_query, &mut queries)?;
-    ctx.register("procedure_counts", counted.clone().lazy());
-    let shnor = run_query(&mut ctx, m, &m.rule.shnor.query, &mut queries)?;
+    let counted = q.run(&m.rule.shnor.counting_query)?;
+    q.register("procedure_counts", counted.clone().lazy());
+    let (conditions, condition_years) = condition_tables(m, &years)?;
+    q.register("conditions", conditions.lazy());
+    q.register("condition_years", condition_years.lazy());
+    let shnor = q.run(&m.rule.shnor.query)?;
 
-    let indicators_of_year = survey_long
+    let reference_group = match m.rule.shnsu.reference_group {
+        ReferenceGroup::Region => lit("region"),
+        ReferenceGroup::SettlementType => col("settlement_type").fill_null(lit("не указан")),
+    };
+    let indicators = inputs
+        .survey
         .clone()
         .lazy()
         .filter(col("year").eq(lit(years.survey.unwrap_or(i32::MIN))))
-        .select([col("school_id"), col("indicator"), col("value")])
+        .join(
+            inputs
+                .schools
+                .clone()
+                .lazy()
+                .select([col("school_id"), col("settlement_type")]),
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .select([
+            col("school_id"),
+            col("indicator"),
+            col("value"),
+            reference_group.alias("ref_group"),
+        ])
         .collect()?;
-    let names: Vec<String> = indicators_of_year
+    let names: Vec<String> = indicators
         .column("indicator")?
         .unique_stable()?
         .str()?
@@ -168,14 +389,89 @@ pub fn classify(
         .flatten()
         .map(str::to_string)
         .collect();
-    ctx.register("indicators", indicators_of_year.lazy());
-    ctx.register("weights", weights(&names, m)?.lazy());
-    let shnsu = run_query(&mut ctx, m, &m.rule.shnsu.query, &mut queries)?;
+    q.register("indicators", indicators.lazy());
+    q.register("weights", weights(&names, m)?.lazy());
+    q.register("bands", bands(m)?.lazy());
+    let shnsu = q.run(&m.rule.shnsu.query)?;
+
+    let decisions = schools
+        .clone()
+        .lazy()
+        .select([col("school_id")])
+        .join(
+            shnor
+                .clone()
+                .lazy()
+                .select([col("school_id"), col("is_shnor")]),
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            shnsu
+                .clone()
+                .lazy()
+                .select([col("school_id"), col("is_shnsu"), col("risk_score")]),
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns([
+            col("is_shnor").fill_null(false),
+            col("is_shnsu").fill_null(false),
+        ])
+        .collect()?;
+    let school_results = context::school_results(&counted, &years, m)?;
+    let (fit, fitted) = context::fit(&school_results, &decisions)?;
+    q.register("decisions", decisions.clone().lazy());
+    q.register("context_fit", fitted.lazy());
+    let context_table = q.run(&m.rule.context.query)?;
+
+    let summary = schools
+        .clone()
+        .lazy()
+        .select([col("school_id"), col("municipality")])
+        .join(
+            decisions.clone().lazy(),
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            context_table
+                .clone()
+                .lazy()
+                .select([col("school_id"), col("context_group")]),
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            school_results.clone().lazy(),
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Left),
+        );
+    q.register("schools_summary", summary);
+    let municipalities = q.run("builtin:municipalities.sql")?;
+
+    let history = match inputs.previous_lists {
+        Some(previous) => {
+            q.register("previous_lists", previous.clone().lazy());
+            q.register("current_lists", history::current_lists(&decisions)?.lazy());
+            Some(q.run("builtin:history.sql")?)
+        }
+        None => None,
+    };
     Ok(Classification {
         procedures: counted,
         shnor,
         shnsu,
+        context: context_table,
+        fit,
+        municipalities,
+        history,
         years,
-        queries,
+        queries: q.log,
     })
 }

@@ -17,6 +17,8 @@ pub struct DataDirFiles {
     pub schools: PathBuf,
     pub results: Vec<PathBuf>,
     pub survey: Vec<PathBuf>,
+    /// `previous-lists/`, when the data directory has one.
+    pub previous_lists: Option<PathBuf>,
     /// Files seen but not read (with the reason), so that nothing disappears
     /// without a word.
     pub ignored: Vec<String>,
@@ -71,13 +73,24 @@ impl DataDirFiles {
         } else {
             Vec::new()
         };
+        let previous_lists = Some(root.join("previous-lists")).filter(|p| p.is_dir());
         Ok(Self {
             root: root.to_path_buf(),
             schools,
             results,
             survey,
+            previous_lists,
             ignored,
         })
+    }
+
+    /// The CSV and Parquet files of any folder (sorted), e.g. earlier lists.
+    pub fn list_folder(dir: &Path) -> Result<Vec<PathBuf>> {
+        if !dir.is_dir() {
+            bail!("{} is not a folder", dir.display());
+        }
+        let mut ignored = Vec::new();
+        list_files(dir, dir, &mut ignored)
     }
 
     /// How messages name a file: its path inside the data directory.

@@ -8,6 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::classify::Years;
+use crate::classify::context::Fit;
 use crate::ingest::table::CsvDialect;
 use crate::methodology::Methodology;
 use crate::validate::results::ResultsForm;
@@ -20,6 +21,8 @@ pub struct Manifest {
     pub run_id: String,
     pub methodology: MethodologyRecord,
     pub years: Years,
+    /// The contextual regression (failure share on risk score).
+    pub context_fit: Fit,
     pub inputs: Vec<InputRecord>,
     pub rows_rejected: usize,
     pub outputs: Vec<OutputRecord>,

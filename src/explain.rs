@@ -1,0 +1,271 @@
+//! `shnor explain SCHOOL_ID`: why a school is or is not on each list, in plain
+//! words, from a finished run's outputs.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use polars::prelude::*;
+
+fn read(run: &Path, name: &str) -> Result<DataFrame> {
+    let path = run.join(format!("{name}.parquet"));
+    let file = File::open(&path).with_context(|| {
+        format!(
+            "cannot open {}: is {} the output folder of `shnor run`?",
+            path.display(),
+            run.display()
+        )
+    })?;
+    Ok(ParquetReader::new(file).finish()?)
+}
+
+fn rows_of(frame: &DataFrame, school_id: &str) -> Result<DataFrame> {
+    Ok(frame
+        .clone()
+        .lazy()
+        .filter(col("school_id").eq(lit(school_id)))
+        .collect()?)
+}
+
+fn text(frame: &DataFrame, column: &str, row: usize) -> String {
+    frame
+        .column(column)
+        .ok()
+        .and_then(|c| c.get(row).ok())
+        .map(|v| match v {
+            AnyValue::Null => "—".to_string(),
+            AnyValue::String(s) => s.to_string(),
+            AnyValue::StringOwned(s) => s.to_string(),
+            other => other.to_string(),
+        })
+        .unwrap_or_else(|| "—".into())
+}
+
+fn number(frame: &DataFrame, column: &str, row: usize) -> Option<f64> {
+    frame
+        .column(column)
+        .ok()?
+        .cast(&DataType::Float64)
+        .ok()?
+        .f64()
+        .ok()?
+        .get(row)
+}
+
+fn flag(frame: &DataFrame, column: &str, row: usize) -> bool {
+    frame
+        .column(column)
+        .ok()
+        .and_then(|c| c.bool().ok().and_then(|b| b.get(row)))
+        .unwrap_or(false)
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.1}", 100.0 * x).replace('.', ",")
+}
+
+fn decimal(x: f64, digits: usize) -> String {
+    format!("{x:.digits$}").replace('.', ",")
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "да" } else { "нет" }
+}
+
+/// The explanation text for one school.
+pub fn explain(run: &Path, school_id: &str) -> Result<String> {
+    let manifest: serde_json::Value = serde_json::from_reader(
+        File::open(run.join("manifest.json"))
+            .with_context(|| format!("cannot open {}/manifest.json", run.display()))?,
+    )?;
+    let schools = rows_of(&read(run, "schools")?, school_id)?;
+    if schools.height() == 0 {
+        bail!("school {school_id} is not in the registry of this run");
+    }
+    let rule = &manifest["methodology"]["resolved"];
+    let shnor_rule = &rule["shnor"];
+    let threshold = shnor_rule["threshold_percent"].as_f64().unwrap_or(30.0);
+    let years = &manifest["years"];
+    let mut out = String::new();
+    writeln!(
+        out,
+        "{school_id} — {} ({})",
+        text(&schools, "school_name", 0),
+        text(&schools, "municipality", 0)
+    )?;
+    writeln!(
+        out,
+        "Методика: {} — {}. Текущий год {}, предыдущий {}.\n",
+        rule["name"].as_str().unwrap_or("?"),
+        rule["title"].as_str().unwrap_or(""),
+        years["current"],
+        years["previous"]
+    )?;
+
+    // ШНОР
+    let is_shnor = flag(&schools, "is_shnor", 0);
+    writeln!(out, "ШНОР: {}.", yes_no(is_shnor))?;
+    if flag(&schools, "excluded", 0) {
+        writeln!(
+            out,
+            "  Школа исключена методикой по виду ОО ({}).",
+            text(&schools, "school_kind", 0)
+        )?;
+    }
+    let shnor_row = rows_of(&read(run, "shnor")?, school_id)?;
+    let met = if shnor_row.height() > 0 {
+        text(&shnor_row, "conditions_met", 0)
+    } else {
+        String::new()
+    };
+    let combine = shnor_rule["combine"].as_str().unwrap_or("or");
+    writeln!(
+        out,
+        "  Условия (нужно {}):",
+        if combine == "and" {
+            "все"
+        } else {
+            "хотя бы одно"
+        }
+    )?;
+    for condition in shnor_rule["conditions"].as_array().into_iter().flatten() {
+        let name = condition["name"].as_str().unwrap_or("?");
+        writeln!(
+            out,
+            "  - {name}: {}",
+            if met.split("; ").any(|m| m == name) {
+                "выполнено"
+            } else {
+                "не выполнено"
+            }
+        )?;
+    }
+    writeln!(
+        out,
+        "  Процедур с долей «2» не ниже порога: {} в текущем году, {} в предыдущем.",
+        text(&schools, "counting_procedures_current", 0),
+        text(&schools, "counting_procedures_previous", 0)
+    )?;
+    let procedures = rows_of(&read(run, "procedures")?, school_id)?
+        .lazy()
+        .sort(
+            ["year", "assessment", "subject", "grade"],
+            SortMultipleOptions::default().with_order_descending_multi([true, false, false, false]),
+        )
+        .collect()?;
+    writeln!(out, "  Процедуры (порог {} %):", decimal(threshold, 1))?;
+    for row in 0..procedures.height() {
+        let share = number(&procedures, "fail_share", row).unwrap_or(f64::NAN);
+        let status = text(&procedures, "count_status", row);
+        let gap = if status == "доля ниже порога" {
+            format!(", до порога {} п.п.", decimal(threshold - 100.0 * share, 1))
+        } else {
+            String::new()
+        };
+        let change = number(&procedures, "share_change_pp", row)
+            .map(|pp| {
+                format!(
+                    ", к {}: {}{} п.п.",
+                    text(&procedures, "compared_year", row),
+                    if pp >= 0.0 { "+" } else { "" },
+                    decimal(pp, 1)
+                )
+            })
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "    {} {} {} {} кл.: {} из {} = {} % (95 % ДИ {}–{} %) — {status}{gap}{change}",
+            text(&procedures, "year", row),
+            text(&procedures, "assessment", row),
+            text(&procedures, "subject", row),
+            text(&procedures, "grade", row),
+            text(&procedures, "failed", row),
+            text(&procedures, "participants", row),
+            percent(share),
+            percent(number(&procedures, "ci_low", row).unwrap_or(f64::NAN)),
+            percent(number(&procedures, "ci_high", row).unwrap_or(f64::NAN)),
+        )?;
+    }
+    if procedures.height() == 0 {
+        writeln!(out, "    нет результатов в данных")?;
+    }
+
+    // ШНСУ
+    writeln!(out, "\nШНСУ: {}.", yes_no(flag(&schools, "is_shnsu", 0)))?;
+    match number(&schools, "risk_score", 0) {
+        None => writeln!(out, "  Нет данных анкеты: индекс риска не рассчитан.")?,
+        Some(score) => {
+            let shnsu_all = read(run, "shnsu")?;
+            let scored = number(&shnsu_all, "scored_schools", 0)
+                .map(|n| format!(" из {n}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  Индекс социального риска {} (место {}{scored}; в списке ШНСУ {} школ).",
+                decimal(score, 3),
+                text(&schools, "risk_rank", 0),
+                shnsu_all.height()
+            )?;
+            if let Some(band) = Some(text(&schools, "risk_band", 0)).filter(|b| b != "—") {
+                writeln!(out, "  Полоса риска: {band}.")?;
+            }
+        }
+    }
+
+    // Context
+    writeln!(
+        out,
+        "\nКонтекст: группа {}.",
+        match text(&schools, "context_group", 0).as_str() {
+            "both" => "«ШНОР и ШНСУ»",
+            "shnor_only" => "«только ШНОР»",
+            "shnsu_only" => "«только ШНСУ»",
+            "resilient" => "«резильентная» (трудные условия, результаты заметно лучше ожидаемых)",
+            _ => "«прочие»",
+        }
+    )?;
+    if let (Some(actual), Some(expected), Some(z)) = (
+        number(&schools, "school_fail_share", 0),
+        number(&schools, "expected_share", 0),
+        number(&schools, "std_residual", 0),
+    ) {
+        writeln!(
+            out,
+            "  Доля «2» в текущем году {} %, ожидаемая при таком индексе риска {} %, стандартизированный остаток {}.",
+            percent(actual),
+            percent(expected),
+            decimal(z, 2)
+        )?;
+    }
+
+    // History
+    let transitions = run.join("transitions.parquet");
+    if transitions.is_file() {
+        let history = rows_of(&read(run, "transitions")?, school_id)?;
+        writeln!(out, "\nИстория:")?;
+        if history.height() == 0 {
+            writeln!(out, "  в прежних списках не было и сейчас нет")?;
+        }
+        for row in 0..history.height() {
+            let list = if text(&history, "list", row) == "shnor" {
+                "ШНОР"
+            } else {
+                "ШНСУ"
+            };
+            let transition = match text(&history, "transition", row).as_str() {
+                "entered" => "вошла в список",
+                "stayed" => "осталась в списке",
+                _ => "вышла из списка",
+            };
+            writeln!(
+                out,
+                "  {list}: {transition} (прежний список {} г.); ранее в списке {} раз(а): {}",
+                text(&history, "previous_list_year", row),
+                text(&history, "times_listed_before", row),
+                text(&history, "years_listed_before", row)
+            )?;
+        }
+    }
+    Ok(out)
+}
