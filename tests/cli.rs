@@ -418,3 +418,158 @@ fn sample_data_is_what_the_generator_writes() {
         );
     }
 }
+
+#[test]
+fn previous_lists_give_repeat_listings_and_transitions() {
+    let data = DataDir::new();
+    // s1 and s2 are ШНОР now (two counting procedures each); s3 is not.
+    data.write(
+        "results/a.csv",
+        "year,assessment,subject,grade,school_id,participants,failed\n\
+         2025,ОГЭ,математика,9,s1,10,4\n2025,ОГЭ,русский язык,9,s1,10,4\n\
+         2025,ОГЭ,математика,9,s2,10,4\n2025,ОГЭ,русский язык,9,s2,10,4\n\
+         2025,ОГЭ,математика,9,s3,10,1\n",
+    );
+    let previous = data.root.parent().unwrap().join("lists");
+    fs::create_dir_all(&previous).unwrap();
+    // s1 listed in 2023 and 2024 (stays), s3 in 2024 (leaves), s2 new (enters).
+    fs::write(
+        previous.join("published.csv"),
+        "school_id;year;list\ns1;2023;ШНОР\ns1;2024;ШНОР\ns3;2024;шнор\ns3;2024;ШНСУ\n",
+    )
+    .unwrap();
+    let out = data.out();
+    run_ok(
+        &data.root,
+        &out,
+        &["--previous-lists", previous.to_str().unwrap()],
+    );
+    let transitions = read(&out.join("transitions.csv"));
+    let row = |list: &str, id: &str| {
+        transitions
+            .lines()
+            .find(|l| l.starts_with(&format!("{list},{id},")))
+            .unwrap_or_else(|| panic!("{list} {id} missing:\n{transitions}"))
+            .to_string()
+    };
+    assert!(
+        row("shnor", "s1").contains(",2024,true,true,stayed,2,\"2023, 2024\","),
+        "{}",
+        row("shnor", "s1")
+    );
+    assert!(
+        row("shnor", "s2").contains(",2024,false,true,entered,0,,"),
+        "{}",
+        row("shnor", "s2")
+    );
+    assert!(
+        row("shnor", "s3").contains(",2024,true,false,left,1,2024,"),
+        "{}",
+        row("shnor", "s3")
+    );
+    let shnor = read(&out.join("shnor.csv"));
+    assert!(
+        rows_of(&shnor, "s1")[0].contains(",2,\"2023, 2024\",true,"),
+        "{shnor}"
+    );
+    assert!(rows_of(&shnor, "s2")[0].contains(",0,,false,"), "{shnor}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
+    assert!(
+        manifest["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["role"] == "previous_list")
+    );
+}
+
+#[test]
+fn methodology_can_be_a_preset_name() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    run_ok(
+        &repo().join("sample-data"),
+        &out,
+        &["--methodology", "federal-2025-strict"],
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
+    assert_eq!(
+        manifest["methodology"]["resolved"]["name"],
+        "federal-2025-strict"
+    );
+    assert_eq!(
+        manifest["methodology"]["resolved"]["shnor"]["combine"],
+        "and"
+    );
+    let listed = read(&out.join("shnor.csv"));
+    assert!(!rows_of(&listed, "edu990006").is_empty());
+    assert!(rows_of(&listed, "edu990001").is_empty());
+    let output = shnor().arg("methodologies").output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    for name in [
+        "federal-2025",
+        "federal-2025-strict",
+        "kuzbass-2022",
+        "hse-ege-3y",
+    ] {
+        assert!(text.contains(name), "{text}");
+    }
+    let output = shnor()
+        .args([
+            "run",
+            "sample-data",
+            "--methodology",
+            "no-such-rule",
+            "--out",
+        ])
+        .arg(tmp.path().join("x"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&output.stderr).contains("neither a file nor a preset"));
+}
+
+#[test]
+fn explain_says_why_a_school_is_or_is_not_listed() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    run_ok(&repo().join("sample-data"), &out, &[]);
+    let explain = |id: &str| {
+        let output = shnor()
+            .args(["explain", id, "--run"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let at_boundary = explain("edu990001");
+    assert!(at_boundary.contains("ШНОР: да."), "{at_boundary}");
+    assert!(
+        at_boundary.contains("две и более процедуры в текущем году: выполнено"),
+        "{at_boundary}"
+    );
+    assert!(
+        at_boundary.contains("2025 ВПР русский язык 5 кл.: 3 из 10 = 30,0 %"),
+        "{at_boundary}"
+    );
+    let below = explain("edu990002");
+    assert!(below.contains("ШНОР: нет."), "{below}");
+    assert!(below.contains("6 из 21 = 28,6 %"), "{below}");
+    assert!(below.contains("до порога 1,4 п.п."), "{below}");
+    let small = explain("edu990003");
+    assert!(small.contains("участников меньше 10"), "{small}");
+    let no_survey = explain("edu990008");
+    assert!(no_survey.contains("Нет данных анкеты"), "{no_survey}");
+    let output = shnor()
+        .args(["explain", "nope", "--run"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+}

@@ -1,0 +1,158 @@
+//! Helpers shared by the rule and preset tests: small hand-made tables run
+//! through the methodology's SQL.
+#![allow(dead_code)]
+
+use polars::prelude::*;
+use shnor::classify::{Classification, Inputs, Years, choose_years, classify};
+use shnor::measure::procedures::with_shares;
+use shnor::methodology::{DEFAULT_METHODOLOGY, LoadedMethodology};
+
+pub type Procedure = (&'static str, i32, &'static str, &'static str, i32, i64, i64);
+
+pub const CURRENT: i32 = 2025;
+pub const PREVIOUS: i32 = 2024;
+
+pub fn procedures(rows: &[Procedure]) -> DataFrame {
+    let frame = df!(
+        "school_id" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "year" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "assessment" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        "subject" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        "grade" => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+        "participants" => rows.iter().map(|r| r.5).collect::<Vec<_>>(),
+        "failed" => rows.iter().map(|r| r.6).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    with_shares(frame.lazy(), 0.95).collect().unwrap()
+}
+
+pub fn registry(ids: &[&str]) -> DataFrame {
+    registry_with(ids, &[], &[])
+}
+
+/// A registry where some schools have a `school_kind` or `settlement_type`.
+pub fn registry_with(
+    ids: &[&str],
+    kinds: &[(&str, &str)],
+    settlements: &[(&str, &str)],
+) -> DataFrame {
+    let lookup = |pairs: &[(&str, &str)], id: &str| {
+        pairs
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, v)| v.to_string())
+    };
+    df!(
+        "school_id" => ids,
+        "school_name" => ids.iter().map(|i| format!("Школа {i}")).collect::<Vec<_>>(),
+        "municipality" => ids.iter().map(|_| "Район").collect::<Vec<_>>(),
+        "settlement_type" => ids.iter().map(|i| lookup(settlements, i)).collect::<Vec<_>>(),
+        "school_kind" => ids.iter().map(|i| lookup(kinds, i)).collect::<Vec<_>>(),
+    )
+    .unwrap()
+}
+
+pub fn survey(rows: &[(&str, &str, f64)]) -> DataFrame {
+    df!(
+        "school_id" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "year" => rows.iter().map(|_| CURRENT).collect::<Vec<_>>(),
+        "indicator" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "value" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+    )
+    .unwrap()
+}
+
+pub fn methodology(edit: impl Fn(String) -> String) -> LoadedMethodology {
+    LoadedMethodology::parse(&edit(DEFAULT_METHODOLOGY.to_string()), "test").unwrap()
+}
+
+pub fn run(
+    rows: &[Procedure],
+    survey_rows: &[(&str, &str, f64)],
+    m: &LoadedMethodology,
+) -> Classification {
+    run_with(rows, survey_rows, &[], &[], m)
+}
+
+/// Like [`run`], with school kinds and settlement types in the registry.
+pub fn run_with(
+    rows: &[Procedure],
+    survey_rows: &[(&str, &str, f64)],
+    kinds: &[(&str, &str)],
+    settlements: &[(&str, &str)],
+    m: &LoadedMethodology,
+) -> Classification {
+    let procs = procedures(rows);
+    let mut ids: Vec<&str> = rows
+        .iter()
+        .map(|r| r.0)
+        .chain(survey_rows.iter().map(|r| r.0))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let years = if rows.is_empty() {
+        Years {
+            current: CURRENT,
+            previous: Some(PREVIOUS),
+            selected: vec![PREVIOUS, CURRENT],
+            survey: Some(CURRENT),
+        }
+    } else {
+        let years: Vec<i32> = rows.iter().map(|r| r.1).collect();
+        choose_years(&years, &[CURRENT], m).unwrap()
+    };
+    let inputs = Inputs {
+        procedures: &procs,
+        schools: &registry_with(&ids, kinds, settlements),
+        survey: &survey(survey_rows),
+        previous_lists: None,
+    };
+    classify(&inputs, years, m).unwrap()
+}
+
+/// A preset shipped with the tool.
+pub fn preset(name: &str) -> LoadedMethodology {
+    LoadedMethodology::resolve(name).unwrap()
+}
+
+/// The schools a classification lists as ШНОР, sorted.
+pub fn shnor_list(c: &Classification) -> Vec<String> {
+    let listed = c
+        .shnor
+        .clone()
+        .lazy()
+        .filter(col("is_shnor"))
+        .collect()
+        .unwrap();
+    listed
+        .column("school_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect()
+}
+
+pub fn flag(frame: &DataFrame, id: &str, column: &str) -> bool {
+    let ids = frame.column("school_id").unwrap().str().unwrap().clone();
+    let flags = frame.column(column).unwrap().bool().unwrap().clone();
+    let at = ids
+        .iter()
+        .position(|v| v == Some(id))
+        .unwrap_or_else(|| panic!("{id} not in output"));
+    flags.get(at).unwrap()
+}
+
+pub fn shnor(c: &Classification, id: &str) -> bool {
+    flag(&c.shnor, id, "is_shnor")
+}
+
+pub fn f64_of(frame: &DataFrame, id: &str, column: &str) -> Option<f64> {
+    let ids = frame.column("school_id").unwrap().str().unwrap().clone();
+    let values = frame.column(column).unwrap().f64().unwrap().clone();
+    ids.iter()
+        .position(|v| v == Some(id))
+        .and_then(|at| values.get(at))
+}
