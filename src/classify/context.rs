@@ -119,7 +119,8 @@ pub fn fit(results: &DataFrame, decisions: &DataFrame) -> Result<(Fit, DataFrame
         get(&centred, "sxx")?,
         get(&centred, "syy")?,
     );
-    if n < 3 || !(sxx > 0.0) {
+    // NaN (no schools) and zero spread both leave the slope undefined.
+    if n < 3 || sxx.is_nan() || sxx <= 0.0 {
         let empty = data
             .lazy()
             .select([
