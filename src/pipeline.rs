@@ -14,10 +14,10 @@ use crate::measure::min_scores::MinScores;
 use crate::measure::procedures;
 use crate::methodology::ConditionYears;
 use crate::methodology::LoadedMethodology;
-use crate::validate::Checked;
 use crate::validate::results::{ResultsForm, check_results};
 use crate::validate::schools::check_schools;
-use crate::validate::survey::{check_survey, indicator_columns};
+use crate::validate::survey::{check_survey, empty_long, indicator_columns};
+use crate::validate::{Checked, empty_frame};
 use crate::write::Staging;
 use crate::write::manifest::{
     self, InputRecord, Manifest, MethodologyRecord, OutputRecord, SourceRecord,
@@ -180,7 +180,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     let survey_long = if survey_long.height() > 0 {
         survey_long
     } else {
-        empty_survey()
+        empty_long()
     };
     let classification = classify::classify(
         &classify::Inputs {
@@ -365,32 +365,15 @@ fn distinct_years(frame: &DataFrame) -> Result<Vec<i32>> {
 }
 
 fn empty_procedures() -> DataFrame {
-    DataFrame::new(
-        0,
-        vec![
-            Column::new_empty("school_id".into(), &DataType::String),
-            Column::new_empty("year".into(), &DataType::Int32),
-            Column::new_empty("assessment".into(), &DataType::String),
-            Column::new_empty("subject".into(), &DataType::String),
-            Column::new_empty("grade".into(), &DataType::Int32),
-            Column::new_empty("participants".into(), &DataType::Int64),
-            Column::new_empty("failed".into(), &DataType::Int64),
-        ],
-    )
-    .expect("static schema")
-}
-
-fn empty_survey() -> DataFrame {
-    DataFrame::new(
-        0,
-        vec![
-            Column::new_empty("school_id".into(), &DataType::String),
-            Column::new_empty("year".into(), &DataType::Int32),
-            Column::new_empty("indicator".into(), &DataType::String),
-            Column::new_empty("value".into(), &DataType::Float64),
-        ],
-    )
-    .expect("static schema")
+    empty_frame(&[
+        ("school_id", DataType::String),
+        ("year", DataType::Int32),
+        ("assessment", DataType::String),
+        ("subject", DataType::String),
+        ("grade", DataType::Int32),
+        ("participants", DataType::Int64),
+        ("failed", DataType::Int64),
+    ])
 }
 
 fn count_group(outputs: &[(&'static str, DataFrame)], group: &str) -> Result<usize> {
@@ -453,15 +436,11 @@ fn assemble_outputs(
                     col("times_listed_before"),
                     col("years_listed_before"),
                 ]),
-            None => DataFrame::new(
-                0,
-                vec![
-                    Column::new_empty("school_id".into(), &DataType::String),
-                    Column::new_empty("times_listed_before".into(), &DataType::UInt32),
-                    Column::new_empty("years_listed_before".into(), &DataType::String),
-                ],
-            )
-            .expect("static schema")
+            None => empty_frame(&[
+                ("school_id", DataType::String),
+                ("times_listed_before", DataType::UInt32),
+                ("years_listed_before", DataType::String),
+            ])
             .lazy(),
         }
     };

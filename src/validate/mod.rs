@@ -86,6 +86,57 @@ pub fn apply_checks(frame: LazyFrame, checks: Vec<Check>, file: &str) -> Result<
     Ok(Checked { valid, rejected })
 }
 
+/// A table with these columns and no rows.
+pub fn empty_frame(columns: &[(&str, DataType)]) -> DataFrame {
+    DataFrame::new(
+        0,
+        columns
+            .iter()
+            .map(|(name, dtype)| Column::new_empty((*name).into(), dtype))
+            .collect(),
+    )
+    .expect("columns of length 0")
+}
+
+/// The checks every table keyed by school makes: a school_id is present and
+/// in the registry (`known_school`, from a join with it).
+pub fn school_checks() -> Vec<Check> {
+    vec![
+        Check::new(
+            "school_id",
+            col("school_id").is_null(),
+            lit("missing school_id"),
+        ),
+        Check::new(
+            "school_id",
+            col("known_school").not(),
+            quoted(
+                "school_id ",
+                col("school_id"),
+                " is not in the school registry (schools.csv)",
+            ),
+        ),
+    ]
+}
+
+/// The row repeats a key seen on an earlier line (`first_line`, from
+/// `first().over(key)`); the earlier row wins.
+pub fn repeat_check(what: &str) -> Check {
+    Check::new(
+        "school_id",
+        col(LINE).neq(col("first_line")),
+        concat_str(
+            [
+                lit(format!("{what} (first on line ")),
+                col("first_line").cast(DataType::String),
+                lit("); the first row is used"),
+            ],
+            "",
+            false,
+        ),
+    )
+}
+
 /// The trimmed text of a column; empty text is missing.
 pub fn text(name: &str) -> Expr {
     let trimmed = col(name)

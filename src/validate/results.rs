@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::{Check, Checked, apply_checks, not_whole, number, quoted, text};
+use super::{Check, Checked, apply_checks, not_whole, number, quoted, school_checks, text};
 use crate::ingest::RawTable;
 use crate::ingest::normalize::{normalize_assessment, normalize_subject};
 use crate::ingest::table::LINE;
@@ -234,21 +234,8 @@ fn code_table(
 }
 
 fn key_checks() -> Vec<Check> {
-    vec![
-        Check::new(
-            "school_id",
-            col("school_id").is_null(),
-            lit("missing school_id"),
-        ),
-        Check::new(
-            "school_id",
-            col("known_school").not(),
-            quoted(
-                "school_id ",
-                col("school_id"),
-                " is not in the school registry (schools.csv)",
-            ),
-        ),
+    let mut checks = school_checks();
+    checks.extend([
         Check::new("year", col("raw_year").is_null(), lit("missing year")),
         Check::new(
             "year",
@@ -294,7 +281,8 @@ fn key_checks() -> Vec<Check> {
             col("grade").lt(lit(1)).or(col("grade").gt(lit(11))),
             quoted("grade ", col("raw_grade"), " is outside 1–11"),
         ),
-    ]
+    ]);
+    checks
 }
 
 fn student_columns(keyed: LazyFrame, table: &RawTable, comma: bool) -> LazyFrame {

@@ -3,7 +3,7 @@
 use anyhow::{Result, bail};
 use polars::prelude::*;
 
-use super::{Check, Checked, apply_checks, text};
+use super::{Check, Checked, apply_checks, repeat_check, text};
 use crate::ingest::RawTable;
 use crate::ingest::table::LINE;
 
@@ -47,21 +47,7 @@ pub fn check_schools(table: &RawTable) -> Result<Checked> {
             col("school_id").is_null(),
             lit("missing school_id"),
         ),
-        Check::new(
-            "school_id",
-            col(LINE).neq(col("first_line")),
-            concat_str(
-                [
-                    lit("school_id «"),
-                    col("school_id"),
-                    lit("» appears again (first on line "),
-                    col("first_line").cast(DataType::String),
-                    lit("); the first row is used"),
-                ],
-                "",
-                false,
-            ),
-        ),
+        repeat_check("this school_id appears again"),
     ];
     let checked = apply_checks(frame, checks, &table.name)?;
     let mut names: Vec<&str> = REQUIRED.to_vec();

@@ -4,7 +4,10 @@
 use anyhow::{Result, bail};
 use polars::prelude::*;
 
-use super::{Check, Checked, apply_checks, not_whole, number, quoted, text};
+use super::{
+    Check, Checked, apply_checks, empty_frame, not_whole, number, quoted, repeat_check,
+    school_checks, text,
+};
 use crate::ingest::RawTable;
 use crate::ingest::table::LINE;
 
@@ -73,21 +76,8 @@ pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -
                 .alias("first_line"),
         ])
         .sort([LINE], SortMultipleOptions::default());
-    let row_checks = vec![
-        Check::new(
-            "school_id",
-            col("school_id").is_null(),
-            lit("missing school_id"),
-        ),
-        Check::new(
-            "school_id",
-            col("known_school").not(),
-            quoted(
-                "school_id ",
-                col("school_id"),
-                " is not in the school registry (schools.csv)",
-            ),
-        ),
+    let mut row_checks = school_checks();
+    row_checks.extend([
         Check::new(
             "year",
             col("year_number")
@@ -95,20 +85,8 @@ pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -
                 .or(not_whole(col("year_number"))),
             quoted("year ", col("raw_year"), " is not a whole number"),
         ),
-        Check::new(
-            "school_id",
-            col(LINE).neq(col("first_line")),
-            concat_str(
-                [
-                    lit("the survey has this school and year already (line "),
-                    col("first_line").cast(DataType::String),
-                    lit("); the first row is used"),
-                ],
-                "",
-                false,
-            ),
-        ),
-    ];
+        repeat_check("the survey has this school and year already"),
+    ]);
     let rows = apply_checks(keyed, row_checks, &table.name)?;
     let mut long_parts = Vec::with_capacity(indicators.len());
     let mut rejected = vec![rows.rejected];
@@ -167,16 +145,13 @@ pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -
     Ok(Checked { valid, rejected })
 }
 
-fn empty_long() -> DataFrame {
-    DataFrame::new(
-        0,
-        vec![
-            Column::new_empty("school_id".into(), &DataType::String),
-            Column::new_empty("year".into(), &DataType::Int32),
-            Column::new_empty("indicator".into(), &DataType::String),
-            Column::new_empty("value".into(), &DataType::Float64),
-            Column::new_empty(LINE.into(), &IDX_DTYPE),
-        ],
-    )
-    .expect("static schema")
+/// The long survey table with no rows.
+pub fn empty_long() -> DataFrame {
+    empty_frame(&[
+        ("school_id", DataType::String),
+        ("year", DataType::Int32),
+        ("indicator", DataType::String),
+        ("value", DataType::Float64),
+        (LINE, IDX_DTYPE),
+    ])
 }
