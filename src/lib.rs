@@ -15,5 +15,6 @@ pub mod measure;
 pub mod methodology;
 pub mod pipeline;
 pub mod sample;
+pub mod sql_guard;
 pub mod validate;
 pub mod write;

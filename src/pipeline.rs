@@ -54,7 +54,7 @@ pub struct RunSummary {
 
 /// Stage timer for the manifest.
 #[derive(Default)]
-struct Timings(BTreeMap<String, u128>, Option<(String, Instant)>);
+pub struct Timings(BTreeMap<String, u128>, Option<(String, Instant)>);
 
 impl Timings {
     fn stage(&mut self, name: &str) {
@@ -68,9 +68,52 @@ impl Timings {
     }
 }
 
-/// Runs the whole job and writes the outputs.
-pub fn run(options: &RunOptions) -> Result<RunSummary> {
-    let mut timings = Timings::default();
+/// Everything read and checked, before anything is computed: what `shnor
+/// check` reports and `shnor run` builds on.
+pub struct Prepared {
+    pub methodology: LoadedMethodology,
+    pub min_scores: (String, String),
+    pub schools_table: RawTable,
+    pub schools: Checked,
+    pub results_tables: Vec<RawTable>,
+    pub checked_results: Vec<(ResultsForm, Checked)>,
+    pub survey_tables: Vec<RawTable>,
+    pub checked_survey: Vec<Checked>,
+    pub previous_lists: Option<(DataFrame, Vec<RawTable>)>,
+    pub warnings: Vec<String>,
+}
+
+impl Prepared {
+    /// Every input table with its role and, for results, its form.
+    pub fn tables(&self) -> Vec<(&'static str, Option<ResultsForm>, &RawTable)> {
+        let mut all = vec![("schools", None, &self.schools_table)];
+        all.extend(
+            self.results_tables
+                .iter()
+                .zip(&self.checked_results)
+                .map(|(t, (form, _))| ("results", Some(*form), t)),
+        );
+        all.extend(self.survey_tables.iter().map(|t| ("survey", None, t)));
+        all.extend(
+            self.previous_lists
+                .iter()
+                .flat_map(|(_, tables)| tables)
+                .map(|t| ("previous_list", None, t)),
+        );
+        all
+    }
+
+    /// Rows set aside while checking (duplicated procedures come later).
+    pub fn rejected_parts(&self) -> Vec<LazyFrame> {
+        let mut parts = vec![self.schools.rejected.clone().lazy()];
+        parts.extend(self.checked_results.iter().map(|(_, c)| c.rejected.clone().lazy()));
+        parts.extend(self.checked_survey.iter().map(|c| c.rejected.clone().lazy()));
+        parts
+    }
+}
+
+/// Stages 1–2: reads the methodology and every input, and checks each row.
+pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> {
     timings.stage("1_methodology");
     let methodology = match &options.methodology {
         Some(name_or_path) => LoadedMethodology::resolve(name_or_path)?,
@@ -82,13 +125,11 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     timings.stage("2_ingest");
     let files = DataDirFiles::discover(&options.data_dir)?;
     let mut warnings = files.ignored.clone();
-    let schools_table = crate::ingest::read_table(
-        &files.schools,
-        &files.display_name(&files.schools),
-        options.csv,
-    )?;
-    let results_tables = files.read_all(&files.results, options.csv)?;
-    let survey_tables = files.read_all(&files.survey, options.csv)?;
+    let schools_table = files.read_schools(options.csv)?;
+    let (results_tables, skipped) = files.read_all(&files.results, options.csv)?;
+    warnings.extend(skipped);
+    let (survey_tables, skipped) = files.read_all(&files.survey, options.csv)?;
+    warnings.extend(skipped);
     let previous_lists_dir = options
         .previous_lists
         .clone()
@@ -115,11 +156,34 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     if survey_tables.is_empty() {
         warnings.push("no survey/ files: ШНСУ cannot be identified; every school is reported without a risk score".into());
     }
+    Ok(Prepared {
+        methodology,
+        min_scores: (min_scores_text, min_scores_origin),
+        schools_table,
+        schools,
+        results_tables,
+        checked_results,
+        survey_tables,
+        checked_survey,
+        previous_lists,
+        warnings,
+    })
+}
+
+/// Runs the whole job and writes the outputs.
+pub fn run(options: &RunOptions) -> Result<RunSummary> {
+    let mut timings = Timings::default();
+    let prepared = prepare(options, &mut timings)?;
+    let p = &prepared;
+    let methodology = &p.methodology;
+    let (min_scores_text, min_scores_origin) = &p.min_scores;
+    let mut warnings = p.warnings.clone();
+    let registry = &p.schools.valid;
 
     timings.stage("4_measure");
     let mut student_parts = Vec::new();
     let mut aggregate_parts = Vec::new();
-    for (table, (form, checked)) in results_tables.iter().zip(&checked_results) {
+    for (table, (form, checked)) in p.results_tables.iter().zip(&p.checked_results) {
         match form {
             ResultsForm::Student => student_parts.push(checked.valid.clone().lazy()),
             ResultsForm::Aggregate => {
@@ -136,7 +200,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         procedures::dedupe_aggregates(&student_procedures, aggregate_parts)?;
     let all_procedures = procedures::combine(student_procedures, aggregates, CONFIDENCE)?;
     let survey_long = concat(
-        checked_survey
+        p.checked_survey
             .iter()
             .map(|c| c.valid.clone().lazy())
             .collect::<Vec<_>>(),
@@ -171,7 +235,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
             "the survey has no rows for {}; the survey of {y} is used for ШНСУ",
             years.current
         )),
-        None if !survey_tables.is_empty() => warnings.push(format!(
+        None if !p.survey_tables.is_empty() => warnings.push(format!(
             "the survey has no year up to {}: ШНСУ cannot be identified",
             years.current
         )),
@@ -187,20 +251,15 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
             procedures: &all_procedures,
             schools: registry,
             survey: &survey_long,
-            previous_lists: previous_lists.as_ref().map(|(frame, _)| frame),
+            previous_lists: p.previous_lists.as_ref().map(|(frame, _)| frame),
         },
         years.clone(),
         &methodology,
     )?;
 
     timings.stage("6_write");
-    let mut rejected_parts = vec![schools.rejected.clone().lazy(), duplicate_rejections.lazy()];
-    rejected_parts.extend(
-        checked_results
-            .iter()
-            .map(|(_, c)| c.rejected.clone().lazy()),
-    );
-    rejected_parts.extend(checked_survey.iter().map(|c| c.rejected.clone().lazy()));
+    let mut rejected_parts = p.rejected_parts();
+    rejected_parts.push(duplicate_rejections.lazy());
     let mut rejected = concat(rejected_parts, UnionArgs::default())?
         .sort(
             ["file", "line", "column"],
@@ -208,22 +267,16 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         )
         .collect()?;
     let mut outputs = assemble_outputs(&classification, registry)?;
-    if previous_lists.is_none() {
+    if p.previous_lists.is_none() {
         warnings.push("no previous lists given (--previous-lists): repeat listing and transitions are not reported".into());
     }
     let rows_rejected = rejected.height();
 
-    let mut inputs = Vec::new();
-    inputs.push(input_record(&schools_table, "schools", None, &rejected));
-    for (table, (form, _)) in results_tables.iter().zip(&checked_results) {
-        inputs.push(input_record(table, "results", Some(*form), &rejected));
-    }
-    for table in &survey_tables {
-        inputs.push(input_record(table, "survey", None, &rejected));
-    }
-    for table in previous_lists.iter().flat_map(|(_, tables)| tables) {
-        inputs.push(input_record(table, "previous_list", None, &rejected));
-    }
+    let inputs: Vec<InputRecord> = p
+        .tables()
+        .into_iter()
+        .map(|(role, form, table)| input_record(table, role, form, &rejected))
+        .collect();
     let methodology_record = MethodologyRecord {
         origin: methodology.origin.clone(),
         sha256: manifest::sha256_hex(methodology.text.as_bytes()),

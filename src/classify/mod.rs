@@ -310,6 +310,7 @@ impl QueryRunner<'_> {
 
     fn run(&mut self, reference: &str) -> Result<DataFrame> {
         let sql = self.methodology.query_text(reference)?;
+        crate::sql_guard::check(&sql, reference)?;
         let frame = self
             .ctx
             .execute(&sql)

@@ -2,13 +2,34 @@
 
 pub mod normalize;
 pub mod table;
+pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
-pub use table::{CsvOverrides, RawTable, read_table};
+pub use table::{Adapter, CsvOverrides, RawTable, read_file, read_table};
+
+/// Adapters shipped inside the binary, addressed as `builtin:NAME`.
+const BUILTIN_ADAPTERS: &[(&str, &str)] = &[
+    (
+        "mos-ege-2016-results.sql",
+        include_str!("../../queries/adapters/mos-ege-2016-results.sql"),
+    ),
+    (
+        "mos-ege-2016-schools.sql",
+        include_str!("../../queries/adapters/mos-ege-2016-schools.sql"),
+    ),
+];
+
+/// `adapters.toml` of a data directory.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdapterFile {
+    #[serde(default)]
+    adapter: Vec<Adapter>,
+}
 
 /// The files of a data directory, in a stable order.
 #[derive(Debug)]
@@ -19,12 +40,16 @@ pub struct DataDirFiles {
     pub survey: Vec<PathBuf>,
     /// `previous-lists/`, when the data directory has one.
     pub previous_lists: Option<PathBuf>,
+    /// Adapters from `adapters.toml`, with their SQL loaded.
+    pub adapters: Vec<Adapter>,
     /// Files seen but not read (with the reason), so that nothing disappears
     /// without a word.
     pub ignored: Vec<String>,
 }
 
-const READABLE: &[&str] = &["csv", "txt", "tsv", "parquet", "pq"];
+const READABLE: &[&str] = &[
+    "csv", "txt", "tsv", "parquet", "pq", "xlsx", "xlsm", "xls", "ods",
+];
 
 impl DataDirFiles {
     /// Finds `schools.{csv,parquet}`, `results/` and `survey/` under `root`.
@@ -35,7 +60,7 @@ impl DataDirFiles {
                 root.display()
             );
         }
-        let candidates: Vec<PathBuf> = ["schools.csv", "schools.parquet"]
+        let candidates: Vec<PathBuf> = ["schools.csv", "schools.parquet", "schools.xlsx"]
             .iter()
             .map(|n| root.join(n))
             .filter(|p| p.is_file())
@@ -43,11 +68,11 @@ impl DataDirFiles {
         let schools = match candidates.as_slice() {
             [one] => one.clone(),
             [] => bail!(
-                "{}: no school registry; add schools.csv (or schools.parquet) with school_id, school_name, municipality",
+                "{}: no school registry; add schools.csv (or .parquet, .xlsx) with school_id, school_name, municipality",
                 root.display()
             ),
             _ => bail!(
-                "{}: both schools.csv and schools.parquet exist; keep one so that the registry is unambiguous",
+                "{}: more than one schools file (schools.csv, .parquet, .xlsx); keep one so that the registry is unambiguous",
                 root.display()
             ),
         };
@@ -74,12 +99,14 @@ impl DataDirFiles {
             Vec::new()
         };
         let previous_lists = Some(root.join("previous-lists")).filter(|p| p.is_dir());
+        let adapters = load_adapters(root)?;
         Ok(Self {
             root: root.to_path_buf(),
             schools,
             results,
             survey,
             previous_lists,
+            adapters,
             ignored,
         })
     }
@@ -101,14 +128,88 @@ impl DataDirFiles {
             .replace('\\', "/")
     }
 
-    /// Reads many files at once (rayon); the order of the answer is the order
-    /// of `paths`.
-    pub fn read_all(&self, paths: &[PathBuf], overrides: CsvOverrides) -> Result<Vec<RawTable>> {
-        paths
-            .par_iter()
-            .map(|p| read_table(p, &self.display_name(p), overrides))
-            .collect()
+    /// The adapter whose `files` pattern matches a file, if any (the first).
+    pub fn adapter_for(&self, path: &Path) -> Option<&Adapter> {
+        let name = self.display_name(path);
+        self.adapters.iter().find(|a| {
+            glob::Pattern::new(&a.files)
+                .map(|p| p.matches(&name))
+                .unwrap_or(false)
+        })
     }
+
+    /// Reads many files at once (rayon): their tables in the order of
+    /// `paths`, and what could not be read as a table (sheets without a
+    /// header), to be reported.
+    pub fn read_all(
+        &self,
+        paths: &[PathBuf],
+        overrides: CsvOverrides,
+    ) -> Result<(Vec<RawTable>, Vec<String>)> {
+        let files: Vec<table::ReadFile> = paths
+            .par_iter()
+            .map(|p| read_file(p, &self.display_name(p), overrides, self.adapter_for(p)))
+            .collect::<Result<_>>()?;
+        let mut tables = Vec::new();
+        let mut skipped = Vec::new();
+        for file in files {
+            tables.extend(file.tables);
+            skipped.extend(file.skipped);
+        }
+        Ok((tables, skipped))
+    }
+
+    /// Reads the school registry (through its adapter, if one matches).
+    pub fn read_schools(&self, overrides: CsvOverrides) -> Result<RawTable> {
+        let name = self.display_name(&self.schools);
+        let mut file = read_file(&self.schools, &name, overrides, self.adapter_for(&self.schools))?;
+        match file.tables.len() {
+            1 => Ok(file.tables.remove(0)),
+            n => bail!("{name}: {n} sheets with tables; keep the registry on one sheet"),
+        }
+    }
+}
+
+/// Reads `adapters.toml` (if present) and loads each adapter's SQL.
+fn load_adapters(root: &Path) -> Result<Vec<Adapter>> {
+    let path = root.join("adapters.toml");
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let file: AdapterFile = toml::from_str(&text)
+        .with_context(|| format!("{} is not valid: see README, \"Bringing your region's exports\"", path.display()))?;
+    file.adapter
+        .into_iter()
+        .map(|mut a| {
+            glob::Pattern::new(&a.files).with_context(|| {
+                format!("{}: `files = \"{}\"` is not a valid pattern", path.display(), a.files)
+            })?;
+            a.sql = match a.query.strip_prefix("builtin:") {
+                Some(name) => BUILTIN_ADAPTERS
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, q)| q.to_string())
+                    .with_context(|| {
+                        format!(
+                            "{}: unknown built-in adapter `{}`; built-in adapters: {}",
+                            path.display(),
+                            a.query,
+                            BUILTIN_ADAPTERS
+                                .iter()
+                                .map(|(n, _)| format!("builtin:{n}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })?,
+                None => std::fs::read_to_string(root.join(&a.query)).with_context(|| {
+                    format!("{}: cannot read adapter query {}", path.display(), a.query)
+                })?,
+            };
+            Ok(a)
+        })
+        .collect()
 }
 
 fn list_files(root: &Path, dir: &Path, ignored: &mut Vec<String>) -> Result<Vec<PathBuf>> {

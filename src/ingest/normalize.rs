@@ -8,6 +8,17 @@ use std::sync::OnceLock;
 /// The subject spellings table shipped with the tool (canonical, alias).
 const SUBJECT_ALIASES: &str = include_str!("../../reference/subjects.csv");
 
+/// The header spellings of ФИС ОКО and РЦОИ exports (canonical, alias).
+const HEADER_ALIASES: &str = include_str!("../../reference/headers.csv");
+
+fn alias_table(text: &'static str) -> HashMap<String, String> {
+    text.lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(','))
+        .map(|(canonical, alias)| (comparison_key(alias), canonical.trim().to_string()))
+        .collect()
+}
+
 /// Canonical assessment code (ВПР, ОГЭ, ЕГЭ) for any usual spelling.
 pub fn normalize_assessment(raw: &str) -> Option<&'static str> {
     let key: String = raw
@@ -37,14 +48,26 @@ pub fn comparison_key(raw: &str) -> String {
 
 fn subject_aliases() -> &'static HashMap<String, String> {
     static TABLE: OnceLock<HashMap<String, String>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        SUBJECT_ALIASES
-            .lines()
-            .skip(1)
-            .filter_map(|line| line.split_once(','))
-            .map(|(canonical, alias)| (comparison_key(alias), canonical.trim().to_string()))
-            .collect()
-    })
+    TABLE.get_or_init(|| alias_table(SUBJECT_ALIASES))
+}
+
+/// The canonical column a header stands for, when it is a known spelling
+/// (reference/headers.csv): «Логин», «Код ОО» → school_id; «% «2»» →
+/// fail_percent. Case, ё/е, spaces and punctuation do not matter.
+pub fn known_column(raw: &str) -> Option<&'static str> {
+    static TABLE: OnceLock<HashMap<String, String>> = OnceLock::new();
+    TABLE
+        .get_or_init(|| alias_table(HEADER_ALIASES))
+        .get(&comparison_key(raw.trim_start_matches('\u{feff}')))
+        .map(String::as_str)
+}
+
+/// The name a column gets: its canonical name when the header is a known
+/// spelling, otherwise the header in snake case.
+pub fn canonical_column(raw: &str) -> String {
+    known_column(raw)
+        .map(str::to_string)
+        .unwrap_or_else(|| normalize_column(raw))
 }
 
 /// Canonical subject name: a known spelling maps to its canonical name
@@ -106,6 +129,23 @@ mod tests {
         );
         assert_eq!(normalize_subject("Русский язык"), "русский язык");
         assert_eq!(normalize_subject("русский"), "русский язык");
+    }
+
+    #[test]
+    fn russian_export_headers_are_recognised() {
+        assert_eq!(canonical_column("Логин"), "school_id");
+        assert_eq!(canonical_column("Код ОО"), "school_id");
+        assert_eq!(canonical_column("Наименование ОО"), "school_name");
+        assert_eq!(canonical_column("МО"), "municipality");
+        assert_eq!(canonical_column("Кол-во участников"), "participants");
+        assert_eq!(canonical_column("% «2»"), "fail_percent");
+        assert_eq!(canonical_column("2"), "fail_percent");
+        assert_eq!(canonical_column("Первичный балл"), "score");
+        assert_eq!(canonical_column("Тестовый  балл"), "score");
+        assert_eq!(canonical_column("ОТМЕТКА"), "mark");
+        assert_eq!(canonical_column("Учебный предмет"), "subject");
+        assert_eq!(canonical_column("ovz_share"), "ovz_share");
+        assert_eq!(canonical_column("Доля детей с ОВЗ"), "доля_детей_с_овз");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use polars::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::normalize::normalize_column;
+use super::normalize::{canonical_column, normalize_column};
 
 /// Name of the column holding each row's line in its file (CSV: the physical
 /// line, header = 1; Parquet: the row number, first row = 1).
@@ -47,18 +47,37 @@ fn serialize_delimiter<S: serde::Serializer>(d: &u8, s: S) -> Result<S::Ok, S::E
     s.serialize_str(&(*d as char).to_string())
 }
 
-/// One input file, read.
+/// One input table: a CSV or Parquet file, or one sheet of a workbook.
 #[derive(Debug)]
 pub struct RawTable {
-    /// Path as shown to the user (relative to the data directory).
+    /// How messages name it: the path inside the data directory, with
+    /// `[sheet]` for a workbook sheet.
     pub name: String,
     pub path: PathBuf,
     pub sha256: String,
     pub bytes: u64,
-    /// `None` for Parquet.
+    /// `None` for Parquet and workbooks.
     pub dialect: Option<CsvDialect>,
+    /// Each column as found in the file and the name it was given.
+    pub columns: Vec<ColumnMapping>,
+    /// The adapter query applied, if any.
+    pub adapter: Option<String>,
     /// Canonical column names; CSV columns are all strings, plus [`LINE`].
     pub frame: DataFrame,
+}
+
+/// A header as found and the column name it became.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ColumnMapping {
+    pub found: String,
+    pub column: String,
+}
+
+/// A file read: its tables and what could not be read as one (with why).
+#[derive(Debug)]
+pub struct ReadFile {
+    pub tables: Vec<RawTable>,
+    pub skipped: Vec<String>,
 }
 
 impl RawTable {
@@ -71,8 +90,17 @@ impl RawTable {
     }
 }
 
-/// Reads a CSV or Parquet file; `name` is how messages refer to it.
-pub fn read_table(path: &Path, name: &str, overrides: CsvOverrides) -> Result<RawTable> {
+/// File endings read as workbooks.
+pub const WORKBOOK_ENDINGS: &[&str] = &["xlsx", "xlsm", "xls", "ods"];
+
+/// Reads a CSV, Parquet or workbook file; `name` is how messages refer to it.
+/// An adapter, when given, turns each raw table into canonical columns.
+pub fn read_file(
+    path: &Path,
+    name: &str,
+    overrides: CsvOverrides,
+    adapter: Option<&Adapter>,
+) -> Result<ReadFile> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
     let size = bytes.len() as u64;
@@ -81,25 +109,63 @@ pub fn read_table(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Ra
         .and_then(|e| e.to_str())
         .map(str::to_lowercase)
         .unwrap_or_default();
-    let (frame, dialect) = match extension.as_str() {
-        "parquet" | "pq" => (read_parquet(bytes, name)?, None),
+    let mut skipped = Vec::new();
+    let parts: Vec<(String, DataFrame, Option<CsvDialect>)> = match extension.as_str() {
+        "parquet" | "pq" => vec![(name.to_string(), read_parquet(bytes, name)?, None)],
         "csv" | "txt" | "tsv" => {
             let (frame, dialect) = read_csv(bytes, name, overrides)?;
-            (frame, Some(dialect))
+            vec![(name.to_string(), frame, Some(dialect))]
+        }
+        e if WORKBOOK_ENDINGS.contains(&e) => {
+            let sheet = adapter.and_then(|a| a.sheet.as_deref());
+            let (sheets, without_header) = super::xlsx::read_workbook(bytes, name, sheet)?;
+            skipped.extend(without_header.into_iter().map(|s| {
+                format!("{name}[{s}]: no header row found in the first rows; the sheet is not read")
+            }));
+            let single = sheets.len() == 1 && skipped.is_empty();
+            sheets
+                .into_iter()
+                .map(|sh| {
+                    let shown = if single { name.to_string() } else { format!("{name}[{}]", sh.name) };
+                    (shown, sh.frame, None)
+                })
+                .collect()
         }
         other => bail!(
-            "{name}: files of type `.{other}` are not read; give CSV (.csv) or Parquet (.parquet)"
+            "{name}: files of type `.{other}` are not read; give CSV, Parquet or XLSX"
         ),
     };
-    let frame = canonical_columns(frame, name)?;
-    Ok(RawTable {
-        name: name.to_string(),
-        path: path.to_path_buf(),
-        sha256,
-        bytes: size,
-        dialect,
-        frame,
-    })
+    if parts.is_empty() {
+        bail!("{name}: no sheet has a header row; check that the file holds a table");
+    }
+    let mut tables = Vec::with_capacity(parts.len());
+    for (shown, frame, dialect) in parts {
+        let (frame, columns) = canonical_columns(frame, &shown)?;
+        let (frame, columns) = match adapter {
+            Some(a) => (apply_adapter(frame, a, &shown)?, columns),
+            None => (frame, columns),
+        };
+        tables.push(RawTable {
+            name: shown,
+            path: path.to_path_buf(),
+            sha256: sha256.clone(),
+            bytes: size,
+            dialect,
+            columns,
+            adapter: adapter.map(|a| a.query.clone()),
+            frame,
+        });
+    }
+    Ok(ReadFile { tables, skipped })
+}
+
+/// A file that is one table (the registry, a previous list).
+pub fn read_table(path: &Path, name: &str, overrides: CsvOverrides) -> Result<RawTable> {
+    let mut file = read_file(path, name, overrides, None)?;
+    match file.tables.len() {
+        1 => Ok(file.tables.remove(0)),
+        n => bail!("{name}: {n} sheets with tables; keep one sheet in this file"),
+    }
 }
 
 fn read_parquet(bytes: Vec<u8>, name: &str) -> Result<DataFrame> {
@@ -200,35 +266,90 @@ fn read_csv(
     ))
 }
 
-/// Renames columns to their canonical form and refuses files where two
-/// columns would get the same name.
-fn canonical_columns(mut frame: DataFrame, name: &str) -> Result<DataFrame> {
+/// Renames columns to their canonical form (known Russian headers included).
+/// When two headers mean the same column, the first keeps the canonical name
+/// and the other keeps its own; two columns with one name are refused.
+fn canonical_columns(mut frame: DataFrame, name: &str) -> Result<(DataFrame, Vec<ColumnMapping>)> {
     let originals: Vec<String> = frame
         .get_column_names()
         .iter()
         .map(|c| c.to_string())
         .collect();
-    let mut seen: Vec<String> = Vec::with_capacity(originals.len());
+    let mut mappings: Vec<ColumnMapping> = Vec::with_capacity(originals.len());
     for original in &originals {
         if original == LINE {
             continue;
         }
-        let canonical = normalize_column(original);
+        let mut canonical = canonical_column(original);
         if canonical.is_empty() {
             // A trailing delimiter gives an unnamed empty column: not data.
             frame = frame.drop(original)?;
             continue;
         }
-        if seen.contains(&canonical) {
+        if mappings.iter().any(|m| m.column == canonical) {
+            canonical = normalize_column(original);
+        }
+        if mappings.iter().any(|m| m.column == canonical) {
             bail!(
                 "{name}: column `{canonical}` appears twice (as `{original}` and another spelling); \
                  remove or rename one of them"
             );
         }
         frame.rename(original, canonical.as_str().into())?;
-        seen.push(canonical);
+        mappings.push(ColumnMapping {
+            found: original.trim_start_matches('\u{feff}').to_string(),
+            column: canonical,
+        });
     }
-    Ok(frame)
+    Ok((frame, mappings))
+}
+
+/// An adapter: a SQL query over the raw table (`raw`) that selects the
+/// canonical columns, for files that do not match the data contract.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Adapter {
+    /// Files it applies to: a glob relative to the data directory.
+    pub files: String,
+    /// The SQL: a path relative to the data directory, or `builtin:NAME`.
+    pub query: String,
+    /// The workbook sheet to read (all sheets with a header otherwise).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// The query text, filled in when the adapters are loaded.
+    #[serde(skip_deserializing, default)]
+    pub sql: String,
+}
+
+/// Runs an adapter over a raw table. Each output row keeps its input line:
+/// through `__line` when the query selects it, or by position when the query
+/// keeps every row in order.
+fn apply_adapter(raw: DataFrame, adapter: &Adapter, name: &str) -> Result<DataFrame> {
+    crate::sql_guard::check(&adapter.sql, &adapter.query)?;
+    let lines = raw.column(LINE)?.clone();
+    let height = raw.height();
+    let mut ctx = polars::sql::SQLContext::new();
+    ctx.register("raw", raw.lazy());
+    let out = ctx
+        .execute(&adapter.sql)
+        .and_then(|lf| lf.collect())
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("{name}: adapter {} failed", adapter.query))?;
+    let out = if out.schema().contains(LINE) {
+        out
+    } else if out.height() == height {
+        let mut out = out;
+        out.with_column(lines)?;
+        out
+    } else {
+        bail!(
+            "{name}: adapter {} changes the number of rows ({height} → {}); select `__line` so that \
+             every row can still be traced to its line",
+            adapter.query,
+            out.height()
+        );
+    };
+    Ok(canonical_columns(out, name)?.0)
 }
 
 #[cfg(test)]

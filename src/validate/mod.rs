@@ -137,13 +137,22 @@ pub fn repeat_check(what: &str) -> Check {
     )
 }
 
-/// The trimmed text of a column; empty text is missing.
+/// Cell texts that exports use for "no value" (compared in lower case).
+pub const PLACEHOLDERS: [&str; 7] = ["x", "х", "—", "–", "-", "нет отметки", "нет данных"];
+
+/// The trimmed text of a column; empty text and placeholders («X», «—»,
+/// «нет отметки», …) are missing.
 pub fn text(name: &str) -> Expr {
     let trimmed = col(name)
         .cast(DataType::String)
         .str()
         .strip_chars(lit(NULL));
-    when(trimmed.clone().str().len_chars().eq(lit(0)))
+    let placeholder = trimmed
+        .clone()
+        .str()
+        .to_lowercase()
+        .is_in(lit(Series::new("p".into(), PLACEHOLDERS)).implode(false), false);
+    when(trimmed.clone().str().len_chars().eq(lit(0)).or(placeholder))
         .then(lit(NULL).cast(DataType::String))
         .otherwise(trimmed)
         .alias(name)
