@@ -192,7 +192,7 @@ mod tests {
     fn first_broken_check_wins_and_valid_rows_stay() {
         let frame = df!(
             LINE => [2u32, 3, 4],
-            "mark" => ["5", "x", "7"],
+            "mark" => ["5", "abc", "7"],
         )
         .unwrap();
         let mark = number("mark", true);
@@ -216,7 +216,7 @@ mod tests {
             .flatten()
             .map(str::to_string)
             .collect();
-        assert_eq!(reasons, ["mark «x» is not a number", "mark outside 2–5"]);
+        assert_eq!(reasons, ["mark «abc» is not a number", "mark outside 2–5"]);
         let lines: Vec<_> = checked
             .rejected
             .column("line")
