@@ -25,10 +25,28 @@ pub enum Command {
     Run(RunArgs),
     /// Write a synthetic region (the generator of sample-data/).
     Sample(SampleArgs),
+    /// Check a data directory without computing lists: how each file is
+    /// read and every row that would be set aside (exit code 1 if any).
+    Check(CheckArgs),
     /// List the methodology presets shipped with the tool.
     Methodologies,
     /// Explain why a school is or is not on each list of a finished run.
     Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Folder with schools.csv, results/ and survey/.
+    #[arg(default_value = "sample-data")]
+    pub data_dir: PathBuf,
+    /// Methodology (it decides, e.g., which survey indicators must exist).
+    #[arg(long, short)]
+    pub methodology: Option<String>,
+    /// List every problem, not the first 20 per file.
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub csv: CsvArgs,
 }
 
 #[derive(Debug, Args)]

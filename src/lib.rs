@@ -7,6 +7,7 @@
 //! orchestrated by [`pipeline`]. The rule itself is data: a
 //! [`methodology`] file and the SQL in `queries/`.
 
+pub mod check;
 pub mod classify;
 pub mod cli;
 pub mod explain;

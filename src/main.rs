@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         .stack_size(8 << 20)
         .build_global();
     match execute(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn execute(cli: Cli) -> anyhow::Result<()> {
+fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => {
             let options = RunOptions {
@@ -32,6 +32,9 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 previous_lists: args.previous_lists,
             };
             let summary = run(&options)?;
+            for input in &summary.inputs {
+                eprintln!("{input}");
+            }
             for warning in &summary.warnings {
                 eprintln!("warning: {warning}");
             }
@@ -48,7 +51,22 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 summary.shnor, summary.shnsu, summary.rows_rejected
             );
             eprintln!("outputs in {}", summary.out.display());
-            Ok(())
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check(args) => {
+            let options = RunOptions {
+                data_dir: args.data_dir,
+                methodology: args.methodology,
+                out: "out".into(),
+                csv: args.csv.overrides()?,
+                previous_lists: None,
+            };
+            let report = shnor::check::check(&options, args.all)?;
+            print_out(&report.text)?;
+            if report.rows_rejected > 0 {
+                return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Methodologies => {
             for (name, text) in shnor::methodology::PRESETS {
@@ -59,13 +77,16 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 }
                 print_out(&format!("{text}\n"))?;
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
-        Command::Explain(args) => print_out(&shnor::explain::explain(&args.run, &args.school_id)?),
+        Command::Explain(args) => {
+            print_out(&shnor::explain::explain(&args.run, &args.school_id)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Sample(args) => {
             shnor::sample::generate(&args.out, args.schools, &args.years, args.seed)?;
             eprintln!("sample region written to {}", args.out.display());
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -50,6 +50,8 @@ pub struct RunSummary {
     pub shnsu: usize,
     pub rows_rejected: usize,
     pub warnings: Vec<String>,
+    /// How each input was read (the summary `shnor check` gives).
+    pub inputs: Vec<String>,
 }
 
 /// Stage timer for the manifest.
@@ -106,8 +108,16 @@ impl Prepared {
     /// Rows set aside while checking (duplicated procedures come later).
     pub fn rejected_parts(&self) -> Vec<LazyFrame> {
         let mut parts = vec![self.schools.rejected.clone().lazy()];
-        parts.extend(self.checked_results.iter().map(|(_, c)| c.rejected.clone().lazy()));
-        parts.extend(self.checked_survey.iter().map(|c| c.rejected.clone().lazy()));
+        parts.extend(
+            self.checked_results
+                .iter()
+                .map(|(_, c)| c.rejected.clone().lazy()),
+        );
+        parts.extend(
+            self.checked_survey
+                .iter()
+                .map(|c| c.rejected.clone().lazy()),
+        );
         parts
     }
 }
@@ -216,7 +226,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     } else {
         Vec::new()
     };
-    let years = classify::choose_years(&procedure_years, &survey_years, &methodology)?;
+    let years = classify::choose_years(&procedure_years, &survey_years, methodology)?;
     if years.previous.is_none()
         && methodology
             .rule
@@ -254,7 +264,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
             previous_lists: p.previous_lists.as_ref().map(|(frame, _)| frame),
         },
         years.clone(),
-        &methodology,
+        methodology,
     )?;
 
     timings.stage("6_write");
@@ -281,7 +291,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         origin: methodology.origin.clone(),
         sha256: manifest::sha256_hex(methodology.text.as_bytes()),
         resolved: methodology.rule.clone(),
-        min_scores: SourceRecord::new(&min_scores_origin, &min_scores_text),
+        min_scores: SourceRecord::new(min_scores_origin, min_scores_text),
         queries: classification
             .queries
             .iter()
@@ -331,6 +341,18 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         shnsu: count("shnsu"),
         rows_rejected,
         warnings: warnings.clone(),
+        inputs: p
+            .tables()
+            .into_iter()
+            .zip(&inputs)
+            .map(|((role, form, table), record)| {
+                format!(
+                    "{}, {} set aside",
+                    crate::check::describe(role, form, table),
+                    record.rows_rejected
+                )
+            })
+            .collect(),
     };
     timings.finish();
     let manifest = Manifest {

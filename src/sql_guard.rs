@@ -30,7 +30,10 @@ mod tests {
     fn file_reading_functions_are_refused() {
         assert!(check("SELECT * FROM raw", "a").is_ok());
         let err = check("SELECT * FROM READ_CSV ('/etc/passwd')", "adapters/x.sql").unwrap_err();
-        assert!(err.to_string().contains("adapters/x.sql calls read_csv"), "{err}");
+        assert!(
+            err.to_string().contains("adapters/x.sql calls read_csv"),
+            "{err}"
+        );
         assert!(check("select * from read_parquet('x')", "q").is_err());
     }
 }

@@ -162,7 +162,12 @@ impl DataDirFiles {
     /// Reads the school registry (through its adapter, if one matches).
     pub fn read_schools(&self, overrides: CsvOverrides) -> Result<RawTable> {
         let name = self.display_name(&self.schools);
-        let mut file = read_file(&self.schools, &name, overrides, self.adapter_for(&self.schools))?;
+        let mut file = read_file(
+            &self.schools,
+            &name,
+            overrides,
+            self.adapter_for(&self.schools),
+        )?;
         match file.tables.len() {
             1 => Ok(file.tables.remove(0)),
             n => bail!("{name}: {n} sheets with tables; keep the registry on one sheet"),
@@ -178,13 +183,21 @@ fn load_adapters(root: &Path) -> Result<Vec<Adapter>> {
     }
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
-    let file: AdapterFile = toml::from_str(&text)
-        .with_context(|| format!("{} is not valid: see README, \"Bringing your region's exports\"", path.display()))?;
+    let file: AdapterFile = toml::from_str(&text).with_context(|| {
+        format!(
+            "{} is not valid: see README, \"Bringing your region's exports\"",
+            path.display()
+        )
+    })?;
     file.adapter
         .into_iter()
         .map(|mut a| {
             glob::Pattern::new(&a.files).with_context(|| {
-                format!("{}: `files = \"{}\"` is not a valid pattern", path.display(), a.files)
+                format!(
+                    "{}: `files = \"{}\"` is not a valid pattern",
+                    path.display(),
+                    a.files
+                )
             })?;
             a.sql = match a.query.strip_prefix("builtin:") {
                 Some(name) => BUILTIN_ADAPTERS

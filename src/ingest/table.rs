@@ -26,6 +26,16 @@ pub enum TextEncoding {
     Windows1251,
 }
 
+impl std::fmt::Display for TextEncoding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TextEncoding::Utf8 => "UTF-8",
+            TextEncoding::Utf8Bom => "UTF-8 with BOM",
+            TextEncoding::Windows1251 => "Windows-1251",
+        })
+    }
+}
+
 /// How to read CSV files; `None` fields are detected per file.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CsvOverrides {
@@ -126,14 +136,16 @@ pub fn read_file(
             sheets
                 .into_iter()
                 .map(|sh| {
-                    let shown = if single { name.to_string() } else { format!("{name}[{}]", sh.name) };
+                    let shown = if single {
+                        name.to_string()
+                    } else {
+                        format!("{name}[{}]", sh.name)
+                    };
                     (shown, sh.frame, None)
                 })
                 .collect()
         }
-        other => bail!(
-            "{name}: files of type `.{other}` are not read; give CSV, Parquet or XLSX"
-        ),
+        other => bail!("{name}: files of type `.{other}` are not read; give CSV, Parquet or XLSX"),
     };
     if parts.is_empty() {
         bail!("{name}: no sheet has a header row; check that the file holds a table");

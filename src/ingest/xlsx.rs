@@ -40,7 +40,11 @@ fn cell_text(cell: &Data) -> Option<String> {
 
 /// Reads every sheet with a header row; sheets without one are returned by
 /// name in the second list, so that the caller can say so.
-pub fn read_workbook(bytes: Vec<u8>, name: &str, sheet: Option<&str>) -> Result<(Vec<Sheet>, Vec<String>)> {
+pub fn read_workbook(
+    bytes: Vec<u8>,
+    name: &str,
+    sheet: Option<&str>,
+) -> Result<(Vec<Sheet>, Vec<String>)> {
     let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes))
         .with_context(|| format!("{name}: not a readable XLSX/XLS/ODS workbook"))?;
     let names = workbook.sheet_names();
@@ -87,16 +91,24 @@ pub fn find_header(rows: &[Vec<Option<String>>]) -> Option<(usize, Vec<String>)>
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut best: Option<(usize, usize, Vec<String>)> = None;
     for at in 0..rows.len().min(HEADER_SEARCH_ROWS) {
-        let above = if at > 0 { carried_right(&rows[at - 1], width) } else { vec![None; width] };
+        let above = if at > 0 {
+            carried_right(&rows[at - 1], width)
+        } else {
+            vec![None; width]
+        };
         let mut labels = Vec::with_capacity(width);
         let mut known = 0;
-        for c in 0..width {
+        for (c, group) in above.iter().enumerate() {
             let own = rows[at].get(c).cloned().flatten();
-            let joined = match (&above[c], &own) {
+            let joined = match (group, &own) {
                 (Some(a), Some(o)) => Some(format!("{a} {o}")),
                 _ => None,
             };
-            let candidates = [own.clone(), joined.clone(), if own.is_none() { above[c].clone() } else { None }];
+            let candidates = [
+                own.clone(),
+                joined.clone(),
+                if own.is_none() { group.clone() } else { None },
+            ];
             let recognised = candidates
                 .iter()
                 .flatten()
@@ -126,7 +138,12 @@ pub fn find_header(rows: &[Vec<Option<String>>]) -> Option<(usize, Vec<String>)>
         return None;
     }
     let at = rows.iter().position(|r| text_cells(r) == most)?;
-    Some((at, (0..width).map(|c| rows[at].get(c).cloned().flatten().unwrap_or_default()).collect()))
+    Some((
+        at,
+        (0..width)
+            .map(|c| rows[at].get(c).cloned().flatten().unwrap_or_default())
+            .collect(),
+    ))
 }
 
 /// A title row with merged cells holds its text in the first cell only;
@@ -145,7 +162,12 @@ fn carried_right(row: &[Option<String>], width: usize) -> Vec<Option<String>> {
 
 /// The rows below the header as text columns, with `__line` = the row in the
 /// sheet (1-based). Rows with no cell at all are not data and are skipped.
-fn data_frame(rows: &[Vec<Option<String>>], header_at: usize, headers: &[String], first_row: usize) -> Result<DataFrame> {
+fn data_frame(
+    rows: &[Vec<Option<String>>],
+    header_at: usize,
+    headers: &[String],
+    first_row: usize,
+) -> Result<DataFrame> {
     let mut lines: Vec<IdxSize> = Vec::new();
     let mut values: Vec<Vec<Option<String>>> = vec![Vec::new(); headers.len()];
     for (offset, row) in rows.iter().enumerate().skip(header_at + 1) {
@@ -161,7 +183,11 @@ fn data_frame(rows: &[Vec<Option<String>>], header_at: usize, headers: &[String]
     let mut used: Vec<String> = Vec::new();
     for (c, header) in headers.iter().enumerate() {
         // Unnamed columns (spacers, merged leftovers) get a stable name.
-        let mut name = if header.is_empty() { format!("column_{}", c + 1) } else { header.clone() };
+        let mut name = if header.is_empty() {
+            format!("column_{}", c + 1)
+        } else {
+            header.clone()
+        };
         if used.contains(&name) {
             name = format!("{name} ({})", c + 1);
         }

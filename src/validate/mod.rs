@@ -147,11 +147,10 @@ pub fn text(name: &str) -> Expr {
         .cast(DataType::String)
         .str()
         .strip_chars(lit(NULL));
-    let placeholder = trimmed
-        .clone()
-        .str()
-        .to_lowercase()
-        .is_in(lit(Series::new("p".into(), PLACEHOLDERS)).implode(false), false);
+    let placeholder = trimmed.clone().str().to_lowercase().is_in(
+        lit(Series::new("p".into(), PLACEHOLDERS)).implode(false),
+        false,
+    );
     when(trimmed.clone().str().len_chars().eq(lit(0)).or(placeholder))
         .then(lit(NULL).cast(DataType::String))
         .otherwise(trimmed)

@@ -1,0 +1,177 @@
+//! `shnor check`: what the run would read, file by file, and every problem,
+//! without computing lists.
+
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::ingest::RawTable;
+use crate::pipeline::{Prepared, RunOptions, Timings, prepare};
+use crate::validate::results::ResultsForm;
+
+/// Problems listed per file unless all are asked for.
+const SHOWN_PER_FILE: usize = 20;
+
+/// The report and whether anything would be rejected.
+pub struct CheckReport {
+    pub text: String,
+    pub rows_rejected: usize,
+}
+
+/// One line that describes how a table was read.
+pub fn describe(role: &str, form: Option<ResultsForm>, table: &RawTable) -> String {
+    let mut line = format!("{} ({role}", table.name);
+    if let Some(form) = form {
+        let form = match form {
+            ResultsForm::Student => "student rows",
+            ResultsForm::Aggregate => "school aggregates",
+        };
+        write!(line, ", {form}").unwrap();
+    }
+    match &table.dialect {
+        Some(d) => write!(
+            line,
+            "; CSV {}, delimiter «{}», decimal comma {}",
+            d.encoding,
+            if d.delimiter == b'\t' {
+                "tab".to_string()
+            } else {
+                (d.delimiter as char).to_string()
+            },
+            if d.decimal_comma { "yes" } else { "no" }
+        )
+        .unwrap(),
+        None if table
+            .path
+            .extension()
+            .is_some_and(|e| e == "parquet" || e == "pq") =>
+        {
+            line.push_str("; Parquet")
+        }
+        None => line.push_str("; workbook"),
+    }
+    if let Some(adapter) = &table.adapter {
+        write!(line, "; adapter {adapter}").unwrap();
+    }
+    write!(line, "): {} rows", table.rows()).unwrap();
+    line
+}
+
+fn distinct(frame: &DataFrame, column: &str) -> String {
+    let Ok(values) = frame
+        .clone()
+        .lazy()
+        .select([col(column).cast(DataType::String)])
+        .unique_stable(None, UniqueKeepStrategy::First)
+        .sort([column], SortMultipleOptions::default())
+        .collect()
+    else {
+        return String::new();
+    };
+    values
+        .column(column)
+        .ok()
+        .and_then(|c| {
+            c.str()
+                .ok()
+                .map(|s| s.iter().flatten().collect::<Vec<_>>().join(", "))
+        })
+        .unwrap_or_default()
+}
+
+/// Reads and checks everything the run would, and reports it.
+pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
+    let prepared: Prepared = prepare(options, &mut Timings::default())?;
+    let rejected = concat(prepared.rejected_parts(), UnionArgs::default())?
+        .sort(
+            ["file", "line", "column"],
+            SortMultipleOptions::default().with_nulls_last(true),
+        )
+        .collect()?;
+    let mut text = format!(
+        "methodology: {} ({})\n\n",
+        prepared.methodology.rule.name, prepared.methodology.origin
+    );
+    let valid_results: Vec<&DataFrame> = prepared
+        .checked_results
+        .iter()
+        .map(|(_, c)| &c.valid)
+        .collect();
+    let mut result_index = 0;
+    for (role, form, table) in prepared.tables() {
+        writeln!(text, "{}", describe(role, form, table))?;
+        let mapped: Vec<String> = table
+            .columns
+            .iter()
+            .map(|m| {
+                if m.found == m.column {
+                    m.column.clone()
+                } else {
+                    format!("«{}» → {}", m.found, m.column)
+                }
+            })
+            .collect();
+        writeln!(text, "  columns: {}", mapped.join(", "))?;
+        if role == "results" {
+            let valid = valid_results[result_index];
+            result_index += 1;
+            writeln!(
+                text,
+                "  years: {}; assessments: {}; subjects: {}",
+                distinct(valid, "year"),
+                distinct(valid, "assessment"),
+                distinct(valid, "subject")
+            )?;
+        }
+        let problems = rejected
+            .clone()
+            .lazy()
+            .filter(col("file").eq(lit(table.name.as_str())))
+            .collect()?;
+        if problems.height() == 0 {
+            writeln!(text, "  no problems")?;
+        } else {
+            writeln!(text, "  {} row(s) would be set aside:", problems.height())?;
+            let shown = if show_all {
+                problems.height()
+            } else {
+                SHOWN_PER_FILE.min(problems.height())
+            };
+            let lines = problems.column("line")?.i64()?.clone();
+            let columns = problems.column("column")?.str()?.clone();
+            let reasons = problems.column("reason")?.str()?.clone();
+            for i in 0..shown {
+                writeln!(
+                    text,
+                    "    line {}, column {}: {}",
+                    lines
+                        .get(i)
+                        .map(|l| l.to_string())
+                        .unwrap_or_else(|| "—".into()),
+                    columns.get(i).unwrap_or("—"),
+                    reasons.get(i).unwrap_or("")
+                )?;
+            }
+            if shown < problems.height() {
+                writeln!(
+                    text,
+                    "    … {} more (shnor check --all lists every one)",
+                    problems.height() - shown
+                )?;
+            }
+        }
+    }
+    for warning in &prepared.warnings {
+        writeln!(text, "warning: {warning}")?;
+    }
+    writeln!(
+        text,
+        "\n{} row(s) would be set aside in all.",
+        rejected.height()
+    )?;
+    Ok(CheckReport {
+        text,
+        rows_rejected: rejected.height(),
+    })
+}

@@ -1,0 +1,279 @@
+//! Exports as they arrive: XLSX with title rows and a two-row header, Russian
+//! headers in cp1251, percent columns, placeholders, adapters, and files that
+//! must be refused with a specific message. Fixtures are written by the tests.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use rust_xlsxwriter::{Format, Workbook};
+use tempfile::TempDir;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct DataDir {
+    _tmp: TempDir,
+    root: PathBuf,
+}
+
+impl DataDir {
+    fn new() -> Self {
+        let tmp = TempDir::new().unwrap();
+        let root = tmp.path().join("data");
+        fs::create_dir_all(root.join("results")).unwrap();
+        fs::write(
+            root.join("schools.csv"),
+            "Код ОО;Наименование ОО;МО\nedu1;Школа 1;Район\nedu2;Школа 2;Район\nedu3;Школа 3;Район\n",
+        )
+        .unwrap();
+        Self { _tmp: tmp, root }
+    }
+
+    fn write(&self, path: &str, bytes: impl AsRef<[u8]>) {
+        fs::write(self.root.join(path), bytes).unwrap();
+    }
+
+    fn out(&self) -> PathBuf {
+        self.root.parent().unwrap().join("out")
+    }
+
+    fn run(&self) -> (bool, String) {
+        let output = Command::cargo_bin("shnor")
+            .unwrap()
+            .current_dir(repo())
+            .arg("run")
+            .arg(&self.root)
+            .arg("--out")
+            .arg(self.out())
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).to_string(),
+        )
+    }
+
+    fn read_out(&self, file: &str) -> String {
+        fs::read_to_string(self.out().join(file)).unwrap()
+    }
+}
+
+/// A ФИС ОКО «статистика по отметкам» sheet: two title rows, a two-row header
+/// with a merged group title over the mark columns, a number stored as text,
+/// a placeholder, and empty rows at the end.
+fn fisoko_workbook(path: &Path) {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Статистика").unwrap();
+    sheet.write_string(0, 0, "Статистика по отметкам").unwrap();
+    sheet
+        .write_string(1, 0, "ВПР 2025. Русский язык, 5 класс")
+        .unwrap();
+    for (c, h) in ["Логин", "МО", "Наименование ОО", "Кол-во участников"]
+        .iter()
+        .enumerate()
+    {
+        sheet
+            .merge_range(2, c as u16, 3, c as u16, h, &Format::new())
+            .unwrap();
+    }
+    sheet
+        .merge_range(2, 4, 2, 7, "Распределение отметок, %", &Format::new())
+        .unwrap();
+    for (c, h) in ["2", "3", "4", "5"].iter().enumerate() {
+        sheet.write_string(3, 4 + c as u16, *h).unwrap();
+    }
+    // edu1: 10 participants, 30 % «2» (participants stored as text).
+    sheet.write_string(4, 0, "edu1").unwrap();
+    sheet.write_string(4, 3, "10").unwrap();
+    sheet.write_number(4, 4, 30.0).unwrap();
+    // edu2: 20 participants, 45 % «2».
+    sheet.write_string(5, 0, "edu2").unwrap();
+    sheet.write_number(5, 3, 20.0).unwrap();
+    sheet.write_number(5, 4, 45.0).unwrap();
+    // edu3: a placeholder instead of the share.
+    sheet.write_string(6, 0, "edu3").unwrap();
+    sheet.write_number(6, 3, 15.0).unwrap();
+    sheet.write_string(6, 4, "Х").unwrap();
+    for (r, c) in [(4, 1), (5, 1), (6, 1)] {
+        sheet.write_string(r, c, "Район").unwrap();
+    }
+    workbook.save(path).unwrap();
+}
+
+#[test]
+fn fisoko_xlsx_with_title_rows_and_two_row_header_is_read_through_an_adapter() {
+    let data = DataDir::new();
+    fisoko_workbook(&data.root.join("results/vpr_ru_5.xlsx"));
+    // The sheet says year, assessment, subject and grade only in its title:
+    // an adapter adds them as constants.
+    fs::create_dir_all(data.root.join("adapters")).unwrap();
+    data.write(
+        "adapters/fisoko-ru-5.sql",
+        "SELECT school_id, participants, fail_percent, 2025 AS year, 'ВПР' AS assessment,\n\
+         'русский язык' AS subject, 5 AS grade FROM raw\n",
+    );
+    data.write(
+        "adapters.toml",
+        "[[adapter]]\nfiles = \"results/vpr_ru_*.xlsx\"\nquery = \"adapters/fisoko-ru-5.sql\"\n",
+    );
+    let (ok, stderr) = data.run();
+    assert!(ok, "{stderr}");
+    let procedures = data.read_out("procedures.csv");
+    assert!(
+        procedures.contains("edu1,2025,ВПР,русский язык,5,10,3,0.300000"),
+        "{procedures}"
+    );
+    assert!(
+        procedures.contains("edu2,2025,ВПР,русский язык,5,20,9,0.450000"),
+        "{procedures}"
+    );
+    // The placeholder row is set aside with its sheet line (row 7 of the sheet).
+    let rejected = data.read_out("rejected.csv");
+    assert_eq!(
+        rejected,
+        "file,line,column,reason\nresults/vpr_ru_5.xlsx,7,fail_percent,missing fail_percent\n"
+    );
+}
+
+#[test]
+fn cp1251_csv_with_russian_headers_is_read_without_an_adapter() {
+    let data = DataDir::new();
+    let text = "Год;Процедура;Учебный предмет;Класс;Логин;Код участника;Отметка\n\
+                2025;ВПР;Русский язык;5;edu1;p1;2\n\
+                2025;ВПР;Русский язык;5;edu1;p2;Х\n\
+                2025;ВПР;Русский язык;5;edu1;p3;4\n";
+    data.write("results/vpr.csv", &encoding_rs::WINDOWS_1251.encode(text).0);
+    let (ok, stderr) = data.run();
+    assert!(ok, "{stderr}");
+    assert!(
+        data.read_out("procedures.csv")
+            .contains("edu1,2025,ВПР,русский язык,5,2,1,0.500000"),
+        "{}",
+        data.read_out("procedures.csv")
+    );
+    assert!(
+        data.read_out("rejected.csv")
+            .contains("results/vpr.csv,3,mark,no mark and no score"),
+        "{}",
+        data.read_out("rejected.csv")
+    );
+    let manifest = data.read_out("manifest.json");
+    assert!(
+        manifest.contains("\"encoding\": \"windows1251\""),
+        "{manifest}"
+    );
+}
+
+#[test]
+fn percent_columns_with_a_decimal_comma_become_counts() {
+    let data = DataDir::new();
+    data.write(
+        "results/oge.csv",
+        "Год;Процедура;Предмет;Класс;Код ОО;Количество участников;% «2»\n\
+         2025;ОГЭ;Математика;9;edu1;12;33,33\n\
+         2025;ОГЭ;Математика;9;edu2;—;10\n\
+         2025;ОГЭ;Математика;9;edu3;10;120\n",
+    );
+    let (ok, stderr) = data.run();
+    assert!(ok, "{stderr}");
+    assert!(
+        data.read_out("procedures.csv")
+            .contains("edu1,2025,ОГЭ,математика,9,12,4,")
+    );
+    assert_eq!(
+        data.read_out("rejected.csv"),
+        "file,line,column,reason\n\
+         results/oge.csv,3,participants,missing participants\n\
+         results/oge.csv,4,fail_percent,fail_percent «120» is outside 0–100\n"
+    );
+}
+
+#[test]
+fn an_empty_file_is_refused_by_name() {
+    let data = DataDir::new();
+    data.write("results/empty.csv", "");
+    let (ok, stderr) = data.run();
+    assert!(!ok);
+    assert!(
+        stderr.contains("results/empty.csv: the file is empty"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_required_column_is_named_with_what_was_found() {
+    let data = DataDir::new();
+    data.write(
+        "results/r.csv",
+        "Год;Предмет;Класс;Логин;Отметка\n2025;Русский язык;5;edu1;3\n",
+    );
+    let (ok, stderr) = data.run();
+    assert!(!ok);
+    assert!(
+        stderr.contains("results/r.csv: missing column(s) assessment"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Columns found: year, subject, grade, school_id, mark"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_adapter_that_reads_files_is_refused() {
+    let data = DataDir::new();
+    data.write("results/r.csv", "a;b\n1;2\n");
+    data.write("evil.sql", "SELECT * FROM read_csv('/etc/passwd')\n");
+    data.write(
+        "adapters.toml",
+        "[[adapter]]\nfiles = \"results/*.csv\"\nquery = \"evil.sql\"\n",
+    );
+    let (ok, stderr) = data.run();
+    assert!(!ok);
+    assert!(stderr.contains("query evil.sql calls read_csv"), "{stderr}");
+}
+
+#[test]
+fn check_reports_each_file_and_fails_when_rows_would_be_set_aside() {
+    let data = DataDir::new();
+    data.write(
+        "results/oge.csv",
+        "Год;Процедура;Предмет;Класс;Код ОО;Количество участников;% «2»\n\
+         2025;ОГЭ;Математика;9;edu1;12;33,33\n\
+         2025;ОГЭ;Математика;9;edu9;10;10\n",
+    );
+    let output = Command::cargo_bin("shnor")
+        .unwrap()
+        .current_dir(repo())
+        .arg("check")
+        .arg(&data.root)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("results/oge.csv (results, school aggregates; CSV UTF-8, delimiter «;», decimal comma yes): 2 rows"), "{stdout}");
+    assert!(stdout.contains("«Код ОО» → school_id"), "{stdout}");
+    assert!(stdout.contains("«% «2»» → fail_percent"), "{stdout}");
+    assert!(
+        stdout.contains("years: 2025; assessments: ОГЭ; subjects: математика"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 3, column school_id: school_id «edu9» is not in the school registry"),
+        "{stdout}"
+    );
+    assert!(!data.out().exists(), "check writes no outputs");
+    // The clean sample region passes apart from its three planted bad rows.
+    let output = Command::cargo_bin("shnor")
+        .unwrap()
+        .current_dir(repo())
+        .args(["check", "sample-data"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("3 row(s) would be set aside in all.")
+    );
+}
