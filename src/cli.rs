@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::ingest::CsvOverrides;
 use crate::ingest::table::TextEncoding;
+use crate::write::CsvOutput;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -74,6 +75,10 @@ pub struct RunArgs {
     /// Output folder; replaced only when the run succeeds.
     #[arg(long, short, default_value = "out")]
     pub out: PathBuf,
+    /// CSV outputs: `standard` (UTF-8, comma, snake_case, for tools) or
+    /// `excel-ru` (BOM, `;`, decimal comma, Russian headers, for Excel).
+    #[arg(long, value_enum, default_value = "standard")]
+    pub csv_dialect: CsvOutput,
     #[command(flatten)]
     pub csv: CsvArgs,
 }

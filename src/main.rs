@@ -30,6 +30,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 out: args.out,
                 csv: args.csv.overrides()?,
                 previous_lists: args.previous_lists,
+                csv_output: args.csv_dialect,
             };
             let summary = run(&options)?;
             for input in &summary.inputs {
@@ -60,6 +61,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 out: "out".into(),
                 csv: args.csv.overrides()?,
                 previous_lists: None,
+                csv_output: Default::default(),
             };
             let report = shnor::check::check(&options, args.all)?;
             print_out(&report.text)?;

@@ -18,10 +18,10 @@ use crate::validate::results::{ResultsForm, check_results};
 use crate::validate::schools::check_schools;
 use crate::validate::survey::{check_survey, empty_long, indicator_columns};
 use crate::validate::{Checked, empty_frame};
-use crate::write::Staging;
 use crate::write::manifest::{
     self, InputRecord, Manifest, MethodologyRecord, OutputRecord, SourceRecord,
 };
+use crate::write::{CsvOutput, Staging};
 
 /// Confidence level of the interval reported for every failure share.
 pub const CONFIDENCE: f64 = 0.95;
@@ -36,6 +36,8 @@ pub struct RunOptions {
     pub csv: CsvOverrides,
     /// Folder of earlier published lists (overrides the methodology's).
     pub previous_lists: Option<PathBuf>,
+    /// How CSV outputs are written.
+    pub csv_output: CsvOutput,
 }
 
 /// What a run reports back to the command line.
@@ -299,18 +301,28 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
             .collect(),
     };
     let run_id = manifest::run_id(&inputs, &methodology_record);
+    let text_column = |name: &str, value: &str, height: usize| {
+        Column::new_scalar(
+            name.into(),
+            Scalar::new(DataType::String, AnyValue::StringOwned(value.into())),
+            height,
+        )
+    };
     for (_, frame) in outputs.iter_mut() {
-        frame.with_column(Column::new_scalar(
-            "run_id".into(),
-            Scalar::new(
-                DataType::String,
-                AnyValue::StringOwned(run_id.as_str().into()),
-            ),
-            frame.height(),
-        ))?;
+        let height = frame.height();
+        frame.with_column(text_column("methodology", &methodology.rule.name, height))?;
+        frame.with_column(text_column("run_id", &run_id, height))?;
     }
 
-    let staging = Staging::new(&options.out)?;
+    let staging = Staging::new(
+        &options.out,
+        options.csv_output,
+        vec![
+            ("shnor_version".into(), env!("CARGO_PKG_VERSION").into()),
+            ("shnor_methodology".into(), methodology.rule.name.clone()),
+            ("shnor_run_id".into(), run_id.clone()),
+        ],
+    )?;
     let mut output_records = Vec::new();
     for (name, frame) in outputs.iter_mut() {
         staging.write_table(name, frame)?;
@@ -323,6 +335,26 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     output_records.push(OutputRecord {
         file: "rejected.csv".into(),
         rows: rows_rejected,
+    });
+    let sheet = |name: &str| outputs.iter().find(|(n, _)| *n == name).map(|(_, f)| f);
+    let report_sheets: Vec<(&str, &DataFrame)> = [
+        ("ШНОР", "shnor"),
+        ("ШНСУ", "shnsu"),
+        ("Муниципалитеты", "municipalities"),
+        ("Школы", "schools"),
+        ("Динамика", "transitions"),
+    ]
+    .into_iter()
+    .filter_map(|(title, name)| sheet(name).map(|f| (title, f)))
+    .collect();
+    crate::write::xlsx::write_report(
+        &staging.path("report.xlsx"),
+        &report_sheets,
+        &crate::write::xlsx::methodology_rows(&serde_json::to_value(&methodology.rule)?),
+    )?;
+    output_records.push(OutputRecord {
+        file: "report.xlsx".into(),
+        rows: report_sheets.len() + 1,
     });
     let count = |name: &str| {
         outputs

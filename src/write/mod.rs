@@ -3,12 +3,47 @@
 //! run never leaves a half-written list behind.
 
 pub mod manifest;
+pub mod xlsx;
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
+
+/// Russian labels of output columns (reference/labels.csv).
+const LABELS: &str = include_str!("../../reference/labels.csv");
+
+/// The Russian label people read for an output column (the column name
+/// itself when there is none).
+pub fn label(column: &str) -> &str {
+    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            LABELS
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(','))
+                .collect()
+        })
+        .get(column)
+        .copied()
+        .unwrap_or(column)
+}
+
+/// How CSV outputs are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CsvOutput {
+    /// UTF-8, comma, snake_case headers: for tools and BI.
+    #[default]
+    Standard,
+    /// UTF-8 with BOM, `;`, decimal comma, Russian headers: a double click in
+    /// Russian Excel shows a correct table.
+    ExcelRu,
+}
 
 /// Digits after the decimal point for floats in CSV outputs: enough for
 /// shares and scores, and stable across runs.
@@ -19,12 +54,15 @@ pub struct Staging {
     target: PathBuf,
     staging: PathBuf,
     committed: bool,
+    csv: CsvOutput,
+    /// Key-value metadata stored in every Parquet file.
+    metadata: Vec<(String, String)>,
 }
 
 impl Staging {
     /// Starts a staging folder for `target` (a sibling, so the final rename
     /// stays on one file system).
-    pub fn new(target: &Path) -> Result<Self> {
+    pub fn new(target: &Path, csv: CsvOutput, metadata: Vec<(String, String)>) -> Result<Self> {
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -45,6 +83,8 @@ impl Staging {
             target: target.to_path_buf(),
             staging,
             committed: false,
+            csv,
+            metadata,
         })
     }
 
@@ -65,6 +105,7 @@ impl Staging {
         ParquetWriter::new(file)
             .with_compression(ParquetCompression::Zstd(None))
             .with_statistics(StatisticsOptions::full())
+            .with_key_value_metadata(Some(KeyValueMetadata::from_static(self.metadata.clone())))
             .finish(frame)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -75,12 +116,31 @@ impl Staging {
         let path = self.path(&format!("{name}.csv"));
         let file =
             File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        CsvWriter::new(file)
+        let mut writer = CsvWriter::new(file)
             .include_header(true)
-            .with_float_precision(Some(CSV_FLOAT_PRECISION))
-            .finish(frame)
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+            .with_float_precision(Some(CSV_FLOAT_PRECISION));
+        match self.csv {
+            CsvOutput::Standard => writer.finish(frame),
+            CsvOutput::ExcelRu => {
+                let mut labelled = frame.clone();
+                let names: Vec<String> = labelled
+                    .get_column_names()
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect();
+                for name in names {
+                    let shown = label(&name).to_string();
+                    labelled.rename(&name, shown.into())?;
+                }
+                writer
+                    .include_bom(true)
+                    .with_separator(b';')
+                    .with_decimal_comma(true)
+                    .finish(&mut labelled)
+            }
+        }
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(())
     }
 

@@ -1,0 +1,207 @@
+//! The outputs in other hands: Parquet read back by the reference Apache
+//! implementation (the `parquet` crate) equals the CSV, the XLSX report opens
+//! with the expected sheets and values, and the Excel dialect of CSV.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use calamine::{Data, Reader, open_workbook_auto};
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::record::Field;
+use polars::prelude::*;
+use tempfile::TempDir;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run_sample(out: &Path, extra: &[&str]) {
+    let output = Command::cargo_bin("shnor")
+        .unwrap()
+        .current_dir(repo())
+        .args(["run", "sample-data", "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A Parquet value as the CSV writes it.
+fn as_csv_text(field: &Field) -> String {
+    match field {
+        Field::Null => String::new(),
+        Field::Bool(b) => b.to_string(),
+        Field::Int(i) => i.to_string(),
+        Field::Long(i) => i.to_string(),
+        Field::UInt(i) => i.to_string(),
+        Field::Double(f) => format!("{f:.6}"),
+        Field::Str(s) => s.clone(),
+        other => panic!("unexpected Parquet value {other:?}"),
+    }
+}
+
+fn csv_cells(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let frame = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let rows = (0..frame.height())
+        .map(|r| {
+            frame
+                .columns()
+                .iter()
+                .map(|c| match c.get(r).unwrap() {
+                    AnyValue::String(s) => s.to_string(),
+                    AnyValue::Null => String::new(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    (names, rows)
+}
+
+#[test]
+fn parquet_outputs_read_back_with_the_apache_reader_equal_the_csv() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    run_sample(&out, &[]);
+    for name in [
+        "shnor",
+        "shnsu",
+        "schools",
+        "municipalities",
+        "procedures",
+        "transitions",
+    ] {
+        let reader =
+            SerializedFileReader::new(File::open(out.join(format!("{name}.parquet"))).unwrap())
+                .unwrap();
+        let metadata = reader.metadata().file_metadata();
+        let kv: Vec<(String, String)> = metadata
+            .key_value_metadata()
+            .unwrap()
+            .iter()
+            .map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default()))
+            .collect();
+        assert!(
+            kv.contains(&("shnor_methodology".into(), "federal-2025".into())),
+            "{kv:?}"
+        );
+        assert!(
+            kv.contains(&("shnor_version".into(), env!("CARGO_PKG_VERSION").into())),
+            "{kv:?}"
+        );
+        let parquet_names: Vec<String> = metadata
+            .schema_descr()
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
+        let (csv_names, csv_rows) = csv_cells(&out.join(format!("{name}.csv")));
+        assert_eq!(parquet_names, csv_names, "{name}: columns");
+        let rows: Vec<Vec<String>> = reader
+            .get_row_iter(None)
+            .unwrap()
+            .map(|row| {
+                row.unwrap()
+                    .get_column_iter()
+                    .map(|(_, f)| as_csv_text(f))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(rows.len(), csv_rows.len(), "{name}: rows");
+        assert_eq!(rows, csv_rows, "{name}: values");
+    }
+}
+
+#[test]
+fn xlsx_report_has_the_lists_with_russian_headers() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    run_sample(&out, &[]);
+    let mut workbook = open_workbook_auto(out.join("report.xlsx")).unwrap();
+    assert_eq!(
+        workbook.sheet_names(),
+        [
+            "ШНОР",
+            "ШНСУ",
+            "Муниципалитеты",
+            "Школы",
+            "Динамика",
+            "Методика"
+        ]
+    );
+    let shnor = workbook.worksheet_range("ШНОР").unwrap();
+    let header: Vec<String> = shnor
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(header[0], "Код ОО");
+    assert!(header.contains(&"Основания".to_string()), "{header:?}");
+    let listed = fs::read_to_string(out.join("shnor.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    assert_eq!(shnor.height() - 1, listed);
+    assert!(
+        shnor
+            .rows()
+            .any(|r| r[0] == Data::String("edu990001".into()))
+    );
+    let municipalities = workbook.worksheet_range("Муниципалитеты").unwrap();
+    let row = municipalities.rows().nth(1).unwrap();
+    assert_eq!(row[0], Data::String("Город Приморск".into()));
+    // Shares are numbers (formatted as percentages), not text.
+    assert!(matches!(row[3], Data::Float(_)), "{:?}", row[3]);
+    let methodology = workbook.worksheet_range("Методика").unwrap();
+    assert!(
+        methodology
+            .rows()
+            .any(|r| r[0] == Data::String("shnor.threshold_percent".into())
+                && r[1] == Data::String("30.0".into()))
+    );
+}
+
+#[test]
+fn excel_ru_csv_has_bom_semicolons_decimal_commas_and_russian_headers() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    run_sample(&out, &["--csv-dialect", "excel-ru"]);
+    let bytes = fs::read(out.join("shnsu.csv")).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.starts_with("Код ОО;Наименование ОО;Муниципалитет;Индекс социального риска;"),
+        "{header}"
+    );
+    let first = text.lines().nth(1).unwrap();
+    let score = first.split(';').nth(3).unwrap();
+    assert!(score.contains(',') && !score.contains('.'), "{first}");
+    // Parquet is the same whatever the CSV dialect.
+    let standard = tmp.path().join("standard");
+    run_sample(&standard, &[]);
+    assert_eq!(
+        fs::read(out.join("shnsu.parquet")).unwrap(),
+        fs::read(standard.join("shnsu.parquet")).unwrap()
+    );
+}
