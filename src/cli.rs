@@ -29,6 +29,8 @@ pub enum Command {
     /// Check a data directory without computing lists: how each file is
     /// read and every row that would be set aside (exit code 1 if any).
     Check(CheckArgs),
+    /// Compare a published list (CSV or XLSX) with a run's list.
+    Compare(CompareArgs),
     /// List the methodology presets shipped with the tool.
     Methodologies,
     /// Explain why a school is or is not on each list of a finished run.
@@ -48,6 +50,22 @@ pub struct CheckArgs {
     pub all: bool,
     #[command(flatten)]
     pub csv: CsvArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The published list: school_id, or school_name with municipality.
+    #[arg(long)]
+    pub published: PathBuf,
+    /// Output folder of the run.
+    #[arg(long, default_value = "out")]
+    pub run: PathBuf,
+    /// Which list: shnor or shnsu.
+    #[arg(long, default_value = "shnor", value_parser = ["shnor", "shnsu"])]
+    pub list: String,
+    /// Where to write the comparison table (default: RUN/compare.csv).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,6 @@
 use std::io::Write;
+
+use polars::prelude::SerWriter;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -69,6 +71,21 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare(args) => {
+            let comparison = shnor::compare::compare(&args.run, &args.published, &args.list)?;
+            let path = args.out.unwrap_or_else(|| args.run.join("compare.csv"));
+            let mut table = comparison.table;
+            polars::prelude::CsvWriter::new(std::fs::File::create(&path)?)
+                .include_header(true)
+                .finish(&mut table)?;
+            print_out(&comparison.text)?;
+            eprintln!("comparison written to {}", path.display());
+            Ok(if comparison.identical {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Methodologies => {
             for (name, text) in shnor::methodology::PRESETS {

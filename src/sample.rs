@@ -206,12 +206,21 @@ fn regular_schools(rng: &mut ChaCha8Rng, count: usize) -> Vec<School> {
                 rng.random_range(18.0..70.0)
             };
             let number = i + 1;
+            // One village name per municipality, numbered when it repeats,
+            // as in a real registry.
+            let village = VILLAGES[(i / MUNICIPALITIES.len()) % VILLAGES.len()];
+            let round = i / (MUNICIPALITIES.len() * VILLAGES.len());
+            let repeat = if round > 0 {
+                format!(" № {}", round + 1)
+            } else {
+                String::new()
+            };
             let name = match kind {
                 "гимназия" => format!("МБОУ «Гимназия № {number}»"),
                 "лицей" => format!("МАОУ «Лицей № {number}»"),
                 "вечерняя" => format!("МКОУ «Вечерняя (сменная) школа № {number}»"),
-                "основная" => format!("МКОУ «ООШ с. {}»", VILLAGES[i % VILLAGES.len()]),
-                _ if rural => format!("МКОУ «СОШ с. {}»", VILLAGES[i % VILLAGES.len()]),
+                "основная" => format!("МКОУ «ООШ{} с. {village}»", repeat),
+                _ if rural => format!("МКОУ «СОШ{} с. {village}»", repeat),
                 _ => format!("МБОУ «СОШ № {number}»"),
             };
             School {

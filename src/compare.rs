@@ -1,0 +1,397 @@
+//! `shnor compare`: a published list against a run, school by school, with
+//! the closest reason from the run for every difference.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use polars::prelude::*;
+
+use crate::ingest::normalize::comparison_key;
+use crate::ingest::{CsvOverrides, read_table};
+use crate::validate::text;
+
+/// What the comparison found.
+pub struct Comparison {
+    /// school_id, school_name, municipality, status, reason.
+    pub table: DataFrame,
+    pub text: String,
+    pub identical: bool,
+}
+
+/// Organisation-form prefixes that published names carry or drop at will.
+const PREFIXES: [&str; 14] = [
+    "мбоу",
+    "мкоу",
+    "маоу",
+    "моу",
+    "гбоу",
+    "гкоу",
+    "гаоу",
+    "гоу",
+    "чоу",
+    "ноу",
+    "мбну",
+    "моку",
+    "фгбоу",
+    "анооо",
+];
+
+/// A school name in the form two spellings meet: lower case, ё/е, no quotes
+/// or punctuation, no organisation-form prefix, «№ 5» = «№5».
+pub fn name_key(name: &str) -> String {
+    let spaced = name.replace('№', " № ");
+    let key = comparison_key(&spaced);
+    let words: Vec<&str> = key
+        .split_whitespace()
+        .filter(|w| !PREFIXES.contains(w))
+        .collect();
+    words.join(" ")
+}
+
+fn read_parquet(run: &Path, name: &str) -> Result<DataFrame> {
+    let path = run.join(format!("{name}.parquet"));
+    let file = File::open(&path).with_context(|| {
+        format!(
+            "cannot open {}: give the output folder of `shnor run` (--run)",
+            path.display()
+        )
+    })?;
+    Ok(ParquetReader::new(file).finish()?)
+}
+
+fn keyed_names(frame: LazyFrame) -> Result<DataFrame> {
+    let frame = frame.collect()?;
+    let names = frame.column("school_name")?.str()?.clone();
+    let municipalities = frame.column("municipality")?.str()?.clone();
+    let name_keys: Vec<Option<String>> = names.iter().map(|n| n.map(name_key)).collect();
+    let municipality_keys: Vec<Option<String>> = municipalities
+        .iter()
+        .map(|m| m.map(comparison_key))
+        .collect();
+    let mut frame = frame;
+    frame.with_column(Column::new("name_key".into(), name_keys))?;
+    frame.with_column(Column::new("municipality_key".into(), municipality_keys))?;
+    Ok(frame)
+}
+
+/// The published list with `school_id` resolved: by id when it has one, else
+/// by tolerant name (and municipality, when given) against the registry.
+fn resolve_published(
+    published: &crate::ingest::RawTable,
+    registry: &DataFrame,
+) -> Result<DataFrame> {
+    if published.has("school_id") {
+        return Ok(published
+            .frame
+            .clone()
+            .lazy()
+            .select([text("school_id").alias("school_id")])
+            .filter(col("school_id").is_not_null())
+            .unique_stable(None, UniqueKeepStrategy::First)
+            .collect()?);
+    }
+    if !published.has("school_name") {
+        bail!(
+            "{}: a published list needs school_id, or school_name (with municipality) to match by name",
+            published.name
+        );
+    }
+    let municipality = if published.has("municipality") {
+        text("municipality")
+    } else {
+        lit(NULL).cast(DataType::String)
+    };
+    let wanted = keyed_names(published.frame.clone().lazy().select([
+        text("school_name").alias("school_name"),
+        municipality.alias("municipality"),
+    ]))?;
+    let registry = keyed_names(registry.clone().lazy().select([
+        col("school_id"),
+        col("school_name"),
+        col("municipality"),
+    ]))?;
+    let by_name = registry.clone().lazy().select([
+        col("school_id"),
+        col("name_key"),
+        col("municipality_key").alias("registry_municipality"),
+    ]);
+    // A name matches when it is unique in the registry or its municipality
+    // agrees.
+    let matched = wanted
+        .lazy()
+        .join(
+            by_name,
+            [col("name_key")],
+            [col("name_key")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .filter(
+            col("municipality_key")
+                .is_null()
+                .or(col("municipality_key").eq(col("registry_municipality")))
+                .or(col("school_id").is_null()),
+        )
+        .with_column(
+            len()
+                .over([col("name_key"), col("municipality_key")])?
+                .alias("candidates"),
+        )
+        .collect()?;
+    Ok(matched
+        .lazy()
+        .select([
+            when(col("candidates").eq(lit(1)))
+                .then(col("school_id"))
+                .otherwise(lit(NULL).cast(DataType::String))
+                .alias("school_id"),
+            col("school_name").alias("published_name"),
+            col("candidates"),
+        ])
+        .unique_stable(None, UniqueKeepStrategy::First)
+        .collect()?)
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.1}", 100.0 * x).replace('.', ",")
+}
+
+/// The closest reason why the run did not list a school.
+fn why_not_listed(
+    school_id: &str,
+    registry: &DataFrame,
+    procedures: &DataFrame,
+    manifest: &serde_json::Value,
+) -> Result<String> {
+    let in_registry = registry
+        .column("school_id")?
+        .str()?
+        .iter()
+        .any(|s| s == Some(school_id));
+    if !in_registry {
+        return Ok("нет в исходных данных (реестре школ)".into());
+    }
+    let rule = &manifest["methodology"]["resolved"]["shnor"];
+    let threshold = rule["threshold_percent"].as_f64().unwrap_or(30.0);
+    let minimum = rule["min_participants"].as_i64().unwrap_or(10);
+    let current = manifest["years"]["current"].as_i64().unwrap_or_default() as i32;
+    let own = procedures
+        .clone()
+        .lazy()
+        .filter(
+            col("school_id")
+                .eq(lit(school_id))
+                .and(col("year").eq(lit(current))),
+        )
+        .filter(col("count_status").neq(lit("не учитывается методикой")))
+        .sort(
+            ["fail_share"],
+            SortMultipleOptions::default().with_order_descending(true),
+        )
+        .collect()?;
+    if own.height() == 0 {
+        return Ok(format!(
+            "нет результатов за {current} год в исходных данных"
+        ));
+    }
+    let counting = own.column("counts")?.bool()?.sum().unwrap_or(0);
+    let describe = |r: usize| -> Result<String> {
+        Ok(format!(
+            "{} {} {} кл. {current}",
+            own.column("assessment")?.str()?.get(r).unwrap_or(""),
+            own.column("subject")?.str()?.get(r).unwrap_or(""),
+            own.column("grade")?.i32()?.get(r).unwrap_or_default()
+        ))
+    };
+    let shares = own.column("fail_share")?.f64()?.clone();
+    let participants = own.column("participants")?.i64()?.clone();
+    for r in 0..own.height() {
+        let share = shares.get(r).unwrap_or(0.0);
+        let n = participants.get(r).unwrap_or(0);
+        if share * 100.0 >= threshold && n < minimum {
+            return Ok(format!(
+                "{n} участников в {}, меньше минимума {minimum} (доля {} %)",
+                describe(r)?,
+                percent(share)
+            ));
+        }
+    }
+    let top = (0..own.height())
+        .find(|r| shares.get(*r).unwrap_or(0.0) * 100.0 < threshold)
+        .unwrap_or(0);
+    Ok(format!(
+        "доля {} % в {}, ниже порога {} %; процедур с долей не ниже порога: {counting}",
+        percent(shares.get(top).unwrap_or(0.0)),
+        describe(top)?,
+        format!("{threshold}").replace('.', ",")
+    ))
+}
+
+/// Compares a published list (CSV or XLSX) with the ШНОР or ШНСУ list of a run.
+pub fn compare(run: &Path, published_path: &Path, list: &str) -> Result<Comparison> {
+    let manifest: serde_json::Value = serde_json::from_reader(
+        File::open(run.join("manifest.json"))
+            .with_context(|| format!("cannot open {}/manifest.json", run.display()))?,
+    )?;
+    let published_name = published_path.display().to_string();
+    let published = read_table(published_path, &published_name, CsvOverrides::default())?;
+    let registry = read_parquet(run, "schools")?;
+    let procedures = read_parquet(run, "procedures")?;
+    let computed = read_parquet(run, list)?;
+    let published_ids = resolve_published(&published, &registry)?;
+    let unmatched: Vec<String> = published_ids
+        .clone()
+        .lazy()
+        .filter(col("school_id").is_null())
+        .collect()?
+        .column("published_name")
+        .map(|c| {
+            c.str()
+                .map(|s| s.iter().flatten().map(str::to_string).collect())
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
+    let published_set: Vec<String> = published_ids
+        .column("school_id")?
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    let computed_set: Vec<String> = computed
+        .column("school_id")?
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    let mut all: Vec<String> = published_set.iter().chain(&computed_set).cloned().collect();
+    all.sort();
+    all.dedup();
+    let reasons_column = if list == "shnor" {
+        "conditions_met"
+    } else {
+        "top_indicators"
+    };
+    let mut ids = Vec::new();
+    let mut statuses = Vec::new();
+    let mut reasons = Vec::new();
+    for id in &all {
+        let (in_published, in_computed) = (published_set.contains(id), computed_set.contains(id));
+        let (status, reason) = match (in_published, in_computed) {
+            (true, true) => ("both", String::new()),
+            (false, true) => {
+                let row = computed
+                    .clone()
+                    .lazy()
+                    .filter(col("school_id").eq(lit(id.as_str())))
+                    .collect()?;
+                let reason = row
+                    .column(reasons_column)?
+                    .str()?
+                    .get(0)
+                    .unwrap_or("")
+                    .to_string();
+                ("only_computed", format!("в расчёте: {reason}"))
+            }
+            (true, false) if list == "shnor" => (
+                "only_published",
+                why_not_listed(id, &registry, &procedures, &manifest)?,
+            ),
+            (true, false) => (
+                "only_published",
+                "индекс риска ниже отсечения расчёта".to_string(),
+            ),
+            (false, false) => unreachable!("every id comes from one of the lists"),
+        };
+        ids.push(id.clone());
+        statuses.push(status.to_string());
+        reasons.push(reason);
+    }
+    for name in &unmatched {
+        ids.push(String::new());
+        statuses.push("only_published".into());
+        reasons.push(format!(
+            "«{name}»: нет в исходных данных (не найдена по названию)"
+        ));
+    }
+    let table = df!("school_id" => ids, "status" => statuses, "reason" => reasons)?
+        .lazy()
+        .join(
+            registry.clone().lazy().select([
+                col("school_id"),
+                col("school_name"),
+                col("municipality"),
+            ]),
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .select([
+            col("school_id"),
+            col("school_name"),
+            col("municipality"),
+            col("status"),
+            col("reason"),
+        ])
+        .sort(["status", "school_id"], SortMultipleOptions::default())
+        .collect()?;
+    let count = |s: &str| {
+        table
+            .column("status")
+            .map(|c| {
+                c.str()
+                    .map(|x| x.iter().filter(|v| *v == Some(s)).count())
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0)
+    };
+    let (both, only_published, only_computed) = (
+        count("both"),
+        count("only_published"),
+        count("only_computed"),
+    );
+    let mut text = format!(
+        "{published_name} vs {}/{list}: in both {both}, only published {only_published}, only computed {only_computed}\n",
+        run.display()
+    );
+    for r in 0..table.height() {
+        let status = table.column("status")?.str()?.get(r).unwrap_or("");
+        if status == "both" {
+            continue;
+        }
+        writeln!(
+            text,
+            "  {} {} {}: {}",
+            if status == "only_published" {
+                "только в опубликованном"
+            } else {
+                "только в расчёте"
+            },
+            table.column("school_id")?.str()?.get(r).unwrap_or(""),
+            table.column("school_name")?.str()?.get(r).unwrap_or(""),
+            table.column("reason")?.str()?.get(r).unwrap_or("")
+        )?;
+    }
+    Ok(Comparison {
+        identical: only_published == 0 && only_computed == 0,
+        table,
+        text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_meet_across_quotes_prefixes_and_number_signs() {
+        assert_eq!(name_key("МБОУ «СОШ № 5»"), name_key("сош №5"));
+        assert_eq!(
+            name_key("МКОУ \"ООШ с. Берёзовка\""),
+            name_key("ООШ с. Березовка")
+        );
+        assert_ne!(name_key("СОШ № 5"), name_key("СОШ № 15"));
+    }
+}
