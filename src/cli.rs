@@ -29,6 +29,8 @@ pub enum Command {
     /// Check a data directory without computing lists: how each file is
     /// read and every row that would be set aside (exit code 1 if any).
     Check(CheckArgs),
+    /// Run again from a manifest, after checking the inputs are unchanged.
+    Rerun(RerunArgs),
     /// Compare a published list (CSV or XLSX) with a run's list.
     Compare(CompareArgs),
     /// List the methodology presets shipped with the tool.
@@ -50,6 +52,15 @@ pub struct CheckArgs {
     pub all: bool,
     #[command(flatten)]
     pub csv: CsvArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RerunArgs {
+    /// manifest.json of the run to reproduce.
+    pub manifest: PathBuf,
+    /// Output folder (default: the manifest's folder).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

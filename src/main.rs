@@ -34,26 +34,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 previous_lists: args.previous_lists,
                 csv_output: args.csv_dialect,
             };
-            let summary = run(&options)?;
-            for input in &summary.inputs {
-                eprintln!("{input}");
-            }
-            for warning in &summary.warnings {
-                eprintln!("warning: {warning}");
-            }
-            let previous = summary
-                .previous_year
-                .map(|y| y.to_string())
-                .unwrap_or_else(|| "—".into());
-            eprintln!(
-                "{} schools, {} procedures; current year {}, previous {previous}",
-                summary.schools, summary.procedures, summary.current_year
-            );
-            eprintln!(
-                "ШНОР: {} schools, ШНСУ: {} schools; {} input rows set aside (rejected.csv)",
-                summary.shnor, summary.shnsu, summary.rows_rejected
-            );
-            eprintln!("outputs in {}", summary.out.display());
+            report(&run(&options)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => {
@@ -70,6 +51,10 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             if report.rows_rejected > 0 {
                 return Ok(ExitCode::from(1));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rerun(args) => {
+            report(&shnor::rerun::rerun(&args.manifest, args.out)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Compare(args) => {
@@ -108,6 +93,29 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// What a run tells the person who started it.
+fn report(summary: &shnor::pipeline::RunSummary) {
+    for input in &summary.inputs {
+        eprintln!("{input}");
+    }
+    for warning in &summary.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let previous = summary
+        .previous_year
+        .map(|y| y.to_string())
+        .unwrap_or_else(|| "—".into());
+    eprintln!(
+        "{} schools, {} procedures; current year {}, previous {previous}",
+        summary.schools, summary.procedures, summary.current_year
+    );
+    eprintln!(
+        "ШНОР: {} schools, ШНСУ: {} schools; {} input rows set aside (rejected.csv)",
+        summary.shnor, summary.shnsu, summary.rows_rejected
+    );
+    eprintln!("outputs in {}", summary.out.display());
 }
 
 /// Prints to stdout; a closed pipe (`shnor explain … | head`) is not an error.

@@ -19,7 +19,7 @@ use crate::validate::schools::check_schools;
 use crate::validate::survey::{check_survey, empty_long, indicator_columns};
 use crate::validate::{Checked, empty_frame};
 use crate::write::manifest::{
-    self, InputRecord, Manifest, MethodologyRecord, OutputRecord, SourceRecord,
+    self, InputRecord, Invocation, Manifest, MethodologyRecord, OutputRecord, SourceRecord,
 };
 use crate::write::{CsvOutput, Staging};
 
@@ -391,6 +391,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         tool: "shnor",
         version: env!("CARGO_PKG_VERSION"),
         run_id,
+        invocation: options.invocation(),
         methodology: methodology_record,
         years: years.clone(),
         context_fit: classification.fit.clone(),
@@ -413,6 +414,52 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     Ok(summary)
 }
 
+/// An absolute path as text (the path as given when it cannot be resolved).
+fn absolute(path: &std::path::Path) -> String {
+    std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+impl RunOptions {
+    /// The options as the manifest records them.
+    pub fn invocation(&self) -> Invocation {
+        Invocation {
+            data_dir: absolute(&self.data_dir),
+            methodology: self.methodology.as_ref().map(|m| {
+                let path = std::path::Path::new(m);
+                if path.is_file() {
+                    absolute(path)
+                } else {
+                    m.clone()
+                }
+            }),
+            previous_lists: self.previous_lists.as_deref().map(absolute),
+            encoding: self.csv.encoding,
+            delimiter: self.csv.delimiter.map(|d| (d as char).to_string()),
+            decimal_comma: self.csv.decimal_comma,
+            csv_dialect: self.csv_output,
+        }
+    }
+
+    /// The options a manifest records, to run again.
+    pub fn from_invocation(invocation: &Invocation, out: PathBuf) -> Self {
+        Self {
+            data_dir: PathBuf::from(&invocation.data_dir),
+            methodology: invocation.methodology.clone(),
+            out,
+            csv: CsvOverrides {
+                encoding: invocation.encoding,
+                delimiter: invocation.delimiter.as_ref().and_then(|d| d.bytes().next()),
+                decimal_comma: invocation.decimal_comma,
+            },
+            previous_lists: invocation.previous_lists.as_ref().map(PathBuf::from),
+            csv_output: invocation.csv_dialect,
+        }
+    }
+}
+
 fn input_record(
     table: &RawTable,
     role: &'static str,
@@ -430,6 +477,7 @@ fn input_record(
         .unwrap_or(0);
     InputRecord {
         file: table.name.clone(),
+        path: absolute(&table.path),
         role,
         form,
         csv: table.dialect,

@@ -205,3 +205,82 @@ fn excel_ru_csv_has_bom_semicolons_decimal_commas_and_russian_headers() {
         fs::read(standard.join("shnsu.parquet")).unwrap()
     );
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn rerun_reproduces_the_outputs_byte_for_byte_and_refuses_changed_inputs() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    copy_dir(&repo().join("sample-data"), &data);
+    let out = tmp.path().join("out");
+    let output = Command::cargo_bin("shnor")
+        .unwrap()
+        .current_dir(repo())
+        .arg("run")
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .args([
+            "--methodology",
+            "federal-2025-strict",
+            "--csv-dialect",
+            "excel-ru",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let again = tmp.path().join("again");
+    let rerun = |target: &Path| {
+        Command::cargo_bin("shnor")
+            .unwrap()
+            .current_dir(tmp.path())
+            .arg("rerun")
+            .arg(out.join("manifest.json"))
+            .arg("--out")
+            .arg(target)
+            .output()
+            .unwrap()
+    };
+    let output = rerun(&again);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for entry in fs::read_dir(&out).unwrap() {
+        let name = entry.unwrap().file_name();
+        if name == "manifest.json" {
+            continue;
+        }
+        assert!(
+            fs::read(out.join(&name)).unwrap() == fs::read(again.join(&name)).unwrap(),
+            "{name:?} differs after rerun"
+        );
+    }
+    // A changed input is refused, naming the file.
+    let survey = data.join("survey/survey_2025.csv");
+    let mut text = fs::read_to_string(&survey).unwrap();
+    text.push_str("edu010001,2024,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1\n");
+    fs::write(&survey, text).unwrap();
+    let output = rerun(&tmp.path().join("third"));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("survey_2025.csv: SHA-256 was"), "{stderr}");
+    assert!(!tmp.path().join("third").exists());
+}

@@ -16,7 +16,7 @@ use super::normalize::{canonical_column, normalize_column};
 pub const LINE: &str = "__line";
 
 /// Text encodings a CSV may arrive in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum TextEncoding {
     Utf8,

@@ -19,6 +19,8 @@ pub struct Manifest {
     pub version: &'static str,
     /// Hash of the inputs and the methodology: equal run ids mean equal lists.
     pub run_id: String,
+    /// The options of the run, enough for `shnor rerun`.
+    pub invocation: Invocation,
     pub methodology: MethodologyRecord,
     pub years: Years,
     /// The contextual regression (failure share on risk score).
@@ -29,6 +31,19 @@ pub struct Manifest {
     pub counts: BTreeMap<String, usize>,
     pub warnings: Vec<String>,
     pub timings_ms: BTreeMap<String, u128>,
+}
+
+/// How `shnor run` was called; paths are absolute.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct Invocation {
+    pub data_dir: String,
+    /// Preset name or absolute methodology path; None = the default.
+    pub methodology: Option<String>,
+    pub previous_lists: Option<String>,
+    pub encoding: Option<crate::ingest::table::TextEncoding>,
+    pub delimiter: Option<String>,
+    pub decimal_comma: Option<bool>,
+    pub csv_dialect: crate::write::CsvOutput,
 }
 
 #[derive(Debug, Serialize)]
@@ -61,6 +76,8 @@ impl SourceRecord {
 #[derive(Debug, Serialize)]
 pub struct InputRecord {
     pub file: String,
+    /// Absolute path, for `shnor rerun`.
+    pub path: String,
     /// schools, results or survey.
     pub role: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -34,7 +34,17 @@ pub fn label(column: &str) -> &str {
 }
 
 /// How CSV outputs are written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum CsvOutput {
     /// UTF-8, comma, snake_case headers: for tools and BI.
