@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::ingest::CsvOverrides;
 use crate::ingest::table::TextEncoding;
 use crate::write::CsvOutput;
+use crate::write::partition::PartitionKey;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -108,6 +109,10 @@ pub struct RunArgs {
     /// `excel-ru` (BOM, `;`, decimal comma, Russian headers, for Excel).
     #[arg(long, value_enum, default_value = "standard")]
     pub csv_dialect: CsvOutput,
+    /// Also write hive-style partitioned Parquet under OUT/partitioned/, by
+    /// `region` (a registry column) and/or `year`, e.g. `region,year`.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub partition_by: Vec<PartitionKey>,
     #[command(flatten)]
     pub csv: CsvArgs,
 }

@@ -33,6 +33,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 csv: args.csv.overrides()?,
                 previous_lists: args.previous_lists,
                 csv_output: args.csv_dialect,
+                partition_by: args.partition_by,
             };
             report(&run(&options)?);
             Ok(ExitCode::SUCCESS)
@@ -45,6 +46,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 csv: args.csv.overrides()?,
                 previous_lists: None,
                 csv_output: Default::default(),
+                partition_by: Vec::new(),
             };
             let report = shnor::check::check(&options, args.all)?;
             print_out(&report.text)?;

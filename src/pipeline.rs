@@ -21,6 +21,7 @@ use crate::validate::{Checked, empty_frame};
 use crate::write::manifest::{
     self, InputRecord, Invocation, Manifest, MethodologyRecord, OutputRecord, SourceRecord,
 };
+use crate::write::partition::PartitionKey;
 use crate::write::{CsvOutput, Staging};
 
 /// Confidence level of the interval reported for every failure share.
@@ -38,6 +39,8 @@ pub struct RunOptions {
     pub previous_lists: Option<PathBuf>,
     /// How CSV outputs are written.
     pub csv_output: CsvOutput,
+    /// Also write hive-style partitioned Parquet by these keys (region, year).
+    pub partition_by: Vec<PartitionKey>,
 }
 
 /// What a run reports back to the command line.
@@ -155,6 +158,13 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
     timings.stage("3_validate");
     let schools = check_schools(&schools_table)?;
     let registry = &schools.valid;
+    if options.partition_by.contains(&PartitionKey::Region) && !schools_table.has("region") {
+        bail!(
+            "--partition-by region: {} has no `region` column; add one (the subject of the federation \
+             of each school) or partition by year only",
+            schools_table.name
+        );
+    }
     let checked_results: Vec<(ResultsForm, Checked)> = results_tables
         .par_iter()
         .map(|t| check_results(t, registry, &min_scores).map(|c| (c.form, c.checked)))
@@ -331,6 +341,43 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
             rows: frame.height(),
         });
     }
+    if !options.partition_by.is_empty() {
+        let region = registry
+            .clone()
+            .lazy()
+            .select([col("school_id"), col("region")]);
+        for (name, frame) in outputs
+            .iter()
+            .filter(|(n, _)| ["procedures", "shnor", "shnsu", "schools"].contains(n))
+        {
+            let year = if frame.schema().contains("year") {
+                col("year")
+            } else {
+                lit(years.current).alias("year")
+            };
+            let keyed = frame
+                .clone()
+                .lazy()
+                .join(
+                    region.clone(),
+                    [col("school_id")],
+                    [col("school_id")],
+                    JoinArgs::new(JoinType::Left),
+                )
+                .with_column(year)
+                .collect()?;
+            crate::write::partition::write_partitioned(
+                &staging.path(&format!("partitioned/{name}")),
+                &keyed,
+                &options.partition_by,
+                &staging,
+            )?;
+        }
+        output_records.push(OutputRecord {
+            file: "partitioned/".into(),
+            rows: options.partition_by.len(),
+        });
+    }
     staging.write_csv("rejected", &mut rejected)?;
     output_records.push(OutputRecord {
         file: "rejected.csv".into(),
@@ -440,6 +487,7 @@ impl RunOptions {
             delimiter: self.csv.delimiter.map(|d| (d as char).to_string()),
             decimal_comma: self.csv.decimal_comma,
             csv_dialect: self.csv_output,
+            partition_by: self.partition_by.clone(),
         }
     }
 
@@ -456,6 +504,7 @@ impl RunOptions {
             },
             previous_lists: invocation.previous_lists.as_ref().map(PathBuf::from),
             csv_output: invocation.csv_dialect,
+            partition_by: invocation.partition_by.clone(),
         }
     }
 }
@@ -687,6 +736,7 @@ fn assemble_outputs(
         col("municipality"),
         col("settlement_type"),
         col("school_kind"),
+        col("region"),
         col("is_shnor").fill_null(false),
         col("is_shnsu").fill_null(false),
         col("context_group"),

@@ -284,3 +284,79 @@ fn rerun_reproduces_the_outputs_byte_for_byte_and_refuses_changed_inputs() {
     assert!(stderr.contains("survey_2025.csv: SHA-256 was"), "{stderr}");
     assert!(!tmp.path().join("third").exists());
 }
+
+#[test]
+fn partitioned_parquet_is_hive_style_and_needs_a_region_column() {
+    let tmp = TempDir::new().unwrap();
+    let data = tmp.path().join("data");
+    copy_dir(&repo().join("sample-data"), &data);
+    let out = tmp.path().join("out");
+    let run = |out: &Path| {
+        Command::cargo_bin("shnor")
+            .unwrap()
+            .current_dir(repo())
+            .arg("run")
+            .arg(&data)
+            .arg("--out")
+            .arg(out)
+            .args(["--partition-by", "region,year"])
+            .output()
+            .unwrap()
+    };
+    let output = run(&out);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--partition-by region: schools.csv has no `region` column"),
+        "{stderr}"
+    );
+    // Two regions: odd and even school numbers.
+    let schools = fs::read_to_string(data.join("schools.csv")).unwrap();
+    let mut with_region = String::new();
+    for (i, line) in schools.lines().enumerate() {
+        let region = if i == 0 {
+            "region"
+        } else if i % 2 == 0 {
+            "Кемеровская область"
+        } else {
+            "Забайкальский край"
+        };
+        with_region.push_str(&format!("{line},{region}\n"));
+    }
+    fs::write(data.join("schools.csv"), with_region).unwrap();
+    let output = run(&out);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let part = out.join("partitioned/shnor/region=Кемеровская область/year=2025/part-0.parquet");
+    assert!(part.is_file(), "{}", part.display());
+    let mut rows = 0;
+    for region in ["Кемеровская область", "Забайкальский край"] {
+        let path = out.join(format!(
+            "partitioned/shnor/region={region}/year=2025/part-0.parquet"
+        ));
+        let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
+        let names: Vec<String> = reader
+            .metadata()
+            .file_metadata()
+            .schema_descr()
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
+        assert!(!names.contains(&"region".to_string()), "{names:?}");
+        rows += reader.metadata().file_metadata().num_rows();
+    }
+    let listed = fs::read_to_string(out.join("shnor.csv"))
+        .unwrap()
+        .lines()
+        .count() as i64
+        - 1;
+    assert_eq!(rows, listed);
+    assert!(
+        out.join("partitioned/procedures/region=Забайкальский край/year=2023/part-0.parquet")
+            .is_file()
+    );
+}

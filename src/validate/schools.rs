@@ -8,7 +8,7 @@ use crate::ingest::RawTable;
 use crate::ingest::table::LINE;
 
 pub const REQUIRED: [&str; 3] = ["school_id", "school_name", "municipality"];
-pub const OPTIONAL: [&str; 2] = ["settlement_type", "school_kind"];
+pub const OPTIONAL: [&str; 3] = ["settlement_type", "school_kind", "region"];
 
 /// The registry: one row per school, sorted by `school_id`, with the columns
 /// of [`REQUIRED`] and [`OPTIONAL`] (null where the file has none).

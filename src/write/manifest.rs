@@ -44,6 +44,8 @@ pub struct Invocation {
     pub delimiter: Option<String>,
     pub decimal_comma: Option<bool>,
     pub csv_dialect: crate::write::CsvOutput,
+    #[serde(default)]
+    pub partition_by: Vec<crate::write::partition::PartitionKey>,
 }
 
 #[derive(Debug, Serialize)]

@@ -3,6 +3,7 @@
 //! run never leaves a half-written list behind.
 
 pub mod manifest;
+pub mod partition;
 pub mod xlsx;
 
 use std::collections::HashMap;
@@ -109,7 +110,15 @@ impl Staging {
     }
 
     pub fn write_parquet(&self, name: &str, frame: &mut DataFrame) -> Result<()> {
-        let path = self.path(&format!("{name}.parquet"));
+        self.write_parquet_to(&self.path(&format!("{name}.parquet")), frame)
+    }
+
+    /// Writes a Parquet file anywhere inside the staging folder.
+    pub fn write_parquet_to(&self, path: &Path, frame: &mut DataFrame) -> Result<()> {
+        let path = path.to_path_buf();
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
         let file =
             File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
         ParquetWriter::new(file)
