@@ -109,10 +109,15 @@ fn parquet_outputs_read_back_with_the_apache_reader_equal_the_csv() {
         // Repeated strings are dictionary-encoded, every column is zstd.
         let row_group = reader.metadata().row_group(0);
         for column in row_group.columns() {
-            assert!(matches!(column.compression(), parquet::basic::Compression::ZSTD(_)));
+            assert!(matches!(
+                column.compression(),
+                parquet::basic::Compression::ZSTD(_)
+            ));
             if column.column_path().string() == "methodology" {
                 assert!(
-                    column.encodings().any(|e| e == parquet::basic::Encoding::RLE_DICTIONARY),
+                    column
+                        .encodings()
+                        .any(|e| e == parquet::basic::Encoding::RLE_DICTIONARY),
                     "{name}: methodology is not dictionary-encoded"
                 );
             }
