@@ -130,6 +130,34 @@ pub struct CsvArgs {
     /// delimiter is `,`).
     #[arg(long)]
     pub decimal_comma: Option<bool>,
+    /// Memory cap, e.g. `4GB` or `512MB`: an input whose reading would need
+    /// more is refused with a message instead of exhausting the machine.
+    #[arg(long, value_parser = parse_size)]
+    pub max_memory: Option<u64>,
+}
+
+/// `4GB`, `512MB`, `100KB` or a number of bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim().to_uppercase();
+    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => (&t[..i], t[i..].trim()),
+        None => (t.as_str(), ""),
+    };
+    let factor: u64 = match unit {
+        "" | "B" => 1,
+        "K" | "KB" => 1 << 10,
+        "M" | "MB" => 1 << 20,
+        "G" | "GB" => 1 << 30,
+        other => return Err(format!("unknown unit `{other}`: use KB, MB or GB")),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as 4GB"))?;
+    if !(value.is_finite() && value > 0.0) {
+        return Err(format!("`{text}` must be a positive size"));
+    }
+    Ok((value * factor as f64) as u64)
 }
 
 impl CsvArgs {
@@ -145,6 +173,7 @@ impl CsvArgs {
             encoding: self.encoding,
             delimiter,
             decimal_comma: self.decimal_comma,
+            max_memory: self.max_memory,
         })
     }
 }

@@ -486,6 +486,7 @@ impl RunOptions {
             encoding: self.csv.encoding,
             delimiter: self.csv.delimiter.map(|d| (d as char).to_string()),
             decimal_comma: self.csv.decimal_comma,
+            max_memory: self.csv.max_memory,
             csv_dialect: self.csv_output,
             partition_by: self.partition_by.clone(),
         }
@@ -501,6 +502,7 @@ impl RunOptions {
                 encoding: invocation.encoding,
                 delimiter: invocation.delimiter.as_ref().and_then(|d| d.bytes().next()),
                 decimal_comma: invocation.decimal_comma,
+                max_memory: invocation.max_memory,
             },
             previous_lists: invocation.previous_lists.as_ref().map(PathBuf::from),
             csv_output: invocation.csv_dialect,

@@ -36,13 +36,28 @@ impl std::fmt::Display for TextEncoding {
     }
 }
 
-/// How to read CSV files; `None` fields are detected per file.
+/// How to read input files: CSV dialect overrides (`None` = detected per
+/// file) and the memory cap.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CsvOverrides {
     pub encoding: Option<TextEncoding>,
     pub delimiter: Option<u8>,
     pub decimal_comma: Option<bool>,
+    /// Refuse, with a message, a file whose reading would need more memory
+    /// than this (bytes); `--max-memory`.
+    pub max_memory: Option<u64>,
 }
+
+/// A file of N bytes takes about this many times N in memory once read as
+/// text columns (measured on the sample exports; an estimate, not a bound).
+pub const MEMORY_PER_INPUT_BYTE: u64 = 8;
+
+/// The longest line a CSV may have: a longer one is not a table row.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Workbooks that unpack to more than this are refused (decompression bombs,
+/// sheets with millions of styled empty rows), unless --max-memory allows more.
+pub const MAX_WORKBOOK_UNPACKED: u64 = 1 << 30;
 
 /// The dialect a CSV file was read with (detected or given).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -111,6 +126,20 @@ pub fn read_file(
     overrides: CsvOverrides,
     adapter: Option<&Adapter>,
 ) -> Result<ReadFile> {
+    let on_disk = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {name}"))?
+        .len();
+    if let Some(cap) = overrides.max_memory
+        && on_disk.saturating_mul(MEMORY_PER_INPUT_BYTE) > cap
+    {
+        bail!(
+            "{name} is {} MB; reading it needs about {} MB, above --max-memory {} MB: split the file \
+             (e.g. by year or municipality) or raise the cap",
+            on_disk >> 20,
+            on_disk.saturating_mul(MEMORY_PER_INPUT_BYTE) >> 20,
+            cap >> 20
+        );
+    }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
     let size = bytes.len() as u64;
@@ -123,11 +152,17 @@ pub fn read_file(
     let parts: Vec<(String, DataFrame, Option<CsvDialect>)> = match extension.as_str() {
         "parquet" | "pq" => vec![(name.to_string(), read_parquet(bytes, name)?, None)],
         "csv" | "txt" | "tsv" => {
-            let (frame, dialect) = read_csv(bytes, name, overrides)?;
+            let (frame, dialect, notes) = read_csv(bytes, name, overrides)?;
+            skipped.extend(notes);
             vec![(name.to_string(), frame, Some(dialect))]
         }
         e if WORKBOOK_ENDINGS.contains(&e) => {
             let sheet = adapter.and_then(|a| a.sheet.as_deref());
+            let unpacked_cap = overrides
+                .max_memory
+                .map(|m| m / MEMORY_PER_INPUT_BYTE)
+                .unwrap_or(MAX_WORKBOOK_UNPACKED);
+            super::xlsx::check_unpacked_size(&bytes, name, unpacked_cap)?;
             let (sheets, without_header) = super::xlsx::read_workbook(bytes, name, sheet)?;
             skipped.extend(without_header.into_iter().map(|s| {
                 format!("{name}[{s}]: no header row found in the first rows; the sheet is not read")
@@ -232,14 +267,66 @@ pub fn detect_delimiter(text: &[u8]) -> u8 {
     }
 }
 
+/// Refuses a file that is mostly UTF-8 but has lines in another encoding
+/// (two exports pasted together): decoding it either way would garble part.
+fn refuse_mixed_encoding(bytes: &[u8], name: &str) -> Result<()> {
+    let Err(error) = std::str::from_utf8(bytes) else {
+        return Ok(());
+    };
+    let high = bytes.iter().filter(|b| **b >= 0x80).count();
+    let utf8_cyrillic = bytes
+        .windows(2)
+        .filter(|w| matches!(w[0], 0xD0 | 0xD1) && (0x80..=0xBF).contains(&w[1]))
+        .count();
+    if utf8_cyrillic >= 3 && utf8_cyrillic * 2 * 2 >= high {
+        let line = bytes[..error.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        bail!(
+            "{name}: mixed encodings: the file is mostly UTF-8, but line {line} is not (Windows-1251?); \
+             re-save the whole file in one encoding"
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a line too long to be a table row (a broken export, or not CSV).
+fn refuse_long_lines(text: &[u8], name: &str) -> Result<()> {
+    for (line, chunk) in text.split(|b| *b == b'\n').enumerate() {
+        if chunk.len() > MAX_LINE_BYTES {
+            bail!(
+                "{name}: line {} is {} MB long; a table row is never that long — the file is broken \
+                 or not a CSV export",
+                line + 1,
+                chunk.len() >> 20
+            );
+        }
+    }
+    Ok(())
+}
+
 fn read_csv(
     bytes: Vec<u8>,
     name: &str,
     overrides: CsvOverrides,
-) -> Result<(DataFrame, CsvDialect)> {
+) -> Result<(DataFrame, CsvDialect, Vec<String>)> {
+    if overrides.encoding.is_none() {
+        refuse_mixed_encoding(&bytes, name)?;
+    }
     let (text, encoding) = decode_text(bytes, overrides.encoding);
     if text.iter().all(|b| b.is_ascii_whitespace()) {
         bail!("{name}: the file is empty; expected a header line and data rows");
+    }
+    refuse_long_lines(&text, name)?;
+    let mut notes = Vec::new();
+    let (text, inner_boms) = strip_inner_boms(text);
+    if let Some(line) = inner_boms {
+        notes.push(format!(
+            "{name}: a byte-order mark in the middle of the file (first on line {line}): were two files \
+             pasted together? The marks were removed"
+        ));
     }
     let delimiter = overrides
         .delimiter
@@ -275,7 +362,29 @@ fn read_csv(
             delimiter,
             decimal_comma,
         },
+        notes,
     ))
+}
+
+/// Removes byte-order marks after the start of the text; returns the line of
+/// the first one.
+fn strip_inner_boms(text: Vec<u8>) -> (Vec<u8>, Option<usize>) {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let Some(first) = text.windows(3).position(|w| w == BOM) else {
+        return (text, None);
+    };
+    let line = text[..first].iter().filter(|b| **b == b'\n').count() + 1;
+    let mut cleaned = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if text[i..].starts_with(BOM) {
+            i += BOM.len();
+        } else {
+            cleaned.push(text[i]);
+            i += 1;
+        }
+    }
+    (cleaned, Some(line))
 }
 
 /// Renames columns to their canonical form (known Russian headers included).

@@ -38,6 +38,32 @@ fn cell_text(cell: &Data) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+/// Refuses a zipped workbook (XLSX/ODS) that would unpack to more than `cap`
+/// bytes, before anything is unpacked: a decompression bomb, or a sheet
+/// with millions of styled empty rows. XLS (not a zip) passes.
+pub fn check_unpacked_size(bytes: &[u8], name: &str, cap: u64) -> Result<()> {
+    let Ok(mut archive) = ::zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    // The central directory states each entry's unpacked size.
+    let unpacked: u64 = match archive.decompressed_size() {
+        Some(total) => u64::try_from(total).unwrap_or(u64::MAX),
+        None => (0..archive.len())
+            .filter_map(|i| archive.by_index_raw(i).ok().map(|f| f.size()))
+            .fold(0u64, u64::saturating_add),
+    };
+    if unpacked > cap {
+        bail!(
+            "{name}: the workbook unpacks to {} MB (from {} KB): refused as a possible \
+             decompression bomb or a sheet of millions of empty formatted rows; save the table as \
+             CSV, or raise --max-memory if the file is genuine",
+            unpacked >> 20,
+            bytes.len() >> 10
+        );
+    }
+    Ok(())
+}
+
 /// Reads every sheet with a header row; sheets without one are returned by
 /// name in the second list, so that the caller can say so.
 pub fn read_workbook(

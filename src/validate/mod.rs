@@ -121,9 +121,9 @@ pub fn school_checks() -> Vec<Check> {
 
 /// The row repeats a key seen on an earlier line (`first_line`, from
 /// `first().over(key)`); the earlier row wins.
-pub fn repeat_check(what: &str) -> Check {
+pub fn repeat_check(column: &'static str, what: &str) -> Check {
     Check::new(
-        "school_id",
+        column,
         col(LINE).neq(col("first_line")),
         concat_str(
             [

@@ -5,7 +5,9 @@ use anyhow::{Result, bail};
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::{Check, Checked, apply_checks, not_whole, number, quoted, school_checks, text};
+use super::{
+    Check, Checked, apply_checks, not_whole, number, quoted, repeat_check, school_checks, text,
+};
 use crate::ingest::RawTable;
 use crate::ingest::normalize::{normalize_assessment, normalize_subject};
 use crate::ingest::table::LINE;
@@ -101,7 +103,31 @@ pub fn check_results(
         ResultsForm::Student => {
             let frame = with_min_scores(student_columns(keyed, table, comma), min_scores)?;
             checks.extend(student_checks());
-            frame
+            if table.has("participant_id") {
+                // The same participant twice in one procedure would be counted
+                // twice; the message names lines, never the participant.
+                let key = [
+                    col("school_id"),
+                    col("year"),
+                    col("assessment"),
+                    col("subject"),
+                    col("grade"),
+                    text("participant_id"),
+                ];
+                let frame = frame.with_column(
+                    when(text("participant_id").is_not_null())
+                        .then(col(LINE).first().over(key)?)
+                        .otherwise(col(LINE))
+                        .alias("first_line"),
+                );
+                checks.push(repeat_check(
+                    "participant_id",
+                    "the same participant appears again in this procedure",
+                ));
+                frame
+            } else {
+                frame
+            }
         }
         ResultsForm::Aggregate => {
             let failure = if table.has("failed") {

@@ -47,7 +47,7 @@ pub fn check_schools(table: &RawTable) -> Result<Checked> {
             col("school_id").is_null(),
             lit("missing school_id"),
         ),
-        repeat_check("this school_id appears again"),
+        repeat_check("school_id", "this school_id appears again"),
     ];
     let checked = apply_checks(frame, checks, &table.name)?;
     let mut names: Vec<&str> = REQUIRED.to_vec();

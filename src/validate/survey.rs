@@ -85,7 +85,7 @@ pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -
                 .or(not_whole(col("year_number"))),
             quoted("year ", col("raw_year"), " is not a whole number"),
         ),
-        repeat_check("the survey has this school and year already"),
+        repeat_check("school_id", "the survey has this school and year already"),
     ]);
     let rows = apply_checks(keyed, row_checks, &table.name)?;
     let mut long_parts = Vec::with_capacity(indicators.len());

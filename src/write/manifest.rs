@@ -43,6 +43,8 @@ pub struct Invocation {
     pub encoding: Option<crate::ingest::table::TextEncoding>,
     pub delimiter: Option<String>,
     pub decimal_comma: Option<bool>,
+    #[serde(default)]
+    pub max_memory: Option<u64>,
     pub csv_dialect: crate::write::CsvOutput,
     #[serde(default)]
     pub partition_by: Vec<crate::write::partition::PartitionKey>,

@@ -196,12 +196,37 @@ impl Staging {
                 .with_context(|| format!("cannot move outputs into {}", self.target.display()));
         }
         self.committed = true;
+        self.remove_stale_staging();
         if had_previous {
             std::fs::remove_dir_all(&aside).with_context(|| {
                 format!("cannot remove the previous outputs {}", aside.display())
             })?;
         }
         Ok(())
+    }
+}
+
+impl Staging {
+    /// Staging folders of runs that were killed (no chance to clean up) are
+    /// removed after the next successful run.
+    fn remove_stale_staging(&self) {
+        let (Some(parent), Some(name)) = (self.target.parent(), self.target.file_name()) else {
+            return;
+        };
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        let prefix = format!(".{}.partial-", name.to_string_lossy());
+        let Ok(entries) = std::fs::read_dir(parent) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
     }
 }
 
