@@ -41,6 +41,22 @@ pub fn detect_form(table: &RawTable) -> Result<ResultsForm> {
         .copied()
         .filter(|c| !table.has(c))
         .collect();
+    let found = column_list(table);
+    if let Some(d) = [';', ',', '\t']
+        .into_iter()
+        .find(|d| !found.contains(", ") && found.contains(*d))
+    {
+        bail!(
+            "{}: the header was read as one column «{found}»: the file looks `{}`-separated; check the \
+             delimiter (--delimiter)",
+            table.name,
+            if d == '\t' {
+                "tab".to_string()
+            } else {
+                d.to_string()
+            }
+        );
+    }
     if !missing.is_empty() {
         bail!(
             "{}: missing column(s) {}; a results file needs {} and either mark/score (student rows) \

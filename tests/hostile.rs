@@ -1,0 +1,477 @@
+//! The bad-input matrix: each case with the exact outcome expected — a row set
+//! aside with its reason, or a clean refusal naming file, line and column.
+//! Plus privacy (no participant id anywhere) and interrupted runs.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+const HEADER: &str = "year,assessment,subject,grade,school_id,participant_id,mark,score\n";
+
+struct Case {
+    _tmp: TempDir,
+    root: PathBuf,
+}
+
+struct Outcome {
+    ok: bool,
+    stderr: String,
+    rejected: String,
+}
+
+impl Case {
+    fn new() -> Self {
+        let tmp = TempDir::new().unwrap();
+        let root = tmp.path().join("data");
+        fs::create_dir_all(root.join("results")).unwrap();
+        fs::create_dir_all(root.join("survey")).unwrap();
+        fs::write(
+            root.join("schools.csv"),
+            "school_id,school_name,municipality\ns1,Школа 1,Район\ns2,Школа 2,Район\n",
+        )
+        .unwrap();
+        fs::write(
+            root.join("survey/survey.csv"),
+            "school_id,year,ovz_share\ns1,2025,0.1\ns2,2025,0.3\n",
+        )
+        .unwrap();
+        // A valid file, so that a case's own file is not the only input.
+        fs::write(
+            root.join("results/base.csv"),
+            format!("{HEADER}2025,ВПР,русский язык,5,s1,b1,3,\n2025,ВПР,русский язык,5,s2,b2,2,\n"),
+        )
+        .unwrap();
+        Self { _tmp: tmp, root }
+    }
+
+    fn file(self, path: &str, bytes: impl AsRef<[u8]>) -> Self {
+        let full = self.root.join(path);
+        fs::create_dir_all(full.parent().unwrap()).unwrap();
+        fs::write(full, bytes).unwrap();
+        self
+    }
+
+    fn run(&self, extra: &[&str]) -> Outcome {
+        let out = self.root.parent().unwrap().join("out");
+        let output = Command::cargo_bin("shnor")
+            .unwrap()
+            .current_dir(repo())
+            .arg("run")
+            .arg(&self.root)
+            .arg("--out")
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap();
+        Outcome {
+            ok: output.status.success(),
+            stderr: String::from_utf8_lossy(&output.stderr).to_string(),
+            rejected: fs::read_to_string(out.join("rejected.csv")).unwrap_or_default(),
+        }
+    }
+}
+
+/// The case's rejected rows, without the header.
+fn rejected_rows(o: &Outcome) -> Vec<&str> {
+    o.rejected.lines().skip(1).collect()
+}
+
+fn refused(o: &Outcome, message: &str) {
+    assert!(!o.ok, "expected a refusal, the run succeeded: {}", o.stderr);
+    assert!(
+        o.stderr.contains(message),
+        "expected «{message}» in:\n{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn truncated_file_sets_the_cut_row_aside() {
+    let o = Case::new()
+        .file(
+            "results/t.csv",
+            format!("{HEADER}2025,ВПР,русский язык,5,s1,a1,2,\n2025,ВПР,рус"),
+        )
+        .run(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(
+        rejected_rows(&o),
+        ["results/t.csv,3,school_id,missing school_id"]
+    );
+}
+
+#[test]
+fn mixed_encodings_are_refused_with_the_line() {
+    let mut bytes = format!("{HEADER}2025,ВПР,русский язык,5,s1,a1,2,\n").into_bytes();
+    bytes.extend(
+        encoding_rs::WINDOWS_1251
+            .encode("2025,ВПР,русский язык,5,s1,a2,3,\n")
+            .0
+            .iter(),
+    );
+    let o = Case::new().file("results/m.csv", bytes).run(&[]);
+    refused(
+        &o,
+        "results/m.csv: mixed encodings: the file is mostly UTF-8, but line 3 is not",
+    );
+}
+
+#[test]
+fn a_wrong_forced_encoding_is_refused_not_garbled() {
+    let text = format!("{HEADER}2025,ВПР,русский язык,5,s1,a1,2,\n");
+    let o = Case::new()
+        .file(
+            "results/w.csv",
+            encoding_rs::WINDOWS_1251.encode(&text).0.as_ref(),
+        )
+        .run(&["--encoding", "utf8"]);
+    refused(&o, "results/w.csv: cannot be read as CSV");
+}
+
+#[test]
+fn a_bom_in_the_middle_is_removed_and_reported() {
+    let o = Case::new()
+        .file(
+            "results/b.csv",
+            format!("{HEADER}2025,ВПР,русский язык,6,s1,a1,2,\n\u{feff}2025,ВПР,русский язык,6,s1,a2,3,\n"),
+        )
+        .run(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "results/b.csv: a byte-order mark in the middle of the file (first on line 3)"
+        ),
+        "{}",
+        o.stderr
+    );
+    assert!(rejected_rows(&o).is_empty(), "{}", o.rejected);
+}
+
+#[test]
+fn a_wrong_delimiter_names_the_missing_columns() {
+    let o = Case::new()
+        .file(
+            "results/d.csv",
+            "year;assessment;subject;grade;school_id;mark\n2025;ВПР;русский язык;5;s1;2\n",
+        )
+        .run(&["--delimiter", ","]);
+    refused(
+        &o,
+        "results/d.csv: the header was read as one column «year;assessment;subject;grade;school_id;mark»: \
+         the file looks `;`-separated; check the delimiter (--delimiter)",
+    );
+}
+
+#[test]
+fn a_missing_required_column_is_refused() {
+    let o = Case::new()
+        .file(
+            "results/c.csv",
+            "year,assessment,subject,school_id,mark\n2025,ВПР,русский язык,s1,2\n",
+        )
+        .run(&[]);
+    refused(&o, "results/c.csv: missing column(s) grade");
+}
+
+#[test]
+fn duplicate_columns_are_refused() {
+    let o = Case::new()
+        .file(
+            "results/c.csv",
+            "year,assessment,subject,grade,school_id,mark,Mark\n2025,ВПР,русский язык,5,s1,2,3\n",
+        )
+        .run(&[]);
+    refused(&o, "results/c.csv: column `mark` appears twice");
+}
+
+#[test]
+fn a_duplicate_participant_is_counted_once() {
+    let o = Case::new()
+        .file(
+            "results/p.csv",
+            format!("{HEADER}2025,ВПР,математика,5,s1,a1,2,\n2025,ВПР,математика,5,s1,a1,2,\n"),
+        )
+        .run(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(
+        rejected_rows(&o),
+        [
+            "results/p.csv,3,participant_id,the same participant appears again in this procedure (first on line 2); the first row is used"
+        ]
+    );
+}
+
+#[test]
+fn the_same_aggregate_procedure_in_two_files_is_counted_once() {
+    let rows = "year,assessment,subject,grade,school_id,participants,failed\n2025,ОГЭ,математика,9,s1,10,4\n";
+    let o = Case::new()
+        .file("results/x1.csv", rows)
+        .file("results/x2.csv", rows)
+        .run(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(
+        rejected_rows(&o),
+        [
+            "results/x2.csv,2,\"school_id, year, assessment, subject, grade\",the same procedure is already given by results/x1.csv; counting it twice would double its participants"
+        ]
+    );
+}
+
+#[test]
+fn a_school_twice_in_the_registry_keeps_its_first_row() {
+    let o = Case::new()
+        .file(
+            "schools.csv",
+            "school_id,school_name,municipality\ns1,Школа 1,Район\ns2,Школа 2,Район\ns1,Другая школа,Район\n",
+        )
+        .run(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(
+        rejected_rows(&o),
+        [
+            "schools.csv,4,school_id,this school_id appears again (first on line 2); the first row is used"
+        ]
+    );
+}
+
+#[test]
+fn bad_values_are_set_aside_one_reason_each() {
+    let o = Case::new()
+        .file(
+            "results/v.csv",
+            format!(
+                "{HEADER}\
+                 2025,ВПР,русский язык,5,s9,a1,3,\n\
+                 2025,ВПР,русский язык,5,s1,a2,6,\n\
+                 2025,ЕГЭ,русский язык,11,s1,a3,,-4\n\
+                 2025,ЕГЭ,русский язык,11,s1,a4,,много\n\
+                 1899,ВПР,русский язык,5,s1,a5,3,\n"
+            ),
+        )
+        .file(
+            "results/agg.csv",
+            "year,assessment,subject,grade,school_id,participants,fail_percent\n\
+             2025,ОГЭ,математика,9,s1,10,130\n",
+        )
+        .file(
+            "results/agg2.csv",
+            "year,assessment,subject,grade,school_id,participants,failed\n\
+             2025,ОГЭ,русский язык,9,s1,10,12\n",
+        )
+        .run(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(
+        rejected_rows(&o),
+        [
+            "results/agg.csv,2,fail_percent,fail_percent «130» is outside 0–100",
+            "results/agg2.csv,2,failed,failed 12 is more than participants 10",
+            "results/v.csv,2,school_id,school_id «s9» is not in the school registry (schools.csv)",
+            "results/v.csv,3,mark,mark outside 2–5",
+            "results/v.csv,4,score,negative score",
+            "results/v.csv,5,score,score is not a number",
+            "results/v.csv,6,year,year «1899» is outside 2000–2100",
+        ]
+    );
+}
+
+#[test]
+fn an_empty_file_is_refused() {
+    let o = Case::new().file("results/e.csv", "").run(&[]);
+    refused(&o, "results/e.csv: the file is empty");
+}
+
+#[test]
+fn header_only_files_give_no_rows_and_no_results_is_refused() {
+    let case = Case::new().file("results/h.csv", HEADER);
+    let o = case.run(&[]);
+    assert!(
+        o.ok,
+        "a header-only file next to real results is fine: {}",
+        o.stderr
+    );
+    fs::remove_file(case.root.join("results/base.csv")).unwrap();
+    let o = case.run(&[]);
+    refused(&o, "no usable result rows: nothing to classify");
+}
+
+#[test]
+fn a_50_mb_line_is_refused_by_line() {
+    let mut text = format!("{HEADER}2025,ВПР,русский язык,5,s1,a1,2,\n").into_bytes();
+    text.extend(std::iter::repeat_n(b'x', 50 << 20));
+    text.push(b'\n');
+    let o = Case::new().file("results/long.csv", text).run(&[]);
+    refused(&o, "results/long.csv: line 3 is 50 MB long");
+}
+
+#[test]
+fn a_directory_without_results_is_refused() {
+    let case = Case::new();
+    fs::remove_file(case.root.join("results/base.csv")).unwrap();
+    let o = case.run(&[]);
+    refused(&o, "the results/ folder has no CSV or Parquet files");
+}
+
+#[test]
+fn a_survey_of_another_year_is_used_and_said() {
+    let o = Case::new()
+        .file(
+            "survey/survey.csv",
+            "school_id,year,ovz_share\ns1,2024,0.1\ns2,2024,0.3\n",
+        )
+        .run(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("the survey has no rows for 2025; the survey of 2024 is used for ШНСУ"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn a_file_above_the_memory_cap_is_refused_with_a_message() {
+    let o = Case::new().run(&["--max-memory", "1KB"]);
+    refused(&o, "above --max-memory");
+}
+
+#[test]
+fn a_workbook_bomb_is_refused_before_unpacking() {
+    // 40 MB of zeros compress to a few KB; the cap here is 1 MB / 8.
+    let path = {
+        let case = Case::new();
+        let path = case.root.join("results/bomb.xlsx");
+        let file = fs::File::create(&path).unwrap();
+        let mut zip = zip::ZipWriter::new(file);
+        zip.start_file(
+            "xl/worksheets/sheet1.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        std::io::Write::write_all(&mut zip, &vec![0u8; 40 << 20]).unwrap();
+        zip.finish().unwrap();
+        let o = case.run(&["--max-memory", "1MB"]);
+        refused(&o, "results/bomb.xlsx: the workbook unpacks to 40 MB");
+        path
+    };
+    assert!(!path.exists());
+}
+
+/// 152-ФЗ: no output may carry a participant id.
+#[test]
+fn no_output_carries_a_participant_id() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    let output = Command::cargo_bin("shnor")
+        .unwrap()
+        .current_dir(repo())
+        .args(["run", "sample-data", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let ids: Vec<String> = fs::read(repo().join("sample-data/results/ege_2025.csv"))
+        .map(|b| encoding_rs::WINDOWS_1251.decode(&b).0.into_owned())
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(';').nth(5).map(str::to_string))
+        .collect();
+    assert!(ids.len() > 1000);
+    let mut texts = vec![String::from_utf8_lossy(&output.stderr).to_string()];
+    for entry in fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        texts.push(readable_text(&path));
+    }
+    for id in &ids {
+        for text in &texts {
+            assert!(!text.contains(id.as_str()), "participant id {id} leaked");
+        }
+    }
+}
+
+/// What a person or a program can read from an output: cell texts of the
+/// workbook, bytes of the rest (Parquet strings are zstd-compressed, so they
+/// are checked through the CSV twins).
+fn readable_text(path: &Path) -> String {
+    if path.extension().is_some_and(|e| e == "xlsx") {
+        use calamine::Reader;
+        let mut workbook = calamine::open_workbook_auto(path).unwrap();
+        let mut text = String::new();
+        for name in workbook.sheet_names() {
+            for row in workbook.worksheet_range(&name).unwrap().rows() {
+                for cell in row {
+                    text.push_str(&cell.to_string());
+                    text.push('\n');
+                }
+            }
+        }
+        text
+    } else {
+        String::from_utf8_lossy(&fs::read(path).unwrap()).to_string()
+    }
+}
+
+/// A run killed halfway leaves the previous outputs as they were.
+#[test]
+fn a_killed_run_leaves_the_previous_outputs_intact() {
+    let tmp = TempDir::new().unwrap();
+    let big = tmp.path().join("big");
+    Command::cargo_bin("shnor")
+        .unwrap()
+        .args(["sample", "--schools", "1500", "--out"])
+        .arg(&big)
+        .assert()
+        .success();
+    let out = tmp.path().join("out");
+    Command::cargo_bin("shnor")
+        .unwrap()
+        .current_dir(repo())
+        .args(["run", "sample-data", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let snapshot = |dir: &Path| {
+        let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                (
+                    p.file_name().unwrap().to_string_lossy().to_string(),
+                    fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = snapshot(&out);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("shnor"))
+        .current_dir(repo())
+        .arg("run")
+        .arg(&big)
+        .arg("--out")
+        .arg(&out)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let finished = child.try_wait().unwrap().is_some();
+    child.kill().ok();
+    child.wait().unwrap();
+    assert!(
+        !finished,
+        "the run finished before it could be killed; make the data bigger"
+    );
+    assert_eq!(
+        snapshot(&out),
+        before,
+        "a killed run changed the previous outputs"
+    );
+}
