@@ -170,7 +170,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         .map(|t| check_results(t, registry, &min_scores).map(|c| (c.form, c.checked)))
         .collect::<Result<_>>()?;
     let wanted = &methodology.rule.shnsu.indicators;
-    check_wanted_indicators(wanted, &survey_tables)?;
+    check_wanted_indicators(&methodology, &survey_tables)?;
     let checked_survey: Vec<Checked> = survey_tables
         .par_iter()
         .map(|t| check_survey(t, registry, wanted))
@@ -539,24 +539,32 @@ fn input_record(
     }
 }
 
-/// An indicator the methodology names must exist in the survey: a typo there
-/// would otherwise silently change the index.
-fn check_wanted_indicators(wanted: &[String], survey: &[RawTable]) -> Result<()> {
-    let present: Vec<String> = survey.iter().flat_map(indicator_columns).collect();
-    let missing: Vec<&String> = wanted.iter().filter(|w| !present.contains(w)).collect();
-    if !missing.is_empty() && !survey.is_empty() {
-        let mut available = present.clone();
-        available.sort();
-        available.dedup();
-        bail!(
-            "methodology shnsu.indicators names {} but no survey file has such a column; available indicators: {}",
-            missing
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            available.join(", ")
-        );
+/// An indicator the methodology names (in `indicators`, `weights` or
+/// `directions`) must exist in the survey: a typo there would otherwise
+/// silently change the index.
+fn check_wanted_indicators(m: &LoadedMethodology, survey: &[RawTable]) -> Result<()> {
+    if survey.is_empty() {
+        return Ok(());
+    }
+    let mut available: Vec<String> = survey.iter().flat_map(indicator_columns).collect();
+    available.sort();
+    available.dedup();
+    let h = &m.rule.shnsu;
+    let named = h
+        .indicators
+        .iter()
+        .map(|i| ("shnsu.indicators", i))
+        .chain(h.weights.keys().map(|i| ("shnsu.weights", i)))
+        .chain(h.directions.keys().map(|i| ("shnsu.directions", i)));
+    for (setting, indicator) in named {
+        if !available.contains(indicator) {
+            bail!(
+                "methodology {} names `{indicator}` in {setting}, but no survey file has such a column; \
+                 available indicators: {}",
+                m.origin,
+                available.join(", ")
+            );
+        }
     }
     Ok(())
 }

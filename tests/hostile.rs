@@ -475,3 +475,29 @@ fn a_killed_run_leaves_the_previous_outputs_intact() {
         "a killed run changed the previous outputs"
     );
 }
+
+#[test]
+fn a_methodology_naming_a_missing_indicator_is_refused_before_work() {
+    let case = Case::new();
+    let methodology = case.root.parent().unwrap().join("m.toml");
+    fs::write(
+        &methodology,
+        "extends = \"federal-2025\"\nname = \"x\"\n[shnsu.weights]\novz_shar = 2.0\n",
+    )
+    .unwrap();
+    let o = case.run(&["--methodology", methodology.to_str().unwrap()]);
+    refused(
+        &o,
+        "names `ovz_shar` in shnsu.weights, but no survey file has such a column; available indicators: ovz_share",
+    );
+    fs::write(
+        &methodology,
+        "extends = \"federal-2025\"\nname = \"x\"\n[shnsu.weights]\novz_share = -1.0\n",
+    )
+    .unwrap();
+    let o = case.run(&["--methodology", methodology.to_str().unwrap()]);
+    refused(
+        &o,
+        "shnsu.weights.ovz_share = -1: weights must be positive numbers",
+    );
+}
