@@ -30,6 +30,8 @@ pub enum Command {
     /// Check a data directory without computing lists: how each file is
     /// read and every row that would be set aside (exit code 1 if any).
     Check(CheckArgs),
+    /// Write OUT/report.html: the methodology, figures, charts and lists.
+    Report(ReportArgs),
     /// Run again from a manifest, after checking the inputs are unchanged.
     Rerun(RerunArgs),
     /// Compare a published list (CSV or XLSX) with a run's list.
@@ -53,6 +55,13 @@ pub struct CheckArgs {
     pub all: bool,
     #[command(flatten)]
     pub csv: CsvArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output folder of the run.
+    #[arg(long, default_value = "out")]
+    pub run: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +122,9 @@ pub struct RunArgs {
     /// `region` (a registry column) and/or `year`, e.g. `region,year`.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub partition_by: Vec<PartitionKey>,
+    /// Also write OUT/report.html (as `shnor report` does).
+    #[arg(long)]
+    pub report: bool,
     #[command(flatten)]
     pub csv: CsvArgs,
 }

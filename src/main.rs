@@ -35,7 +35,12 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 csv_output: args.csv_dialect,
                 partition_by: args.partition_by,
             };
-            report(&run(&options)?);
+            let summary = run(&options)?;
+            report(&summary);
+            if args.report {
+                let path = shnor::report::write_report(&summary.out)?;
+                eprintln!("report: {}", path.display());
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => {
@@ -53,6 +58,11 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             if report.rows_rejected > 0 {
                 return Ok(ExitCode::from(1));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(args) => {
+            let path = shnor::report::write_report(&args.run)?;
+            eprintln!("report: {}", path.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Rerun(args) => {

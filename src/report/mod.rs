@@ -1,0 +1,452 @@
+//! `report.html`: one self-contained page for the ministry — the methodology
+//! in plain words, the inputs, headline figures, charts (inline SVG) and the
+//! lists. Built from a finished run's outputs, so it can be made again later.
+
+pub mod svg;
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+
+use svg::{Point, escape};
+
+fn read(run: &Path, name: &str) -> Result<Option<DataFrame>> {
+    let path = run.join(format!("{name}.parquet"));
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(Some(ParquetReader::new(file).finish()?))
+}
+
+fn need(run: &Path, name: &str) -> Result<DataFrame> {
+    read(run, name)?.with_context(|| {
+        format!(
+            "{}/{name}.parquet is missing: give the output folder of `shnor run` (--run)",
+            run.display()
+        )
+    })
+}
+
+fn cell(frame: &DataFrame, column: &str, row: usize) -> String {
+    match frame.column(column).ok().and_then(|c| c.get(row).ok()) {
+        None | Some(AnyValue::Null) => String::new(),
+        Some(AnyValue::String(s)) => s.to_string(),
+        Some(AnyValue::StringOwned(s)) => s.to_string(),
+        Some(AnyValue::Boolean(b)) => if b { "да" } else { "нет" }.to_string(),
+        Some(AnyValue::Float64(f)) => format!("{f:.3}").replace('.', ","),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn floats(frame: &DataFrame, column: &str) -> Vec<Option<f64>> {
+    frame
+        .column(column)
+        .ok()
+        .and_then(|c| c.cast(&DataType::Float64).ok())
+        .map(|c| c.f64().map(|v| v.iter().collect()).unwrap_or_default())
+        .unwrap_or_default()
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.1}", 100.0 * x).replace('.', ",")
+}
+
+/// An HTML table of some columns of a frame, with Russian headers.
+fn table(id: &str, frame: &DataFrame, columns: &[&str]) -> String {
+    let mut html = format!("<table id=\"{id}\" class=\"sortable\"><thead><tr>");
+    for c in columns {
+        write!(html, "<th>{}</th>", escape(crate::write::label(c))).unwrap();
+    }
+    html.push_str("</tr></thead><tbody>");
+    for r in 0..frame.height() {
+        html.push_str("<tr>");
+        for c in columns {
+            write!(html, "<td>{}</td>", escape(&cell(frame, c, r))).unwrap();
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</tbody></table>");
+    html
+}
+
+const STYLE: &str = "
+body{font-family:'PT Sans','Segoe UI',Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222;line-height:1.4}
+h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;font-size:.85em;margin:.5em 0;width:100%}
+th,td{border:1px solid #ddd;padding:.25em .4em;vertical-align:top;text-align:left}
+th{background:#f3f3f3;cursor:pointer}
+.figures{display:flex;gap:1em;flex-wrap:wrap}.figure{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;min-width:10em}
+.figure b{font-size:1.6em;display:block}
+.charts{display:flex;flex-wrap:wrap;gap:.5em}
+svg .axis{stroke:#888}svg .ct{font-size:12px;font-weight:bold}svg .tick,svg .lbl{font-size:10px;fill:#444}
+svg .bar{fill:#8aa9c9}svg .bar.hot{fill:#d9534f}svg .bar.shnor{fill:#d9534f}svg .bar.shnsu{fill:#f0ad4e}
+svg .bar.entered{fill:#d9534f}svg .bar.stayed{fill:#999}svg .bar.left{fill:#5cb85c}
+svg .cut{stroke:#c00;stroke-dasharray:4 3}svg .fit{stroke:#555;stroke-width:1.2}
+svg .pt{fill:#bbb;opacity:.8}svg .pt.both{fill:#8b0000}svg .pt.shnor_only{fill:#d9534f}
+svg .pt.shnsu_only{fill:#f0ad4e}svg .pt.resilient{fill:#2e8b57}
+.legend span{display:inline-block;margin-right:1em}.legend i{display:inline-block;width:.8em;height:.8em;margin-right:.3em}
+.note{color:#666;font-size:.9em}
+@media print{th{cursor:auto}h2{page-break-before:auto}.charts{display:block}}
+";
+
+const SCRIPT: &str = "
+document.querySelectorAll('table.sortable').forEach(function(t){
+  t.querySelectorAll('th').forEach(function(th,i){
+    th.addEventListener('click',function(){
+      var rows=Array.from(t.tBodies[0].rows);var up=th.dataset.dir!=='asc';th.dataset.dir=up?'asc':'desc';
+      rows.sort(function(a,b){var x=a.cells[i].innerText,y=b.cells[i].innerText;
+        var nx=parseFloat(x.replace(',','.')),ny=parseFloat(y.replace(',','.'));
+        var c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y,'ru');return up?c:-c;});
+      rows.forEach(function(r){t.tBodies[0].appendChild(r);});
+    });
+  });
+});
+document.body.dataset.ready='1';
+";
+
+/// Writes `run/report.html` and returns its path.
+pub fn write_report(run: &Path) -> Result<PathBuf> {
+    let manifest: serde_json::Value = serde_json::from_reader(
+        File::open(run.join("manifest.json"))
+            .with_context(|| format!("cannot open {}/manifest.json", run.display()))?,
+    )?;
+    let html = render(run, &manifest)?;
+    let path = run.join("report.html");
+    std::fs::write(&path, html).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+fn render(run: &Path, manifest: &serde_json::Value) -> Result<String> {
+    let shnor = need(run, "shnor")?;
+    let shnsu = need(run, "shnsu")?;
+    let schools = need(run, "schools")?;
+    let municipalities = need(run, "municipalities")?;
+    let procedures = need(run, "procedures")?;
+    let transitions = read(run, "transitions")?;
+    let rule = &manifest["methodology"]["resolved"];
+    let shnor_rule = &rule["shnor"];
+    let threshold = shnor_rule["threshold_percent"].as_f64().unwrap_or(30.0) / 100.0;
+    let min_participants = shnor_rule["min_participants"].as_i64().unwrap_or(10);
+    let current = manifest["years"]["current"].as_i64().unwrap_or(0);
+    let total = schools.height().max(1);
+
+    let mut html = String::from("<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\">");
+    write!(
+        html,
+        "<title>ШНОР и ШНСУ, {current}</title><style>{STYLE}</style></head><body>\
+         <h1>Выявление школ с низкими образовательными результатами (ШНОР) и школ, \
+         функционирующих в неблагоприятных социальных условиях (ШНСУ), {current} год</h1>\
+         <p class=\"note\">Расчёт {} · shnor {} · идентификатор расчёта {}</p>",
+        escape(rule["name"].as_str().unwrap_or("")),
+        escape(manifest["version"].as_str().unwrap_or("")),
+        escape(manifest["run_id"].as_str().unwrap_or(""))
+    )?;
+
+    // Methodology in plain words.
+    let conditions: Vec<String> = shnor_rule["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| escape(c["name"].as_str().unwrap_or("")))
+        .collect();
+    let combine = if shnor_rule["combine"] == "and" {
+        "все условия"
+    } else {
+        "хотя бы одно условие"
+    };
+    write!(
+        html,
+        "<section id=\"methodology\"><h2>Методика</h2><p><b>{}</b>. Источник: {}.</p>\
+         <p>Процедура (оценочная процедура × предмет × класс в одной школе за год) учитывается, если в ней \
+         не менее {min_participants} участников и доля не преодолевших минимальную границу (отметка «2» или \
+         балл ниже минимального) {} {} %. Школа включается в список ШНОР, если выполнено {combine}: {}. \
+         Годы: {}.</p><p>Индекс социального риска: показатели анкеты школы приводятся к общей шкале \
+         ({}, группа сравнения: {}), показатели, снижающие риск, берутся с обратным знаком, индекс — \
+         взвешенное среднее; в список ШНСУ входят {}.</p><p><b>Допущения</b> (не установлены источником):</p><ul>",
+        escape(rule["title"].as_str().unwrap_or("")),
+        escape(rule["source"].as_str().unwrap_or("")),
+        if shnor_rule["comparison"] == ">" {
+            "больше"
+        } else {
+            "не меньше"
+        },
+        (threshold * 100.0).to_string().replace('.', ","),
+        conditions.join("; "),
+        manifest["years"]["selected"]
+            .as_array()
+            .map(|y| y
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", "))
+            .unwrap_or_default(),
+        match rule["shnsu"]["normalisation"].as_str().unwrap_or("") {
+            "zscore" => "z-оценки",
+            "min_max" => "нормировка на размах 0–1",
+            _ => "процентильные ранги",
+        },
+        if rule["shnsu"]["reference_group"] == "settlement_type" {
+            "школы того же типа поселения"
+        } else {
+            "все школы региона"
+        },
+        match rule["shnsu"]["cut"].as_str().unwrap_or("") {
+            "top_share" => format!(
+                "{} % школ с наибольшим индексом (с округлением вверх)",
+                rule["shnsu"]["top_share_percent"]
+                    .as_f64()
+                    .unwrap_or(10.0)
+                    .to_string()
+                    .replace('.', ",")
+            ),
+            "cutoff" => format!("школы с индексом не ниже {}", rule["shnsu"]["cutoff"]),
+            _ => "школы в отмеченных полосах риска".to_string(),
+        }
+    )?;
+    for a in rule["assumptions"].as_array().into_iter().flatten() {
+        write!(html, "<li>{}</li>", escape(a.as_str().unwrap_or("")))?;
+    }
+    html.push_str("</ul></section>");
+
+    // Inputs.
+    html.push_str("<section id=\"inputs\"><h2>Исходные данные</h2><table><thead><tr><th>Файл</th><th>Роль</th><th>Строк</th><th>Отклонено</th></tr></thead><tbody>");
+    for input in manifest["inputs"].as_array().into_iter().flatten() {
+        write!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(input["file"].as_str().unwrap_or("")),
+            escape(input["role"].as_str().unwrap_or("")),
+            input["rows"],
+            input["rows_rejected"]
+        )?;
+    }
+    let participants: i64 = floats(&schools, "school_participants")
+        .iter()
+        .flatten()
+        .map(|x| *x as i64)
+        .sum();
+    write!(
+        html,
+        "</tbody></table><p>Школ в реестре: {}; процедур: {}; участников в учтённых процедурах текущего года: {participants}; \
+         отклонено строк: {} (см. rejected.csv).</p>",
+        schools.height(),
+        procedures.height(),
+        manifest["rows_rejected"]
+    )?;
+    for w in manifest["warnings"].as_array().into_iter().flatten() {
+        write!(
+            html,
+            "<p class=\"note\">Предупреждение: {}</p>",
+            escape(w.as_str().unwrap_or(""))
+        )?;
+    }
+    html.push_str("</section>");
+
+    // Headline figures.
+    let groups: Vec<String> = (0..schools.height())
+        .map(|r| cell(&schools, "context_group", r))
+        .collect();
+    let count = |g: &str| groups.iter().filter(|x| *x == g).count();
+    write!(
+        html,
+        "<section id=\"headline\"><h2>Основные показатели</h2><div class=\"figures\">\
+         <div class=\"figure\"><b>{}</b>ШНОР, {} % школ</div>\
+         <div class=\"figure\"><b>{}</b>ШНСУ, {} % школ</div>\
+         <div class=\"figure\"><b>{}</b>ШНОР и ШНСУ одновременно</div>\
+         <div class=\"figure\"><b>{}</b>резильентные школы</div></div>",
+        shnor.height(),
+        percent(shnor.height() as f64 / total as f64),
+        shnsu.height(),
+        percent(shnsu.height() as f64 / total as f64),
+        count("both"),
+        count("resilient")
+    )?;
+    html.push_str(&table(
+        "municipalities-table",
+        &municipalities,
+        &[
+            "municipality",
+            "schools",
+            "shnor_schools",
+            "shnor_share",
+            "shnsu_schools",
+            "shnsu_share",
+            "resilient_schools",
+            "shnor_participants",
+            "shnor_pass_share",
+        ],
+    ));
+    html.push_str("</section>");
+
+    // Charts.
+    html.push_str("<section id=\"charts\"><h2>Графики</h2><h3>Распределение доли «2» по процедурам текущего года</h3><div class=\"charts\">");
+    let current_procs = procedures
+        .clone()
+        .lazy()
+        .filter(
+            col("year")
+                .cast(DataType::Int64)
+                .eq(lit(current))
+                .and(col("participants").gt_eq(lit(min_participants))),
+        )
+        .collect()?;
+    let keys = current_procs
+        .clone()
+        .lazy()
+        .select([col("assessment"), col("subject")])
+        .unique_stable(None, UniqueKeepStrategy::First)
+        .sort(["assessment", "subject"], SortMultipleOptions::default())
+        .collect()?;
+    for k in 0..keys.height() {
+        let (a, s) = (cell(&keys, "assessment", k), cell(&keys, "subject", k));
+        let shares: Vec<f64> = floats(
+            &current_procs
+                .clone()
+                .lazy()
+                .filter(
+                    col("assessment")
+                        .eq(lit(a.as_str()))
+                        .and(col("subject").eq(lit(s.as_str()))),
+                )
+                .collect()?,
+            "fail_share",
+        )
+        .into_iter()
+        .flatten()
+        .collect();
+        html.push_str(&svg::histogram(
+            &format!("chart-distribution-{}", k + 1),
+            &format!("{a} {s} ({} процедур)", shares.len()),
+            &shares,
+            threshold,
+        ));
+    }
+    html.push_str("</div><h3>Индекс социального риска и доля «2» (текущий год)</h3>");
+    let xs = floats(&schools, "risk_score");
+    let ys = floats(&schools, "school_fail_share");
+    let points: Vec<Point> = (0..schools.height())
+        .filter_map(|r| match (xs[r], ys[r]) {
+            (Some(x), Some(y)) => Some(Point {
+                x,
+                y,
+                group: groups[r].clone(),
+                label: format!(
+                    "{} {}",
+                    cell(&schools, "school_id", r),
+                    cell(&schools, "school_name", r)
+                ),
+            }),
+            _ => None,
+        })
+        .collect();
+    let shnsu_cut = floats(&shnsu, "risk_score")
+        .into_iter()
+        .flatten()
+        .fold(f64::INFINITY, f64::min);
+    let mut cuts = Vec::new();
+    if shnsu_cut.is_finite() {
+        cuts.push((shnsu_cut, "граница ШНСУ"));
+    }
+    let poor = rule["context"]["poor_conditions_min_risk"]
+        .as_f64()
+        .unwrap_or(0.5);
+    cuts.push((poor, "трудные условия"));
+    let fit = &manifest["context_fit"];
+    let line = fit["intercept"].as_f64().zip(fit["slope"].as_f64());
+    html.push_str(&svg::scatter(
+        "chart-context",
+        "Школы: индекс риска и доля «2»",
+        &points,
+        &cuts,
+        line,
+    ));
+    html.push_str(
+        "<p class=\"legend\"><span><i style=\"background:#8b0000\"></i>ШНОР и ШНСУ</span>\
+         <span><i style=\"background:#d9534f\"></i>только ШНОР</span><span><i style=\"background:#f0ad4e\"></i>только ШНСУ</span>\
+         <span><i style=\"background:#2e8b57\"></i>резильентные</span><span><i style=\"background:#bbb\"></i>прочие</span>\
+         <span>линия — ожидаемая доля «2» при данном индексе риска</span></p>",
+    );
+    let rows: Vec<(String, Vec<f64>)> = (0..municipalities.height())
+        .map(|r| {
+            (
+                cell(&municipalities, "municipality", r),
+                vec![
+                    floats(&municipalities, "shnor_schools")[r].unwrap_or(0.0),
+                    floats(&municipalities, "shnsu_schools")[r].unwrap_or(0.0),
+                ],
+            )
+        })
+        .collect();
+    html.push_str(&svg::bars(
+        "chart-municipalities",
+        "ШНОР и ШНСУ по муниципалитетам",
+        &rows,
+        &[("ШНОР", "shnor"), ("ШНСУ", "shnsu")],
+    ));
+    if let Some(t) = &transitions {
+        let mut rows = Vec::new();
+        for (list, title) in [("shnor", "ШНОР"), ("shnsu", "ШНСУ")] {
+            let values: Vec<f64> = ["entered", "stayed", "left"]
+                .iter()
+                .map(|kind| {
+                    (0..t.height())
+                        .filter(|r| {
+                            cell(t, "list", *r) == list && cell(t, "transition", *r) == *kind
+                        })
+                        .count() as f64
+                })
+                .collect();
+            rows.push((title.to_string(), values));
+        }
+        html.push_str(&svg::bars(
+            "chart-transitions",
+            "Динамика списков по сравнению с прежним",
+            &rows,
+            &[
+                ("вошли", "entered"),
+                ("остались", "stayed"),
+                ("вышли", "left"),
+            ],
+        ));
+    }
+    html.push_str("</section>");
+
+    // Lists.
+    write!(
+        html,
+        "<section id=\"lists\"><h2>Список ШНОР ({})</h2>",
+        shnor.height()
+    )?;
+    html.push_str(&table(
+        "shnor-table",
+        &shnor,
+        &[
+            "school_id",
+            "school_name",
+            "municipality",
+            "counting_procedures_current",
+            "listed_before",
+            "reasons",
+        ],
+    ));
+    write!(html, "<h2>Список ШНСУ ({})</h2>", shnsu.height())?;
+    html.push_str(&table(
+        "shnsu-table",
+        &shnsu,
+        &[
+            "risk_rank",
+            "school_id",
+            "school_name",
+            "municipality",
+            "risk_score",
+            "top_indicators",
+            "listed_before",
+        ],
+    ));
+    write!(html, "</section><script>{SCRIPT}</script></body></html>")?;
+    Ok(html)
+}

@@ -1,0 +1,159 @@
+//! The HTML report: its structure on the sample region, and the page opened in
+//! headless Chromium (installed by .ci/run; the test installs nothing) with a
+//! screenshot kept under target/.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn report(out: &Path) -> String {
+    let output = Command::cargo_bin("shnor")
+        .unwrap()
+        .current_dir(repo())
+        .args(["run", "sample-data", "--report", "--out"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    fs::read_to_string(out.join("report.html")).unwrap()
+}
+
+fn data_rows(csv: &Path) -> usize {
+    fs::read_to_string(csv).unwrap().lines().count() - 1
+}
+
+/// The `<tbody>` rows of the table with this id.
+fn table_rows(html: &str, id: &str) -> usize {
+    let start = html
+        .find(&format!("<table id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no table {id}"));
+    let end = start + html[start..].find("</table>").unwrap();
+    let body = &html[start..end];
+    let tbody = body.find("<tbody>").unwrap();
+    body[tbody..].matches("<tr>").count()
+}
+
+#[test]
+fn report_has_every_section_chart_and_list_row() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    let html = report(&out);
+    for section in ["methodology", "inputs", "headline", "charts", "lists"] {
+        assert!(
+            html.contains(&format!("<section id=\"{section}\">")),
+            "section {section}"
+        );
+    }
+    assert_eq!(
+        table_rows(&html, "shnor-table"),
+        data_rows(&out.join("shnor.csv"))
+    );
+    assert_eq!(
+        table_rows(&html, "shnsu-table"),
+        data_rows(&out.join("shnsu.csv"))
+    );
+    assert_eq!(
+        table_rows(&html, "municipalities-table"),
+        data_rows(&out.join("municipalities.csv"))
+    );
+    for chart in [
+        "chart-distribution-1",
+        "chart-context",
+        "chart-municipalities",
+        "chart-transitions",
+    ] {
+        assert!(
+            html.contains(&format!("<svg id=\"{chart}\"")),
+            "chart {chart}"
+        );
+    }
+    // One histogram per assessment × subject of the current year, each with
+    // the threshold line.
+    let histograms = html.matches("<svg id=\"chart-distribution-").count();
+    assert_eq!(histograms, 7);
+    assert_eq!(html.matches("порог 30 %").count(), histograms);
+    // The context scatter has a point per school with results and a score.
+    let scatter_start = html.find("<svg id=\"chart-context\"").unwrap();
+    let scatter =
+        &html[scatter_start..scatter_start + html[scatter_start..].find("</svg>").unwrap()];
+    assert!(scatter.matches("<circle").count() > 150);
+    assert!(scatter.contains("class=\"pt resilient\""));
+    // Self-contained: nothing fetched from the network.
+    assert!(
+        !html.contains("http://")
+            || html.matches("http://").count()
+                == html.matches("http://www.w3.org/2000/svg").count()
+    );
+    assert!(!html.contains("https://"));
+    assert!(html.contains("<html lang=\"ru\">"));
+}
+
+#[test]
+fn report_opens_in_headless_chromium_without_errors() {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).is_file())
+        .expect("Debian's chromium is needed for this test: .ci/run installs it (apt-get install chromium)");
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    report(&out);
+    let url = format!("file://{}", out.join("report.html").display());
+    let flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+    ];
+    let profile = tmp.path().join("profile");
+    // The page's script marks the body when it ran to the end without error.
+    let dom = Process::new(chromium)
+        .args(flags)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom.contains("data-ready=\"1\""),
+        "the page's script did not finish"
+    );
+    let screenshot = repo().join("target/report-screenshot.png");
+    fs::create_dir_all(screenshot.parent().unwrap()).unwrap();
+    let _ = fs::remove_file(&screenshot);
+    let shot = Process::new(chromium)
+        .args(flags)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--window-size=1200,2400")
+        .arg(format!("--screenshot={}", screenshot.display()))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(
+        shot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
+    let png = fs::read(&screenshot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 50_000,
+        "screenshot too small: {}",
+        png.len()
+    );
+}
