@@ -65,7 +65,11 @@ fn table(id: &str, frame: &DataFrame, columns: &[&str]) -> String {
     for r in 0..frame.height() {
         html.push_str("<tr>");
         for c in columns {
-            write!(html, "<td>{}</td>", escape(&cell(frame, c, r))).unwrap();
+            let text = match floats(frame, c).get(r).copied().flatten() {
+                Some(share) if c.ends_with("_share") => format!("{} %", percent(share)),
+                _ => cell(frame, c, r),
+            };
+            write!(html, "<td>{}</td>", escape(&text)).unwrap();
         }
         html.push_str("</tr>");
     }
