@@ -204,4 +204,11 @@ pub struct SampleArgs {
     /// Output folder (replaced).
     #[arg(long, default_value = "sample-data")]
     pub out: PathBuf,
+    /// Every result as a student row, in one plain dialect, for scale and
+    /// benchmarks (no planted boundary schools, no broken rows).
+    #[arg(long)]
+    pub student_level: bool,
+    /// With --student-level: CSV (UTF-8, comma) or Parquet.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: crate::sample::SampleFormat,
 }

@@ -100,7 +100,17 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sample(args) => {
-            shnor::sample::generate(&args.out, args.schools, &args.years, args.seed)?;
+            if args.student_level {
+                shnor::sample::generate_students(
+                    &args.out,
+                    args.schools,
+                    &args.years,
+                    args.seed,
+                    args.format,
+                )?;
+            } else {
+                shnor::sample::generate(&args.out, args.schools, &args.years, args.seed)?;
+            }
             eprintln!("sample region written to {}", args.out.display());
             Ok(ExitCode::SUCCESS)
         }

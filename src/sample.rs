@@ -650,3 +650,260 @@ school (`edu999999`), a mark of 7, a score `н/я`, and a subject (physics)
 without a mark, scored 55 (≥ 36, a pass). The first three go to
 `rejected.csv` with their reasons.
 ";
+
+/// Output format of the student-level generator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SampleFormat {
+    Csv,
+    Parquet,
+}
+
+/// One results file of student rows, built in columns.
+#[derive(Default)]
+struct StudentRows {
+    year: Vec<i32>,
+    assessment: Vec<&'static str>,
+    subject: Vec<&'static str>,
+    grade: Vec<i32>,
+    school_id: Vec<String>,
+    participant_id: Vec<String>,
+    mark: Vec<Option<i32>>,
+    score: Vec<Option<i32>>,
+}
+
+impl StudentRows {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        year: i32,
+        assessment: &'static str,
+        subject: &'static str,
+        grade: i32,
+        school: &str,
+        id: String,
+        mark: Option<i32>,
+        score: Option<i32>,
+    ) {
+        self.year.push(year);
+        self.assessment.push(assessment);
+        self.subject.push(subject);
+        self.grade.push(grade);
+        self.school_id.push(school.to_string());
+        self.participant_id.push(id);
+        self.mark.push(mark);
+        self.score.push(score);
+    }
+
+    fn write(self, path: &Path, format: SampleFormat) -> Result<()> {
+        use polars::prelude::*;
+        let mut frame = df!(
+            "year" => self.year,
+            "assessment" => self.assessment,
+            "subject" => self.subject,
+            "grade" => self.grade,
+            "school_id" => self.school_id,
+            "participant_id" => self.participant_id,
+            "mark" => self.mark,
+            "score" => self.score,
+        )?;
+        write_frame(&mut frame, path, format)
+    }
+}
+
+fn write_frame(
+    frame: &mut polars::prelude::DataFrame,
+    path: &Path,
+    format: SampleFormat,
+) -> Result<()> {
+    use polars::prelude::*;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    match format {
+        SampleFormat::Csv => CsvWriter::new(file).finish(frame)?,
+        SampleFormat::Parquet => {
+            ParquetWriter::new(file)
+                .with_compression(ParquetCompression::Zstd(None))
+                .finish(frame)?;
+        }
+    }
+    Ok(())
+}
+
+/// A region of any size with every result as a student row (for scale and
+/// benchmarks): UTF-8, comma-separated CSV or Parquet, the same columns in
+/// every results file, no planted boundary schools and no broken rows.
+pub fn generate_students(
+    out: &Path,
+    schools: usize,
+    years: &[i32],
+    seed: u64,
+    format: SampleFormat,
+) -> Result<()> {
+    use polars::prelude::*;
+    if years.is_empty() {
+        bail!("give at least one year (--years 2023,2024,2025)");
+    }
+    let mut years = years.to_vec();
+    years.sort_unstable();
+    years.dedup();
+    if out.exists() {
+        std::fs::remove_dir_all(out)
+            .with_context(|| format!("cannot replace {}", out.display()))?;
+    }
+    let ext = match format {
+        SampleFormat::Csv => "csv",
+        SampleFormat::Parquet => "parquet",
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let regular = regular_schools(&mut rng, schools);
+    let mut registry = df!(
+        "school_id" => regular.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+        "school_name" => regular.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+        "municipality" => regular.iter().map(|s| s.municipality).collect::<Vec<_>>(),
+        "settlement_type" => regular.iter().map(|s| if s.rural { "rural" } else { "urban" }).collect::<Vec<_>>(),
+        "school_kind" => regular.iter().map(|s| s.kind).collect::<Vec<_>>(),
+    )?;
+    write_frame(&mut registry, &out.join(format!("schools.{ext}")), format)?;
+    let mut participant = 0u64;
+    let mut next_id = || {
+        participant += 1;
+        format!("P{participant:09}")
+    };
+    for &year in &years {
+        let noise: Vec<f64> = regular
+            .iter()
+            .map(|_| normal(&mut rng, 0.0, 0.35))
+            .collect();
+        for grade in VPR_GRADES {
+            let mut rows = StudentRows::default();
+            for (s, noise) in regular.iter().zip(&noise) {
+                for subject in VPR_SUBJECTS {
+                    let p = fail_probability(s, -2.6, *noise);
+                    for _ in 0..participants(&mut rng, s) {
+                        let mark = if rng.random_bool(p) {
+                            2
+                        } else {
+                            rng.random_range(3..=5)
+                        };
+                        rows.push(
+                            year,
+                            "ВПР",
+                            subject,
+                            grade,
+                            &s.id,
+                            next_id(),
+                            Some(mark),
+                            None,
+                        );
+                    }
+                }
+            }
+            rows.write(
+                &out.join(format!("results/vpr_{year}_{grade}.{ext}")),
+                format,
+            )?;
+        }
+        let mut rows = StudentRows::default();
+        for (s, noise) in regular.iter().zip(&noise) {
+            for subject in ["русский язык", "математика"] {
+                let p = fail_probability(s, -3.0, *noise);
+                for _ in 0..participants(&mut rng, s) {
+                    let mark = if rng.random_bool(p) {
+                        2
+                    } else {
+                        rng.random_range(3..=5)
+                    };
+                    rows.push(year, "ОГЭ", subject, 9, &s.id, next_id(), Some(mark), None);
+                }
+            }
+        }
+        rows.write(&out.join(format!("results/oge_{year}.{ext}")), format)?;
+        let mut rows = StudentRows::default();
+        for (s, noise) in regular.iter().zip(&noise).filter(|(s, _)| s.has_senior) {
+            let n = (participants(&mut rng, s) as f64 * 0.3).round().max(1.0) as u64;
+            for (subject, canonical, minimum) in [
+                ("Русский язык", "русский язык", Some(24)),
+                (
+                    "Математика профильного уровня",
+                    "математика (профильная)",
+                    Some(27),
+                ),
+                ("Математика (базовая)", "математика (базовая)", None),
+            ] {
+                let _ = subject;
+                for _ in 0..n {
+                    let fails = rng.random_bool(fail_probability(s, -3.2, *noise));
+                    match minimum {
+                        Some(min) => {
+                            let score = if fails {
+                                rng.random_range((min / 2)..min)
+                            } else {
+                                rng.random_range(min..=100)
+                            };
+                            rows.push(
+                                year,
+                                "ЕГЭ",
+                                canonical,
+                                11,
+                                &s.id,
+                                next_id(),
+                                None,
+                                Some(score),
+                            );
+                        }
+                        None => {
+                            let mark = if fails { 2 } else { rng.random_range(3..=5) };
+                            rows.push(
+                                year,
+                                "ЕГЭ",
+                                canonical,
+                                11,
+                                &s.id,
+                                next_id(),
+                                Some(mark),
+                                None,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        rows.write(&out.join(format!("results/ege_{year}.{ext}")), format)?;
+    }
+    let year = *years.last().expect("a year");
+    let mut survey: Vec<Column> = vec![
+        Column::new(
+            "school_id".into(),
+            regular.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new("year".into(), vec![year; regular.len()]),
+    ];
+    for (i, name) in INDICATORS.iter().enumerate() {
+        let (base, slope) = match *name {
+            "parents_higher_ed_share" => (0.35, -0.12),
+            "ovz_share" => (0.08, 0.04),
+            "non_native_russian_share" => (0.03, 0.02),
+            _ => (0.10 + 0.01 * i as f64, 0.05),
+        };
+        let values: Vec<f64> = regular
+            .iter()
+            .map(|s| {
+                ((base + slope * s.disadvantage + normal(&mut rng, 0.0, 0.03)).clamp(0.0, 1.0)
+                    * 1000.0)
+                    .round()
+                    / 1000.0
+            })
+            .collect();
+        survey.push(Column::new((*name).into(), values));
+    }
+    let mut survey = DataFrame::new_infer_height(survey)?;
+    write_frame(
+        &mut survey,
+        &out.join(format!("survey/survey_{year}.{ext}")),
+        format,
+    )?;
+    Ok(())
+}

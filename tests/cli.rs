@@ -573,3 +573,40 @@ fn explain_says_why_a_school_is_or_is_not_listed() {
         .unwrap();
     assert!(!output.status.success());
 }
+
+#[test]
+fn student_level_generator_feeds_the_run_in_both_formats() {
+    let tmp = TempDir::new().unwrap();
+    for format in ["csv", "parquet"] {
+        let data = tmp.path().join(format!("data-{format}"));
+        shnor()
+            .args([
+                "sample",
+                "--student-level",
+                "--schools",
+                "40",
+                "--format",
+                format,
+                "--out",
+            ])
+            .arg(&data)
+            .assert()
+            .success();
+        assert!(data.join(format!("results/vpr_2025_4.{format}")).is_file());
+        assert!(data.join(format!("schools.{format}")).is_file());
+        let out = tmp.path().join(format!("out-{format}"));
+        let stderr = run_ok(&data, &out, &[]);
+        assert!(stderr.contains("0 input rows set aside"), "{stderr}");
+    }
+    // The same seed gives the same lists whatever the format.
+    assert_eq!(
+        read(&tmp.path().join("out-csv/shnor.csv"))
+            .lines()
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect::<Vec<_>>(),
+        read(&tmp.path().join("out-parquet/shnor.csv"))
+            .lines()
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    );
+}
