@@ -16,7 +16,12 @@ fmt = "parquet" if any(f.endswith(".parquet") for f in os.listdir(os.path.join(d
 read = "read_parquet" if fmt == "parquet" else "read_csv"
 con = duckdb.connect()
 con.execute(f"SET threads = {threads}")
-results = f"{read}('{data}/results/*.{fmt}', union_by_name = true)"
+types = (
+    ", types = {'year': 'INTEGER', 'grade': 'INTEGER', 'mark': 'INTEGER', 'score': 'DOUBLE', "
+    "'school_id': 'VARCHAR', 'participant_id': 'VARCHAR'}"
+    if fmt == "csv" else ""
+)
+results = f"{read}('{data}/results/*.{fmt}', union_by_name = true{types})"
 survey = f"{read}('{data}/survey/*.{fmt}', union_by_name = true)"
 schools = f"{read}('{data}/schools.{fmt}')"
 
