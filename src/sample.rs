@@ -413,16 +413,7 @@ fn survey_csv(rng: &mut ChaCha8Rng, regular: &[School], year: i32) -> String {
         let values: Vec<String> = INDICATORS
             .iter()
             .enumerate()
-            .map(|(i, name)| {
-                let (base, slope) = match *name {
-                    "parents_higher_ed_share" => (0.35, -0.12),
-                    "ovz_share" => (0.08, 0.04),
-                    "non_native_russian_share" => (0.03, 0.02),
-                    _ => (0.10 + 0.01 * i as f64, 0.05),
-                };
-                let v = (base + slope * s.disadvantage + normal(rng, 0.0, 0.03)).clamp(0.0, 1.0);
-                format!("{v:.3}")
-            })
+            .map(|(i, name)| format!("{:.3}", indicator_value(rng, i, name, s)))
             .collect();
         writeln!(text, "{},{year},{}", s.id, values.join(",")).unwrap();
     }
@@ -465,6 +456,18 @@ fn previous_list_csv(regular: &[School], year: i32, offset: usize) -> String {
         writeln!(text, "{},{year},ШНСУ", s.id).unwrap();
     }
     text
+}
+
+/// A survey indicator of a school: a base share moved by its disadvantage
+/// (down for the protective higher-education share), plus noise.
+fn indicator_value(rng: &mut ChaCha8Rng, index: usize, name: &str, school: &School) -> f64 {
+    let (base, slope) = match name {
+        "parents_higher_ed_share" => (0.35, -0.12),
+        "ovz_share" => (0.08, 0.04),
+        "non_native_russian_share" => (0.03, 0.02),
+        _ => (0.10 + 0.01 * index as f64, 0.05),
+    };
+    (base + slope * school.disadvantage + normal(rng, 0.0, 0.03)).clamp(0.0, 1.0)
 }
 
 struct Planted {
@@ -882,20 +885,9 @@ pub fn generate_students(
         Column::new("year".into(), vec![year; regular.len()]),
     ];
     for (i, name) in INDICATORS.iter().enumerate() {
-        let (base, slope) = match *name {
-            "parents_higher_ed_share" => (0.35, -0.12),
-            "ovz_share" => (0.08, 0.04),
-            "non_native_russian_share" => (0.03, 0.02),
-            _ => (0.10 + 0.01 * i as f64, 0.05),
-        };
         let values: Vec<f64> = regular
             .iter()
-            .map(|s| {
-                ((base + slope * s.disadvantage + normal(&mut rng, 0.0, 0.03)).clamp(0.0, 1.0)
-                    * 1000.0)
-                    .round()
-                    / 1000.0
-            })
+            .map(|s| (indicator_value(&mut rng, i, name, s) * 1000.0).round() / 1000.0)
             .collect();
         survey.push(Column::new((*name).into(), values));
     }

@@ -2,21 +2,13 @@
 //! reviewed golden lists, Russian-locale CSV dialects, rejected rows,
 //! determinism and atomic outputs.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::{repo, shnor};
 use tempfile::TempDir;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shnor() -> Command {
-    let mut cmd = Command::cargo_bin("shnor").unwrap();
-    cmd.current_dir(repo());
-    cmd
-}
 
 fn run_ok(data: &Path, out: &Path, extra: &[&str]) -> String {
     let output = shnor()

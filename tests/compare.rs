@@ -1,20 +1,12 @@
 //! `shnor compare`: a published list against a run.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::shnor;
 use tempfile::TempDir;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shnor() -> Command {
-    let mut cmd = Command::cargo_bin("shnor").unwrap();
-    cmd.current_dir(repo());
-    cmd
-}
 
 /// Runs the sample region once and returns the run folder and its ШНОР ids.
 fn sample_run(tmp: &Path) -> (PathBuf, Vec<String>) {

@@ -2,16 +2,15 @@
 //! headers in cp1251, percent columns, placeholders, adapters, and files that
 //! must be refused with a specific message. Fixtures are written by the tests.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::repo;
 use rust_xlsxwriter::{Format, Workbook};
 use tempfile::TempDir;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 struct DataDir {
     _tmp: TempDir,

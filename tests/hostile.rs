@@ -2,16 +2,15 @@
 //! aside with its reason, or a clean refusal naming file, line and column.
 //! Plus privacy (no participant id anywhere) and interrupted runs.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use assert_cmd::Command;
+use common::repo;
 use tempfile::TempDir;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 const HEADER: &str = "year,assessment,subject,grade,school_id,participant_id,mark,score\n";
 

@@ -2,19 +2,18 @@
 //! implementation (the `parquet` crate) equals the CSV, the XLSX report opens
 //! with the expected sheets and values, and the Excel dialect of CSV.
 
+mod common;
+
 use std::fs::{self, File};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use calamine::{Data, Reader, open_workbook_auto};
+use common::repo;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 use polars::prelude::*;
 use tempfile::TempDir;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn run_sample(out: &Path, extra: &[&str]) {
     let output = Command::cargo_bin("shnor")

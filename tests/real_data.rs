@@ -1,15 +1,14 @@
 //! End-to-end on real public data: the Moscow ЕГЭ 2015/16 open-data export in
 //! ../shared/real-data/, read through the shipped adapters.
 
+mod common;
+
 use std::fs;
 use std::path::PathBuf;
 
 use assert_cmd::Command;
+use common::repo;
 use tempfile::TempDir;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn moscow_file() -> PathBuf {
     repo().join("../shared/real-data/mos-ege-2016/data-9722-2016-10-31.csv")

@@ -2,16 +2,15 @@
 //! headless Chromium (installed by .ci/run; the test installs nothing) with a
 //! screenshot kept under target/.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command as Process;
 
 use assert_cmd::Command;
+use common::repo;
 use tempfile::TempDir;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn report(out: &Path) -> String {
     let output = Command::cargo_bin("shnor")

@@ -21,8 +21,11 @@ fn exactly_thirty_percent_counts_and_just_below_does_not() {
         &[],
         &methodology(|t| t.replace("min_participants = 10", "min_participants = 1")),
     );
-    assert!(shnor(&c, "at"), "3 of 10 and 6 of 20 are exactly 30 %");
-    assert!(!shnor(&c, "below"), "2 of 7 and 299 of 1000 are below 30 %");
+    assert!(is_shnor(&c, "at"), "3 of 10 and 6 of 20 are exactly 30 %");
+    assert!(
+        !is_shnor(&c, "below"),
+        "2 of 7 and 299 of 1000 are below 30 %"
+    );
     assert!(flag(&c.procedures, "at", "counts"));
 }
 
@@ -36,7 +39,7 @@ fn strict_comparison_excludes_the_boundary() {
         &[],
         &methodology(|t| t.replace("comparison = \">=\"", "comparison = \">\"")),
     );
-    assert!(!shnor(&c, "at"));
+    assert!(!is_shnor(&c, "at"));
 }
 
 #[test]
@@ -49,16 +52,16 @@ fn procedures_below_min_participants_do_not_count() {
     ];
     let c = run(&rows, &[], &methodology(|t| t));
     assert!(
-        !shnor(&c, "small"),
+        !is_shnor(&c, "small"),
         "9 participants is below the default minimum of 10"
     );
-    assert!(shnor(&c, "ten"));
+    assert!(is_shnor(&c, "ten"));
     let c = run(
         &rows,
         &[],
         &methodology(|t| t.replace("min_participants = 10", "min_participants = 9")),
     );
-    assert!(shnor(&c, "small"));
+    assert!(is_shnor(&c, "small"));
 }
 
 fn or_and_rows() -> Vec<Procedure> {
@@ -85,11 +88,11 @@ fn or_and_rows() -> Vec<Procedure> {
 #[test]
 fn or_lists_either_condition() {
     let c = run(&or_and_rows(), &[], &methodology(|t| t));
-    assert!(shnor(&c, "two_now"));
-    assert!(shnor(&c, "repeat"));
-    assert!(shnor(&c, "both"));
-    assert!(!shnor(&c, "other_grade"));
-    assert!(!shnor(&c, "old"));
+    assert!(is_shnor(&c, "two_now"));
+    assert!(is_shnor(&c, "repeat"));
+    assert!(is_shnor(&c, "both"));
+    assert!(!is_shnor(&c, "other_grade"));
+    assert!(!is_shnor(&c, "old"));
 }
 
 #[test]
@@ -99,9 +102,9 @@ fn and_needs_both_conditions() {
         &[],
         &methodology(|t| t.replace("combine = \"or\"", "combine = \"and\"")),
     );
-    assert!(!shnor(&c, "two_now"));
-    assert!(!shnor(&c, "repeat"));
-    assert!(shnor(&c, "both"));
+    assert!(!is_shnor(&c, "two_now"));
+    assert!(!is_shnor(&c, "repeat"));
+    assert!(is_shnor(&c, "both"));
 }
 
 #[test]
@@ -110,21 +113,21 @@ fn scope_limits_assessments_and_subjects() {
         ("s", CURRENT, "ОГЭ", RU, 9, 20, 8),
         ("s", CURRENT, "ОГЭ", "физика", 9, 20, 8),
     ];
-    assert!(shnor(&run(&rows, &[], &methodology(|t| t)), "s"));
+    assert!(is_shnor(&run(&rows, &[], &methodology(|t| t)), "s"));
     let only_vpr = methodology(|t| {
         t.replace(
             "assessments = [\"ВПР\", \"ОГЭ\", \"ЕГЭ\"]",
             "assessments = [\"VPR\"]",
         )
     });
-    assert!(!shnor(&run(&rows, &[], &only_vpr), "s"));
+    assert!(!is_shnor(&run(&rows, &[], &only_vpr), "s"));
     let ru_ma = methodology(|t| {
         t.replace(
             "subjects = []",
             "subjects = [\"Русский язык\", \"математика\"]",
         )
     });
-    assert!(!shnor(&run(&rows, &[], &ru_ma), "s"));
+    assert!(!is_shnor(&run(&rows, &[], &ru_ma), "s"));
 }
 
 #[test]

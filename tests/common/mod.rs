@@ -2,6 +2,8 @@
 //! through the methodology's SQL.
 #![allow(dead_code)]
 
+use std::path::PathBuf;
+
 use polars::prelude::*;
 use shnor::classify::{Classification, Inputs, Years, choose_years, classify};
 use shnor::measure::procedures::with_shares;
@@ -145,7 +147,7 @@ pub fn flag(frame: &DataFrame, id: &str, column: &str) -> bool {
     flags.get(at).unwrap()
 }
 
-pub fn shnor(c: &Classification, id: &str) -> bool {
+pub fn is_shnor(c: &Classification, id: &str) -> bool {
     flag(&c.shnor, id, "is_shnor")
 }
 
@@ -155,4 +157,16 @@ pub fn f64_of(frame: &DataFrame, id: &str, column: &str) -> Option<f64> {
     ids.iter()
         .position(|v| v == Some(id))
         .and_then(|at| values.get(at))
+}
+
+/// The repository root (tests run the binary from here).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `shnor` binary, started in the repository root.
+pub fn shnor() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("shnor").unwrap();
+    cmd.current_dir(repo());
+    cmd
 }
