@@ -424,7 +424,7 @@ fn a_killed_run_leaves_the_previous_outputs_intact() {
     let big = tmp.path().join("big");
     Command::cargo_bin("shnor")
         .unwrap()
-        .args(["sample", "--schools", "1500", "--out"])
+        .args(["sample", "--schools", "3000", "--out"])
         .arg(&big)
         .assert()
         .success();

@@ -42,45 +42,66 @@ pub struct Checked {
 
 /// Applies the checks in order; a row is rejected for the first one it breaks.
 pub fn apply_checks(frame: LazyFrame, checks: Vec<Check>, file: &str) -> Result<Checked> {
-    let null_text = || lit(NULL).cast(DataType::String);
-    let reasons: Vec<Expr> = checks
-        .iter()
-        .map(|c| {
-            when(c.broken.clone().fill_null(false))
-                .then(c.reason.clone())
-                .otherwise(null_text())
-        })
-        .collect();
-    let columns: Vec<Expr> = checks
-        .iter()
-        .map(|c| {
-            when(c.broken.clone().fill_null(false))
-                .then(lit(c.column))
-                .otherwise(null_text())
-        })
-        .collect();
-    let (reason, column) = if checks.is_empty() {
-        (null_text(), null_text())
+    // First the number of the first broken rule, from cheap boolean
+    // expressions over every row; the messages are then built for the
+    // rejected rows only (building them for every row dominated the run).
+    let first_broken = if checks.is_empty() {
+        lit(NULL).cast(DataType::UInt32)
     } else {
-        (coalesce(&reasons), coalesce(&columns))
+        coalesce(
+            &checks
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    when(c.broken.clone().fill_null(false))
+                        .then(lit(i as u32))
+                        .otherwise(lit(NULL).cast(DataType::UInt32))
+                })
+                .collect::<Vec<_>>(),
+        )
     };
-    let marked = frame
-        .with_columns([reason.alias("__reason"), column.alias("__column")])
-        .collect()?;
+    let marked = frame.with_column(first_broken.alias("__check")).collect()?;
     let valid = marked
         .clone()
         .lazy()
-        .filter(col("__reason").is_null())
-        .drop(cols(["__reason", "__column"]))
+        .filter(col("__check").is_null())
+        .drop(cols(["__check"]))
         .collect()?;
-    let rejected = marked
+    let bad = marked
         .lazy()
-        .filter(col("__reason").is_not_null())
+        .filter(col("__check").is_not_null())
+        .collect()?;
+    if bad.height() == 0 {
+        return Ok(Checked {
+            valid,
+            rejected: empty_frame(&[
+                ("file", DataType::String),
+                ("line", DataType::Int64),
+                ("column", DataType::String),
+                ("reason", DataType::String),
+            ]),
+        });
+    }
+    let pick = |value: &dyn Fn(&Check) -> Expr| {
+        coalesce(
+            &checks
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    when(col("__check").eq(lit(i as u32)))
+                        .then(value(c))
+                        .otherwise(lit(NULL).cast(DataType::String))
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    let rejected = bad
+        .lazy()
         .select([
             lit(file).alias("file"),
             col(LINE).cast(DataType::Int64).alias("line"),
-            col("__column").alias("column"),
-            col("__reason").alias("reason"),
+            pick(&|c| lit(c.column)).alias("column"),
+            pick(&|c| c.reason.clone()).alias("reason"),
         ])
         .collect()?;
     Ok(Checked { valid, rejected })
@@ -137,8 +158,27 @@ pub fn repeat_check(column: &'static str, what: &str) -> Check {
     )
 }
 
-/// Cell texts that exports use for "no value" (compared in lower case).
+/// Cell texts that exports use for "no value".
 pub const PLACEHOLDERS: [&str; 7] = ["x", "х", "—", "–", "-", "нет отметки", "нет данных"];
+
+/// The placeholders in the spellings they arrive in (lower case, upper
+/// case, capitalised): compared as they are, so no cell is lower-cased.
+fn placeholder_spellings() -> Series {
+    let mut all: Vec<String> = Vec::new();
+    for p in PLACEHOLDERS {
+        let mut chars = p.chars();
+        let capitalised: String = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
+        for v in [p.to_string(), p.to_uppercase(), capitalised] {
+            if !all.contains(&v) {
+                all.push(v);
+            }
+        }
+    }
+    Series::new("placeholders".into(), all)
+}
 
 /// The trimmed text of a column; empty text and placeholders («X», «—»,
 /// «нет отметки», …) are missing.
@@ -147,11 +187,10 @@ pub fn text(name: &str) -> Expr {
         .cast(DataType::String)
         .str()
         .strip_chars(lit(NULL));
-    let placeholder = trimmed.clone().str().to_lowercase().is_in(
-        lit(Series::new("p".into(), PLACEHOLDERS)).implode(false),
-        false,
-    );
-    when(trimmed.clone().str().len_chars().eq(lit(0)).or(placeholder))
+    let placeholder = trimmed
+        .clone()
+        .is_in(lit(placeholder_spellings()).implode(false), false);
+    when(trimmed.clone().str().len_bytes().eq(lit(0)).or(placeholder))
         .then(lit(NULL).cast(DataType::String))
         .otherwise(trimmed)
         .alias(name)
@@ -160,11 +199,15 @@ pub fn text(name: &str) -> Expr {
 /// A column read as a number; a decimal comma is accepted when the file uses
 /// one. Unparsable text becomes null (and is reported by a check).
 pub fn number(name: &str, decimal_comma: bool) -> Expr {
-    let t = text(name);
+    parse_number(text(name), decimal_comma)
+}
+
+/// Text already cleaned by [`text`] parsed as a number.
+pub fn parse_number(text: Expr, decimal_comma: bool) -> Expr {
     let t = if decimal_comma {
-        t.str().replace_all(lit(","), lit("."), true)
+        text.str().replace_all(lit(","), lit("."), true)
     } else {
-        t
+        text
     };
     t.cast(DataType::Float64)
 }

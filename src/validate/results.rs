@@ -6,7 +6,8 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::{
-    Check, Checked, apply_checks, not_whole, number, quoted, repeat_check, school_checks, text,
+    Check, Checked, apply_checks, not_whole, number, parse_number, quoted, repeat_check,
+    school_checks, text,
 };
 use crate::ingest::RawTable;
 use crate::ingest::normalize::{normalize_assessment, normalize_subject};
@@ -244,8 +245,8 @@ fn canonical_keys(table: &RawTable, registry: &DataFrame) -> Result<LazyFrame> {
             JoinArgs::new(JoinType::Left),
         )
         .with_columns([
-            number("raw_year", false).alias("year_number"),
-            number("raw_grade", false).alias("grade_number"),
+            parse_number(col("raw_year"), false).alias("year_number"),
+            parse_number(col("raw_grade"), false).alias("grade_number"),
         ])
         .with_columns([
             col("year_number").cast(DataType::Int32).alias("year"),
@@ -341,8 +342,8 @@ fn student_columns(keyed: LazyFrame, table: &RawTable, comma: bool) -> LazyFrame
             optional("score").alias("raw_score"),
         ])
         .with_columns([
-            number("raw_mark", comma).alias("mark_number"),
-            number("raw_score", comma).alias("score"),
+            parse_number(col("raw_mark"), comma).alias("mark_number"),
+            parse_number(col("raw_score"), comma).alias("score"),
         ])
         .with_columns([col("mark_number").cast(DataType::Int32).alias("mark")])
 }
