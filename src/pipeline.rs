@@ -137,12 +137,47 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
     let (min_scores_text, min_scores_origin) = methodology.min_scores_text()?;
     let min_scores = MinScores::parse(&min_scores_text, &min_scores_origin)?;
 
-    timings.stage("2_ingest");
+    timings.stage("2_read_and_check_results");
     let files = DataDirFiles::discover(&options.data_dir)?;
     let mut warnings = files.ignored.clone();
     let schools_table = files.read_schools(options.csv)?;
-    let (results_tables, skipped) = files.read_all(&files.results, options.csv)?;
-    warnings.extend(skipped);
+    let schools = check_schools(&schools_table)?;
+    let registry = &schools.valid;
+    // Each results file is read and checked in one task, and its raw rows are
+    // freed at once: the raw text of every file is never in memory together.
+    let checked_files: Vec<(Vec<RawTable>, Vec<(ResultsForm, Checked)>, Vec<String>)> = files
+        .results
+        .par_iter()
+        .map(|path| -> Result<_> {
+            let file = crate::ingest::read_file(
+                path,
+                &files.display_name(path),
+                options.csv,
+                files.adapter_for(path),
+            )?;
+            let mut tables = file.tables;
+            let mut checked = Vec::with_capacity(tables.len());
+            for table in &mut tables {
+                let mut c = check_results(table, registry, &min_scores)?;
+                if c.form == ResultsForm::Student {
+                    // Student rows are summed into procedures right away;
+                    // procedures from several files add up later.
+                    c.checked.valid =
+                        procedures::from_students(c.checked.valid.lazy()).collect()?;
+                }
+                checked.push((c.form, c.checked));
+                table.release_rows();
+            }
+            Ok((tables, checked, file.skipped))
+        })
+        .collect::<Result<_>>()?;
+    let mut results_tables = Vec::new();
+    let mut checked_results = Vec::new();
+    for (tables, checked, skipped) in checked_files {
+        results_tables.extend(tables);
+        checked_results.extend(checked);
+        warnings.extend(skipped);
+    }
     let (survey_tables, skipped) = files.read_all(&files.survey, options.csv)?;
     warnings.extend(skipped);
     let previous_lists_dir = options
@@ -155,9 +190,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         .map(|dir| history::read_previous_lists(dir, options.csv))
         .transpose()?;
 
-    timings.stage("3_validate");
-    let schools = check_schools(&schools_table)?;
-    let registry = &schools.valid;
+    timings.stage("3_read_and_check_survey");
     if options.partition_by.contains(&PartitionKey::Region) && !schools_table.has("region") {
         bail!(
             "--partition-by region: {} has no `region` column; add one (the subject of the federation \
@@ -165,10 +198,6 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
             schools_table.name
         );
     }
-    let checked_results: Vec<(ResultsForm, Checked)> = results_tables
-        .par_iter()
-        .map(|t| check_results(t, registry, &min_scores).map(|c| (c.form, c.checked)))
-        .collect::<Result<_>>()?;
     let wanted = &methodology.rule.shnsu.indicators;
     check_wanted_indicators(&methodology, &survey_tables)?;
     let checked_survey: Vec<Checked> = survey_tables
@@ -216,7 +245,7 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
     let student_procedures = if student_parts.is_empty() {
         empty_procedures()
     } else {
-        procedures::from_students(concat(student_parts, UnionArgs::default())?).collect()?
+        procedures::sum_parts(student_parts)?
     };
     let (aggregates, duplicate_rejections) =
         procedures::dedupe_aggregates(&student_procedures, aggregate_parts)?;

@@ -89,6 +89,8 @@ pub struct RawTable {
     pub adapter: Option<String>,
     /// Canonical column names; CSV columns are all strings, plus [`LINE`].
     pub frame: DataFrame,
+    /// Rows read (kept when the rows are released).
+    pub row_count: usize,
 }
 
 /// A header as found and the column name it became.
@@ -111,7 +113,12 @@ impl RawTable {
     }
 
     pub fn rows(&self) -> usize {
-        self.frame.height()
+        self.row_count
+    }
+
+    /// Frees the rows once they are checked; the description stays.
+    pub fn release_rows(&mut self) {
+        self.frame = self.frame.clear();
     }
 }
 
@@ -200,6 +207,7 @@ pub fn read_file(
             dialect,
             columns,
             adapter: adapter.map(|a| a.query.clone()),
+            row_count: frame.height(),
             frame,
         });
     }

@@ -29,6 +29,15 @@ pub fn from_students(students: LazyFrame) -> LazyFrame {
         ])
 }
 
+/// Procedures counted file by file, added up: a region may split one exam
+/// over several files of student rows.
+pub fn sum_parts(parts: Vec<LazyFrame>) -> Result<DataFrame> {
+    Ok(concat(parts, UnionArgs::default())?
+        .group_by(key_exprs())
+        .agg([col("participants").sum(), col("failed").sum()])
+        .collect()?)
+}
+
 /// One procedure given by two sources would be counted twice. Student rows
 /// from several files add up (a region may split one exam over files), but a
 /// procedure given as an aggregate is taken from one source only: student rows
