@@ -75,6 +75,10 @@ impl Timings {
     }
 }
 
+/// One results file after checking: its tables (rows released), what each
+/// gave, and the notes to report.
+type CheckedFile = (Vec<RawTable>, Vec<(ResultsForm, Checked)>, Vec<String>);
+
 /// Everything read and checked, before anything is computed: what `shnor
 /// check` reports and `shnor run` builds on.
 pub struct Prepared {
@@ -145,7 +149,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
     let registry = &schools.valid;
     // Each results file is read and checked in one task, and its raw rows are
     // freed at once: the raw text of every file is never in memory together.
-    let checked_files: Vec<(Vec<RawTable>, Vec<(ResultsForm, Checked)>, Vec<String>)> = files
+    let checked_files: Vec<CheckedFile> = files
         .results
         .par_iter()
         .map(|path| -> Result<_> {
