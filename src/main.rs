@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use shnor::cli::{Cli, Command};
-use shnor::pipeline::{RunOptions, run};
+use shnor::pipeline::{RunOptions, run_reporting};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -35,7 +35,11 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 csv_output: args.csv_dialect,
                 partition_by: args.partition_by,
             };
-            let summary = run(&options)?;
+            let summary = run_reporting(&options, |inputs| {
+                for input in inputs {
+                    eprintln!("{input}");
+                }
+            })?;
             report(&summary);
             if args.report {
                 let path = shnor::report::write_report(&summary.out)?;
@@ -119,9 +123,6 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// What a run tells the person who started it.
 fn report(summary: &shnor::pipeline::RunSummary) {
-    for input in &summary.inputs {
-        eprintln!("{input}");
-    }
     for warning in &summary.warnings {
         eprintln!("warning: {warning}");
     }

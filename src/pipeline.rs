@@ -55,8 +55,6 @@ pub struct RunSummary {
     pub shnsu: usize,
     pub rows_rejected: usize,
     pub warnings: Vec<String>,
-    /// How each input was read (the summary `shnor check` gives).
-    pub inputs: Vec<String>,
 }
 
 /// Stage timer for the manifest.
@@ -112,6 +110,27 @@ impl Prepared {
                 .map(|t| ("previous_list", None, t)),
         );
         all
+    }
+
+    /// One line per input table: how it was read and how many of its rows
+    /// were set aside while checking.
+    pub fn describe_inputs(&self) -> Result<Vec<String>> {
+        let rejected = concat(self.rejected_parts(), UnionArgs::default())?.collect()?;
+        let files = rejected.column("file")?.str()?.clone();
+        Ok(self
+            .tables()
+            .into_iter()
+            .map(|(role, form, table)| {
+                let set_aside = files
+                    .iter()
+                    .filter(|f| *f == Some(table.name.as_str()))
+                    .count();
+                format!(
+                    "{}, {set_aside} set aside",
+                    crate::check::describe(role, form, table)
+                )
+            })
+            .collect())
     }
 
     /// Rows set aside while checking (duplicated procedures come later).
@@ -227,8 +246,18 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
 
 /// Runs the whole job and writes the outputs.
 pub fn run(options: &RunOptions) -> Result<RunSummary> {
+    run_reporting(options, |_| {})
+}
+
+/// Runs the whole job; `inputs_read` hears how each input was read (one line
+/// per table, as `shnor check` says it) before any list is computed.
+pub fn run_reporting(
+    options: &RunOptions,
+    inputs_read: impl FnOnce(&[String]),
+) -> Result<RunSummary> {
     let mut timings = Timings::default();
     let prepared = prepare(options, &mut timings)?;
+    inputs_read(&prepared.describe_inputs()?);
     let p = &prepared;
     let methodology = &p.methodology;
     let (min_scores_text, min_scores_origin) = &p.min_scores;
@@ -453,18 +482,6 @@ pub fn run(options: &RunOptions) -> Result<RunSummary> {
         shnsu: count("shnsu"),
         rows_rejected,
         warnings: warnings.clone(),
-        inputs: p
-            .tables()
-            .into_iter()
-            .zip(&inputs)
-            .map(|((role, form, table), record)| {
-                format!(
-                    "{}, {} set aside",
-                    crate::check::describe(role, form, table),
-                    record.rows_rejected
-                )
-            })
-            .collect(),
     };
     timings.finish();
     let manifest = Manifest {

@@ -51,7 +51,16 @@ const GOLDEN_FILES: [&str; 6] = [
 fn sample_data_lists_match_the_golden_copy() {
     let tmp = TempDir::new().unwrap();
     let out = tmp.path().join("out");
-    run_ok(&repo().join("sample-data"), &out, &[]);
+    let stderr = run_ok(&repo().join("sample-data"), &out, &[]);
+    // How each input was read comes first, as `shnor check` says it.
+    let summary = stderr
+        .find("results/ege_2025.csv (results, student rows; CSV Windows-1251")
+        .unwrap();
+    assert!(
+        summary < stderr.find("ШНОР: 28 schools").unwrap(),
+        "{stderr}"
+    );
+    assert!(stderr.contains("4439 rows, 3 set aside"), "{stderr}");
     let golden = repo().join("tests/golden/sample");
     if std::env::var_os("SHNOR_UPDATE_GOLDEN").is_some() {
         fs::create_dir_all(&golden).unwrap();
