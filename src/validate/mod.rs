@@ -202,6 +202,15 @@ pub fn number(name: &str, decimal_comma: bool) -> Expr {
     parse_number(text(name), decimal_comma)
 }
 
+/// [`text`], cheap when the file already typed the column as a number
+/// (Parquet): no trimming or placeholders to look for.
+pub fn source_text(schema: &Schema, name: &str) -> Expr {
+    match schema.get(name) {
+        Some(dtype) if dtype.is_primitive_numeric() => col(name).cast(DataType::String).alias(name),
+        _ => text(name),
+    }
+}
+
 /// Text already cleaned by [`text`] parsed as a number.
 pub fn parse_number(text: Expr, decimal_comma: bool) -> Expr {
     let t = if decimal_comma {

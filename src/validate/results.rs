@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{
     Check, Checked, apply_checks, not_whole, number, parse_number, quoted, repeat_check,
-    school_checks, text,
+    school_checks, source_text, text,
 };
 use crate::ingest::RawTable;
 use crate::ingest::normalize::{normalize_assessment, normalize_subject};
@@ -201,14 +201,15 @@ pub fn check_results(
 /// Adds parsed keys (`school_id`, `year`, `grade`, canonical `assessment` and
 /// `subject`) next to the raw text (`raw_*`), and `known_school`.
 fn canonical_keys(table: &RawTable, registry: &DataFrame) -> Result<LazyFrame> {
+    let schema = table.frame.schema().clone();
     let base = table
         .frame
         .clone()
         .lazy()
         .with_columns([
             text("school_id").alias("school_id"),
-            text("year").alias("raw_year"),
-            text("grade").alias("raw_grade"),
+            source_text(&schema, "year").alias("raw_year"),
+            source_text(&schema, "grade").alias("raw_grade"),
             text("assessment").alias("raw_assessment"),
             text("subject").alias("raw_subject"),
         ])
@@ -245,8 +246,8 @@ fn canonical_keys(table: &RawTable, registry: &DataFrame) -> Result<LazyFrame> {
             JoinArgs::new(JoinType::Left),
         )
         .with_columns([
-            parse_number(col("raw_year"), false).alias("year_number"),
-            parse_number(col("raw_grade"), false).alias("grade_number"),
+            typed_or_parsed(&schema, "year", "raw_year").alias("year_number"),
+            typed_or_parsed(&schema, "grade", "raw_grade").alias("grade_number"),
         ])
         .with_columns([
             col("year_number").cast(DataType::Int32).alias("year"),
@@ -328,22 +329,37 @@ fn key_checks() -> Vec<Check> {
     checks
 }
 
+/// A number column: typed columns (Parquet) are numbers already; text is
+/// parsed once, from its cleaned form `raw`.
+fn typed_or_parsed_with(schema: &Schema, name: &str, raw: &str, comma: bool) -> Expr {
+    match schema.get(name) {
+        Some(dtype) if dtype.is_primitive_numeric() => col(name).cast(DataType::Float64),
+        _ => parse_number(col(raw), comma),
+    }
+}
+
+fn typed_or_parsed(schema: &Schema, name: &str, raw: &str) -> Expr {
+    typed_or_parsed_with(schema, name, raw, false)
+}
+
 fn student_columns(keyed: LazyFrame, table: &RawTable, comma: bool) -> LazyFrame {
-    let optional = |name: &str| {
+    let schema = table.frame.schema().clone();
+    let raw = |name: &str| {
         if table.has(name) {
-            text(name)
+            source_text(&schema, name)
         } else {
             lit(NULL).cast(DataType::String)
         }
     };
+    let parsed = |name: &str, raw: &str| typed_or_parsed_with(&schema, name, raw, comma);
     keyed
         .with_columns([
-            optional("mark").alias("raw_mark"),
-            optional("score").alias("raw_score"),
+            raw("mark").alias("raw_mark"),
+            raw("score").alias("raw_score"),
         ])
         .with_columns([
-            parse_number(col("raw_mark"), comma).alias("mark_number"),
-            parse_number(col("raw_score"), comma).alias("score"),
+            parsed("mark", "raw_mark").alias("mark_number"),
+            parsed("score", "raw_score").alias("score"),
         ])
         .with_columns([col("mark_number").cast(DataType::Int32).alias("mark")])
 }
