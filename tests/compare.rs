@@ -5,22 +5,13 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::shnor;
+use common::{run_sample, shnor};
 use tempfile::TempDir;
 
 /// Runs the sample region once and returns the run folder and its ШНОР ids.
 fn sample_run(tmp: &Path) -> (PathBuf, Vec<String>) {
     let out = tmp.join("out");
-    let output = shnor()
-        .args(["run", "sample-data", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_sample(&out, &[]);
     let ids = fs::read_to_string(out.join("shnor.csv"))
         .unwrap()
         .lines()

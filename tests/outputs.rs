@@ -9,27 +9,11 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use calamine::{Data, Reader, open_workbook_auto};
-use common::repo;
+use common::{repo, run_sample};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 use polars::prelude::*;
 use tempfile::TempDir;
-
-fn run_sample(out: &Path, extra: &[&str]) {
-    let output = Command::cargo_bin("shnor")
-        .unwrap()
-        .current_dir(repo())
-        .args(["run", "sample-data", "--out"])
-        .arg(out)
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 /// A Parquet value as the CSV writes it.
 fn as_csv_text(field: &Field) -> String {

@@ -8,23 +8,11 @@ use std::fs;
 use std::path::Path;
 use std::process::Command as Process;
 
-use assert_cmd::Command;
-use common::repo;
+use common::{repo, run_sample};
 use tempfile::TempDir;
 
 fn report(out: &Path) -> String {
-    let output = Command::cargo_bin("shnor")
-        .unwrap()
-        .current_dir(repo())
-        .args(["run", "sample-data", "--report", "--out"])
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_sample(out, &["--report"]);
     fs::read_to_string(out.join("report.html")).unwrap()
 }
 

@@ -170,3 +170,16 @@ pub fn shnor() -> assert_cmd::Command {
     cmd.current_dir(repo());
     cmd
 }
+
+/// `shnor run sample-data --out OUT EXTRA…`, which must succeed; its stderr.
+pub fn run_sample(out: &std::path::Path, extra: &[&str]) -> String {
+    let output = shnor()
+        .args(["run", "sample-data", "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(output.status.success(), "shnor run failed: {stderr}");
+    stderr
+}
