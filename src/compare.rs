@@ -153,6 +153,17 @@ fn resolve_published(
         .collect()?)
 }
 
+/// The non-empty `school_id`s of a table.
+fn school_ids(frame: &DataFrame) -> Result<Vec<String>> {
+    Ok(frame
+        .column("school_id")?
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect())
+}
+
 fn percent(x: f64) -> String {
     format!("{:.1}", 100.0 * x).replace('.', ",")
 }
@@ -252,20 +263,8 @@ pub fn compare(run: &Path, published_path: &Path, list: &str) -> Result<Comparis
                 .unwrap_or_default()
         })
         .unwrap_or_default();
-    let published_set: Vec<String> = published_ids
-        .column("school_id")?
-        .str()?
-        .iter()
-        .flatten()
-        .map(str::to_string)
-        .collect();
-    let computed_set: Vec<String> = computed
-        .column("school_id")?
-        .str()?
-        .iter()
-        .flatten()
-        .map(str::to_string)
-        .collect();
+    let published_set = school_ids(&published_ids)?;
+    let computed_set = school_ids(&computed)?;
     let mut all: Vec<String> = published_set.iter().chain(&computed_set).cloned().collect();
     all.sort();
     all.dedup();
