@@ -146,6 +146,10 @@ pub struct CsvArgs {
     /// more is refused with a message instead of exhausting the machine.
     #[arg(long, value_parser = parse_size)]
     pub max_memory: Option<u64>,
+    /// Check every cell of student-level files as text, even when a typed
+    /// read proves the file clean (slower; the lists are the same).
+    #[arg(long)]
+    pub full_checks: bool,
 }
 
 /// `4GB`, `512MB`, `100KB` or a number of bytes.
@@ -186,6 +190,7 @@ impl CsvArgs {
             delimiter,
             decimal_comma: self.decimal_comma,
             max_memory: self.max_memory,
+            full_checks: self.full_checks,
         })
     }
 }

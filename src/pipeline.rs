@@ -9,15 +9,15 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::classify::{self, Classification, history};
-use crate::ingest::{CsvOverrides, DataDirFiles, RawTable};
+use crate::ingest::{CsvOverrides, DataDirFiles, LoadedFile, RawTable};
 use crate::measure::min_scores::MinScores;
-use crate::measure::procedures;
+use crate::measure::{clean_students, procedures};
 use crate::methodology::ConditionYears;
 use crate::methodology::LoadedMethodology;
 use crate::validate::results::{ResultsForm, check_results};
 use crate::validate::schools::check_schools;
 use crate::validate::survey::{check_survey, empty_long, indicator_columns};
-use crate::validate::{Checked, empty_frame};
+use crate::validate::{Checked, empty_frame, empty_rejected};
 use crate::write::manifest::{
     self, InputRecord, Invocation, Manifest, MethodologyRecord, OutputRecord, SourceRecord,
 };
@@ -166,34 +166,66 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
     let schools_table = files.read_schools(options.csv)?;
     let schools = check_schools(&schools_table)?;
     let registry = &schools.valid;
-    // Each results file is read and checked in one task, and its raw rows are
-    // freed at once: the raw text of every file is never in memory together.
-    let checked_files: Vec<CheckedFile> = files
-        .results
-        .par_iter()
-        .map(|path| -> Result<_> {
-            let file = crate::ingest::read_file(
-                path,
-                &files.display_name(path),
-                options.csv,
-                files.adapter_for(path),
-            )?;
-            let mut tables = file.tables;
-            let mut checked = Vec::with_capacity(tables.len());
-            for table in &mut tables {
-                let mut c = check_results(table, registry, &min_scores)?;
-                if c.form == ResultsForm::Student {
-                    // Student rows are summed into procedures right away;
-                    // procedures from several files add up later.
-                    c.checked.valid =
-                        procedures::from_students(c.checked.valid.lazy()).collect()?;
-                }
-                checked.push((c.form, c.checked));
-                table.release_rows();
+    let registry_ids = registry
+        .column("school_id")?
+        .as_materialized_series()
+        .clone();
+    let check_file = |loaded: LoadedFile| -> Result<CheckedFile> {
+        let adapter = files.adapter_for(&loaded.path);
+        if adapter.is_none()
+            && !options.csv.full_checks
+            && let Some(counted) =
+                clean_students::count_if_clean(&loaded, &registry_ids, &min_scores)?
+        {
+            let checked = Checked {
+                valid: counted.procedures,
+                rejected: empty_rejected(),
+            };
+            return Ok((
+                vec![counted.table],
+                vec![(ResultsForm::Student, checked)],
+                loaded.notes,
+            ));
+        }
+        let file = loaded.read(adapter)?;
+        let mut tables = file.tables;
+        let mut checked = Vec::with_capacity(tables.len());
+        for table in &mut tables {
+            let mut c = check_results(table, registry, &min_scores)?;
+            if c.form == ResultsForm::Student {
+                // Student rows are summed into procedures right away;
+                // procedures from several files add up later.
+                c.checked.valid = procedures::from_students(c.checked.valid.lazy()).collect()?;
             }
-            Ok((tables, checked, file.skipped))
-        })
-        .collect::<Result<_>>()?;
+            checked.push((c.form, c.checked));
+            table.release_rows();
+        }
+        Ok((tables, checked, file.skipped))
+    };
+    // One file is checked at a time, with all of polars' threads, while the
+    // next is read, hashed and decoded: at most two files are in memory, and
+    // each file's rows are freed once they are counted. (Checking files in
+    // parallel tasks made rayon start every file at once: a thread waiting
+    // for polars picks up the next file.)
+    let checked_files: Vec<CheckedFile> = std::thread::scope(|scope| {
+        let (next, loaded_files) = std::sync::mpsc::sync_channel(1);
+        let results = &files.results;
+        let files = &files;
+        let csv = options.csv;
+        scope.spawn(move || {
+            for path in results {
+                let loaded = crate::ingest::load_file(path, &files.display_name(path), csv);
+                let failed = loaded.is_err();
+                if next.send(loaded).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        loaded_files
+            .into_iter()
+            .map(|loaded| check_file(loaded?))
+            .collect::<Result<_>>()
+    })?;
     let mut results_tables = Vec::new();
     let mut checked_results = Vec::new();
     for (tables, checked, skipped) in checked_files {
@@ -553,6 +585,7 @@ impl RunOptions {
                 delimiter: invocation.delimiter.as_ref().and_then(|d| d.bytes().next()),
                 decimal_comma: invocation.decimal_comma,
                 max_memory: invocation.max_memory,
+                full_checks: false,
             },
             previous_lists: invocation.previous_lists.as_ref().map(PathBuf::from),
             csv_output: invocation.csv_dialect,
@@ -586,6 +619,7 @@ fn input_record(
         sha256: table.sha256.clone(),
         rows: table.rows(),
         rows_rejected,
+        checks: table.checks,
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
-pub use table::{Adapter, CsvOverrides, RawTable, read_file, read_table};
+pub use table::{Adapter, CsvOverrides, LoadedFile, RawTable, load_file, read_file, read_table};
 
 /// Adapters shipped inside the binary, addressed as `builtin:NAME`.
 const BUILTIN_ADAPTERS: &[(&str, &str)] = &[

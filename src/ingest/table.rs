@@ -46,6 +46,9 @@ pub struct CsvOverrides {
     /// Refuse, with a message, a file whose reading would need more memory
     /// than this (bytes); `--max-memory`.
     pub max_memory: Option<u64>,
+    /// Check every cell as text even in a clean student-level file (slower;
+    /// the lists are the same): `--full-checks`.
+    pub full_checks: bool,
 }
 
 /// A file of N bytes takes about this many times N in memory once read as
@@ -91,6 +94,19 @@ pub struct RawTable {
     pub frame: DataFrame,
     /// Rows read (kept when the rows are released).
     pub row_count: usize,
+    /// How the rows were checked: typed in bulk (a clean student-level file,
+    /// [`crate::measure::clean_students`]) or every cell as text.
+    pub checks: RowChecks,
+}
+
+/// How a table's rows were checked (recorded in the manifest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowChecks {
+    /// Every cell read as text and checked: rows set aside are named.
+    EveryCell,
+    /// Typed scan proved every row clean; counted without keeping rows.
+    TypedScan,
 }
 
 /// A header as found and the column name it became.
@@ -125,14 +141,35 @@ impl RawTable {
 /// File endings read as workbooks.
 pub const WORKBOOK_ENDINGS: &[&str] = &["xlsx", "xlsm", "xls", "ods"];
 
-/// Reads a CSV, Parquet or workbook file; `name` is how messages refer to it.
-/// An adapter, when given, turns each raw table into canonical columns.
-pub fn read_file(
-    path: &Path,
-    name: &str,
-    overrides: CsvOverrides,
-    adapter: Option<&Adapter>,
-) -> Result<ReadFile> {
+/// A file's bytes, read once: hashed, and for a CSV decoded to UTF-8 with its
+/// dialect found. Both the fast path for clean student files and the full
+/// reader start from it, so a file is never read from disk twice.
+pub struct LoadedFile {
+    pub name: String,
+    pub path: PathBuf,
+    pub sha256: String,
+    pub bytes: u64,
+    pub content: Content,
+    /// Things noticed while decoding (a byte-order mark mid-file).
+    pub notes: Vec<String>,
+}
+
+/// Bytes shared without copying (polars scans them in place).
+pub type Bytes = polars_buffer::Buffer<u8>;
+
+/// What kind of table file was loaded.
+pub enum Content {
+    /// UTF-8 text (decoded if it came in Windows-1251) and its dialect.
+    Csv {
+        text: Bytes,
+        dialect: CsvDialect,
+    },
+    Parquet(Bytes),
+    Workbook(Bytes),
+}
+
+/// Reads a file's bytes and hashes them; decodes a CSV and detects its dialect.
+pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<LoadedFile> {
     let on_disk = std::fs::metadata(path)
         .with_context(|| format!("cannot read {name}"))?
         .len();
@@ -155,63 +192,119 @@ pub fn read_file(
         .and_then(|e| e.to_str())
         .map(str::to_lowercase)
         .unwrap_or_default();
-    let mut skipped = Vec::new();
-    let parts: Vec<(String, DataFrame, Option<CsvDialect>)> = match extension.as_str() {
-        "parquet" | "pq" => vec![(name.to_string(), read_parquet(bytes, name)?, None)],
+    let mut notes = Vec::new();
+    let content = match extension.as_str() {
+        "parquet" | "pq" => Content::Parquet(bytes.into()),
         "csv" | "txt" | "tsv" => {
-            let (frame, dialect, notes) = read_csv(bytes, name, overrides)?;
-            skipped.extend(notes);
-            vec![(name.to_string(), frame, Some(dialect))]
+            let (text, dialect, found) = decode_csv(bytes, name, overrides)?;
+            notes.extend(found);
+            Content::Csv {
+                text: text.into(),
+                dialect,
+            }
         }
         e if WORKBOOK_ENDINGS.contains(&e) => {
-            let sheet = adapter.and_then(|a| a.sheet.as_deref());
             let unpacked_cap = overrides
                 .max_memory
                 .map(|m| m / MEMORY_PER_INPUT_BYTE)
                 .unwrap_or(MAX_WORKBOOK_UNPACKED);
             super::xlsx::check_unpacked_size(&bytes, name, unpacked_cap)?;
-            let (sheets, without_header) = super::xlsx::read_workbook(bytes, name, sheet)?;
-            skipped.extend(without_header.into_iter().map(|s| {
-                format!("{name}[{s}]: no header row found in the first rows; the sheet is not read")
-            }));
-            let single = sheets.len() == 1 && skipped.is_empty();
-            sheets
-                .into_iter()
-                .map(|sh| {
-                    let shown = if single {
-                        name.to_string()
-                    } else {
-                        format!("{name}[{}]", sh.name)
-                    };
-                    (shown, sh.frame, None)
-                })
-                .collect()
+            Content::Workbook(bytes.into())
         }
         other => bail!("{name}: files of type `.{other}` are not read; give CSV, Parquet or XLSX"),
     };
-    if parts.is_empty() {
-        bail!("{name}: no sheet has a header row; check that the file holds a table");
-    }
-    let mut tables = Vec::with_capacity(parts.len());
-    for (shown, frame, dialect) in parts {
-        let (frame, columns) = canonical_columns(frame, &shown)?;
-        let (frame, columns) = match adapter {
-            Some(a) => (apply_adapter(frame, a, &shown)?, columns),
-            None => (frame, columns),
-        };
-        tables.push(RawTable {
-            name: shown,
-            path: path.to_path_buf(),
-            sha256: sha256.clone(),
+    Ok(LoadedFile {
+        name: name.to_string(),
+        path: path.to_path_buf(),
+        sha256,
+        bytes: size,
+        content,
+        notes,
+    })
+}
+
+/// Reads a CSV, Parquet or workbook file; `name` is how messages refer to it.
+/// An adapter, when given, turns each raw table into canonical columns.
+pub fn read_file(
+    path: &Path,
+    name: &str,
+    overrides: CsvOverrides,
+    adapter: Option<&Adapter>,
+) -> Result<ReadFile> {
+    load_file(path, name, overrides)?.read(adapter)
+}
+
+impl LoadedFile {
+    /// Every cell as text (CSV) or as stored (Parquet, workbooks), with
+    /// canonical column names and the line of each row.
+    pub fn read(self, adapter: Option<&Adapter>) -> Result<ReadFile> {
+        let LoadedFile {
+            name,
+            path,
+            sha256,
             bytes: size,
-            dialect,
-            columns,
-            adapter: adapter.map(|a| a.query.clone()),
-            row_count: frame.height(),
-            frame,
-        });
+            content,
+            notes,
+        } = self;
+        let name = name.as_str();
+        let mut skipped = notes;
+        let parts: Vec<(String, DataFrame, Option<CsvDialect>)> = match content {
+            Content::Parquet(bytes) => vec![(name.to_string(), read_parquet(bytes, name)?, None)],
+            Content::Csv { text, dialect } => {
+                vec![(
+                    name.to_string(),
+                    parse_csv(text, name, dialect)?,
+                    Some(dialect),
+                )]
+            }
+            Content::Workbook(bytes) => {
+                let sheet = adapter.and_then(|a| a.sheet.as_deref());
+                let (sheets, without_header) =
+                    super::xlsx::read_workbook(bytes.to_vec(), name, sheet)?;
+                skipped.extend(without_header.into_iter().map(|s| {
+                    format!(
+                        "{name}[{s}]: no header row found in the first rows; the sheet is not read"
+                    )
+                }));
+                let single = sheets.len() == 1 && skipped.is_empty();
+                sheets
+                    .into_iter()
+                    .map(|sh| {
+                        let shown = if single {
+                            name.to_string()
+                        } else {
+                            format!("{name}[{}]", sh.name)
+                        };
+                        (shown, sh.frame, None)
+                    })
+                    .collect()
+            }
+        };
+        if parts.is_empty() {
+            bail!("{name}: no sheet has a header row; check that the file holds a table");
+        }
+        let mut tables = Vec::with_capacity(parts.len());
+        for (shown, frame, dialect) in parts {
+            let (frame, columns) = canonical_columns(frame, &shown)?;
+            let (frame, columns) = match adapter {
+                Some(a) => (apply_adapter(frame, a, &shown)?, columns),
+                None => (frame, columns),
+            };
+            tables.push(RawTable {
+                name: shown,
+                path: path.clone(),
+                sha256: sha256.clone(),
+                bytes: size,
+                dialect,
+                columns,
+                adapter: adapter.map(|a| a.query.clone()),
+                row_count: frame.height(),
+                frame,
+                checks: RowChecks::EveryCell,
+            });
+        }
+        Ok(ReadFile { tables, skipped })
     }
-    Ok(ReadFile { tables, skipped })
 }
 
 /// A file that is one table (the registry, a previous list).
@@ -223,7 +316,7 @@ pub fn read_table(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Ra
     }
 }
 
-fn read_parquet(bytes: Vec<u8>, name: &str) -> Result<DataFrame> {
+fn read_parquet(bytes: Bytes, name: &str) -> Result<DataFrame> {
     let frame = ParquetReader::new(Cursor::new(bytes))
         .finish()
         .map_err(anyhow::Error::from)
@@ -302,24 +395,27 @@ fn refuse_mixed_encoding(bytes: &[u8], name: &str) -> Result<()> {
 
 /// Refuses a line too long to be a table row (a broken export, or not CSV).
 fn refuse_long_lines(text: &[u8], name: &str) -> Result<()> {
-    for (line, chunk) in text.split(|b| *b == b'\n').enumerate() {
-        if chunk.len() > MAX_LINE_BYTES {
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len()));
+    for (line, end) in ends.enumerate() {
+        if end - start > MAX_LINE_BYTES {
             bail!(
                 "{name}: line {} is {} MB long; a table row is never that long — the file is broken \
                  or not a CSV export",
                 line + 1,
-                chunk.len() >> 20
+                (end - start) >> 20
             );
         }
+        start = end + 1;
     }
     Ok(())
 }
 
-fn read_csv(
+fn decode_csv(
     bytes: Vec<u8>,
     name: &str,
     overrides: CsvOverrides,
-) -> Result<(DataFrame, CsvDialect, Vec<String>)> {
+) -> Result<(Vec<u8>, CsvDialect, Vec<String>)> {
     if overrides.encoding.is_none() {
         refuse_mixed_encoding(&bytes, name)?;
     }
@@ -341,30 +437,8 @@ fn read_csv(
         .unwrap_or_else(|| detect_delimiter(&text));
     // Numbers are parsed later from text, so the decimal comma only tells how.
     let decimal_comma = overrides.decimal_comma.unwrap_or(delimiter != b',');
-    let frame = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .with_row_index(Some(RowIndex {
-            name: LINE.into(),
-            offset: 2,
-        }))
-        .map_parse_options(|o| {
-            o.with_separator(delimiter)
-                .with_quote_char(Some(b'"'))
-                .with_missing_is_null(true)
-        })
-        .into_reader_with_file_handle(Cursor::new(text))
-        .finish()
-        .map_err(anyhow::Error::from)
-        .with_context(|| {
-            format!(
-                "{name}: cannot be read as CSV with delimiter `{}`; check the delimiter \
-                 (--delimiter) and that every line has the header's number of fields",
-                delimiter as char
-            )
-        })?;
     Ok((
-        frame,
+        text,
         CsvDialect {
             encoding,
             delimiter,
@@ -374,11 +448,45 @@ fn read_csv(
     ))
 }
 
+/// Options shared by every CSV read: the dialect, quotes, empty = missing.
+pub fn csv_options(dialect: CsvDialect) -> CsvReadOptions {
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .map_parse_options(|o| {
+            o.with_separator(dialect.delimiter)
+                .with_quote_char(Some(b'"'))
+                .with_missing_is_null(true)
+        })
+}
+
+/// The message when a CSV cannot be parsed with its dialect.
+pub fn csv_unreadable(name: &str, dialect: CsvDialect) -> String {
+    format!(
+        "{name}: cannot be read as CSV with delimiter `{}`; check the delimiter \
+         (--delimiter) and that every line has the header's number of fields",
+        dialect.delimiter as char
+    )
+}
+
+/// Every cell as text, with the line of each row.
+fn parse_csv(text: Bytes, name: &str, dialect: CsvDialect) -> Result<DataFrame> {
+    csv_options(dialect)
+        .with_infer_schema_length(Some(0))
+        .with_row_index(Some(RowIndex {
+            name: LINE.into(),
+            offset: 2,
+        }))
+        .into_reader_with_file_handle(Cursor::new(text))
+        .finish()
+        .map_err(anyhow::Error::from)
+        .with_context(|| csv_unreadable(name, dialect))
+}
+
 /// Removes byte-order marks after the start of the text; returns the line of
 /// the first one.
 fn strip_inner_boms(text: Vec<u8>) -> (Vec<u8>, Option<usize>) {
     const BOM: &[u8] = b"\xEF\xBB\xBF";
-    let Some(first) = text.windows(3).position(|w| w == BOM) else {
+    let Some(first) = memchr::memmem::find(&text, BOM) else {
         return (text, None);
     };
     let line = text[..first].iter().filter(|b| **b == b'\n').count() + 1;
@@ -398,7 +506,10 @@ fn strip_inner_boms(text: Vec<u8>) -> (Vec<u8>, Option<usize>) {
 /// Renames columns to their canonical form (known Russian headers included).
 /// When two headers mean the same column, the first keeps the canonical name
 /// and the other keeps its own; two columns with one name are refused.
-fn canonical_columns(mut frame: DataFrame, name: &str) -> Result<(DataFrame, Vec<ColumnMapping>)> {
+pub fn canonical_columns(
+    mut frame: DataFrame,
+    name: &str,
+) -> Result<(DataFrame, Vec<ColumnMapping>)> {
     let originals: Vec<String> = frame
         .get_column_names()
         .iter()

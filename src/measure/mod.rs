@@ -2,5 +2,6 @@
 //! social risk score is measured by the methodology's SQL (classify stage),
 //! because its construction is part of the methodology.
 
+pub mod clean_students;
 pub mod min_scores;
 pub mod procedures;

@@ -74,12 +74,7 @@ pub fn apply_checks(frame: LazyFrame, checks: Vec<Check>, file: &str) -> Result<
     if bad.height() == 0 {
         return Ok(Checked {
             valid,
-            rejected: empty_frame(&[
-                ("file", DataType::String),
-                ("line", DataType::Int64),
-                ("column", DataType::String),
-                ("reason", DataType::String),
-            ]),
+            rejected: empty_rejected(),
         });
     }
     let pick = |value: &dyn Fn(&Check) -> Expr| {
@@ -105,6 +100,16 @@ pub fn apply_checks(frame: LazyFrame, checks: Vec<Check>, file: &str) -> Result<
         ])
         .collect()?;
     Ok(Checked { valid, rejected })
+}
+
+/// The rejected-rows table with no rows.
+pub fn empty_rejected() -> DataFrame {
+    empty_frame(&[
+        ("file", DataType::String),
+        ("line", DataType::Int64),
+        ("column", DataType::String),
+        ("reason", DataType::String),
+    ])
 }
 
 /// A table with these columns and no rows.

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::classify::Years;
 use crate::classify::context::Fit;
-use crate::ingest::table::CsvDialect;
+use crate::ingest::table::{CsvDialect, RowChecks};
 use crate::methodology::Methodology;
 use crate::validate::results::ResultsForm;
 
@@ -92,6 +92,8 @@ pub struct InputRecord {
     pub sha256: String,
     pub rows: usize,
     pub rows_rejected: usize,
+    /// `every_cell` or `typed_scan` (a clean student-level file).
+    pub checks: RowChecks,
 }
 
 #[derive(Debug, Serialize)]

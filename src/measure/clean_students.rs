@@ -1,0 +1,411 @@
+//! The fast path for student rows. Most student-level exports are clean:
+//! every row would pass the checks of [`crate::validate::results`]. Such a
+//! file is scanned with typed columns by polars' streaming engine and counted
+//! straight into procedures, without checking every cell as text and without
+//! holding its rows.
+//!
+//! The path proves a file clean before it counts it. One streaming pass
+//! counts the rows per distinct (school, year, assessment, subject, grade,
+//! mark, score-without-mark) as written, and — in the same pass — the rows
+//! per (participant, subject). Every check of the full path is then made once
+//! per distinct value instead of once per row: a school in the registry, a
+//! whole year and grade in range, a known assessment, a subject, a mark in
+//! 2–5, a score that is not negative, a minimum score for rows without a
+//! mark, no participant twice in a procedure. At the first doubt — a cell
+//! that does not parse as its type, any row the full checks would set aside —
+//! it returns `None`, and the caller reads the file with the full checks,
+//! which name every row set aside. Both paths give the same procedures
+//! (`tests/fast_path.rs` runs the samples both ways).
+
+use std::io::Cursor;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::ingest::normalize::{canonical_column, normalize_assessment, normalize_subject};
+use crate::ingest::table::{
+    Bytes, Content, LoadedFile, RawTable, RowChecks, canonical_columns, csv_options,
+};
+use crate::measure::min_scores::MinScores;
+use crate::measure::procedures::PROCEDURE_KEY;
+use crate::validate::results::{ResultsForm, detect_form};
+use crate::validate::{PLACEHOLDERS, text};
+
+/// The columns the fast path reads, with the type each is parsed as.
+const COLUMNS: [(&str, DataType); 8] = [
+    ("school_id", DataType::String),
+    ("year", DataType::Int32),
+    ("assessment", DataType::String),
+    ("subject", DataType::String),
+    ("grade", DataType::Int32),
+    ("participant_id", DataType::String),
+    ("mark", DataType::Int32),
+    ("score", DataType::Float64),
+];
+
+/// A clean student-level file counted into procedures.
+pub struct CountedFile {
+    /// The table as the full reader would describe it, its rows not kept.
+    pub table: RawTable,
+    /// One row per procedure: the key, `participants`, `failed`.
+    pub procedures: DataFrame,
+}
+
+/// Counts a student-level file when every row is clean; `None` when the file
+/// is not student rows, or when any row needs the full checks.
+pub fn count_if_clean(
+    loaded: &LoadedFile,
+    registry_ids: &Series,
+    min_scores: &MinScores,
+) -> Result<Option<CountedFile>> {
+    let Some((rows, mut table)) = scan(loaded)? else {
+        return Ok(None);
+    };
+    let Some((procedures, row_count)) = count(rows, &table, registry_ids, min_scores)? else {
+        return Ok(None);
+    };
+    table.row_count = row_count;
+    Ok(Some(CountedFile { table, procedures }))
+}
+
+/// A lazy scan of the file's student columns, typed and named canonically,
+/// and the table's description. `None` when the file is not student rows or
+/// cannot be scanned typed.
+fn scan(loaded: &LoadedFile) -> Result<Option<(LazyFrame, RawTable)>> {
+    let source = || ScanSources::Buffers(Arc::new([loaded_bytes(loaded)]));
+    let (header, scan, dialect) = match &loaded.content {
+        Content::Csv { text, dialect } => {
+            if dialect.decimal_comma && dialect.delimiter == b',' {
+                // polars cannot split on the comma that numbers use.
+                return Ok(None);
+            }
+            let header = csv_options(*dialect)
+                .with_infer_schema_length(Some(0))
+                .with_n_rows(Some(0))
+                .into_reader_with_file_handle(Cursor::new(text.clone()))
+                .finish();
+            let Ok(header) = header else {
+                return Ok(None);
+            };
+            let mut types = Schema::default();
+            for original in header.get_column_names() {
+                let canonical = canonical_column(original);
+                if let Some((_, dtype)) = COLUMNS.iter().find(|(c, _)| *c == canonical) {
+                    types.insert(original.clone(), dtype.clone());
+                }
+            }
+            let scan = LazyCsvReader::new_with_sources(source())
+                .with_has_header(true)
+                .with_separator(dialect.delimiter)
+                .with_quote_char(Some(b'"'))
+                .with_missing_is_null(true)
+                .with_decimal_comma(dialect.decimal_comma)
+                .with_infer_schema_length(Some(0))
+                .with_dtype_overwrite(Some(Arc::new(types)))
+                .finish();
+            (header, scan, Some(*dialect))
+        }
+        Content::Parquet(_) => {
+            let args = ScanArgsParquet {
+                hive_options: HiveOptions {
+                    enabled: Some(false),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let Ok(mut scan) = LazyFrame::scan_parquet_sources(source(), args) else {
+                return Ok(None);
+            };
+            let Ok(schema) = scan.collect_schema() else {
+                return Ok(None);
+            };
+            (DataFrame::empty_with_schema(&schema), Ok(scan), None)
+        }
+        Content::Workbook(_) => return Ok(None),
+    };
+    let Ok(scan) = scan else {
+        return Ok(None);
+    };
+    let originals = header.get_column_names_owned();
+    let Ok((header, columns)) = canonical_columns(header, &loaded.name) else {
+        return Ok(None);
+    };
+    let table = RawTable {
+        name: loaded.name.clone(),
+        path: loaded.path.clone(),
+        sha256: loaded.sha256.clone(),
+        bytes: loaded.bytes,
+        dialect,
+        columns,
+        adapter: None,
+        row_count: 0,
+        frame: header,
+        checks: RowChecks::TypedScan,
+    };
+    if !matches!(detect_form(&table), Ok(ResultsForm::Student)) {
+        return Ok(None);
+    }
+    // The canonical name of each column, as `canonical_columns` gave it
+    // (it drops unnamed columns, and only those).
+    let renamed: Vec<Expr> = originals
+        .iter()
+        .filter(|o| !canonical_column(o).is_empty())
+        .zip(table.frame.get_column_names())
+        .filter(|(_, canonical)| COLUMNS.iter().any(|(c, _)| *c == canonical.as_str()))
+        .map(|(original, canonical)| col(original.clone()).alias(canonical.clone()))
+        .collect();
+    Ok(Some((scan.select(renamed), table)))
+}
+
+fn loaded_bytes(loaded: &LoadedFile) -> Bytes {
+    match &loaded.content {
+        Content::Csv { text, .. } => text.clone(),
+        Content::Parquet(bytes) | Content::Workbook(bytes) => bytes.clone(),
+    }
+}
+
+/// A column of the scan, cast to the type the checks use (numbers as
+/// Float64, so that a fractional year or mark from Parquet is caught).
+fn column(table: &RawTable, name: &str, dtype: DataType) -> Expr {
+    if table.has(name) {
+        col(name).strict_cast(dtype).alias(name)
+    } else {
+        lit(NULL).cast(dtype).alias(name)
+    }
+}
+
+/// Counts the rows into procedures, or `None` at the first doubt; also
+/// returns the number of rows.
+fn count(
+    rows: LazyFrame,
+    table: &RawTable,
+    registry_ids: &Series,
+    min_scores: &MinScores,
+) -> Result<Option<(DataFrame, usize)>> {
+    let mark = col("mark");
+    let score = col("score");
+    // Rows without a mark are told apart by their score (compared with the
+    // minimum later); rows with a mark only by whether a score is negative.
+    let score_key = when(mark.clone().is_null())
+        .then(score.clone())
+        .otherwise(
+            when(score.clone().lt(lit(0.0)))
+                .then(score)
+                .otherwise(lit(NULL).cast(DataType::Float64)),
+        )
+        .alias("score");
+    let typed = rows.select([
+        column(table, "school_id", DataType::String),
+        column(table, "year", DataType::Float64),
+        column(table, "assessment", DataType::String),
+        column(table, "subject", DataType::String),
+        column(table, "grade", DataType::Float64),
+        column(table, "mark", DataType::Float64),
+        column(table, "score", DataType::Float64),
+        column(table, "participant_id", DataType::String),
+    ]);
+    let distinct_rows = typed
+        .clone()
+        .group_by([
+            col("school_id"),
+            col("year"),
+            col("assessment"),
+            col("subject"),
+            col("grade"),
+            col("mark"),
+            score_key,
+        ])
+        .agg([len().cast(DataType::Int64).alias("rows")]);
+    let mut plans = vec![distinct_rows.logical_plan];
+    if table.has("participant_id") {
+        // The same participant twice in one subject is the cheap sign of a
+        // repeat; the exact test (every key column) runs only after it.
+        plans.push(
+            typed
+                .clone()
+                .filter(col("participant_id").is_not_null())
+                .group_by([
+                    // Trimmed, as the full checks compare; a placeholder
+                    // repeated is caught by the exact test.
+                    col("participant_id").str().strip_chars(lit(NULL)),
+                    col("subject"),
+                ])
+                .agg([len().alias("n")])
+                .select([col("n").max()])
+                .logical_plan,
+        );
+    }
+    let Ok(results) =
+        LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default())
+    else {
+        // A cell that is not its type (a placeholder, a typo): the full
+        // checks say which and where.
+        return Ok(None);
+    };
+    let groups = &results[0];
+    if let Some(most) = results.get(1)
+        && most.column("n")?.u32()?.get(0).unwrap_or(0) > 1
+        && has_repeated_participant(typed)?
+    {
+        return Ok(None);
+    }
+    let Some(keys) = canonical_triples(groups, min_scores)? else {
+        return Ok(None);
+    };
+    if !groups_are_clean(groups, registry_ids)? {
+        return Ok(None);
+    }
+    let row_count = groups.column("rows")?.i64()?.sum().unwrap_or(0) as usize;
+    let joined = groups.clone().lazy().join(
+        keys.lazy(),
+        [col("assessment"), col("subject"), col("year")],
+        [col("raw_assessment"), col("raw_subject"), col("raw_year")],
+        JoinArgs::new(JoinType::Inner),
+    );
+    let without_minimum = joined
+        .clone()
+        .filter(col("mark").is_null().and(col("min_score").is_null()))
+        .select([len()])
+        .collect()?;
+    if without_minimum.column("len")?.u32()?.get(0) != Some(0) {
+        return Ok(None);
+    }
+    let failed = when(col("mark").is_not_null())
+        .then(col("mark").eq(lit(2.0)))
+        .otherwise(col("score").lt(col("min_score")))
+        .cast(DataType::Int64)
+        * col("rows");
+    let procedures = joined
+        .select([
+            col("school_id"),
+            col("canonical_year").alias("year"),
+            col("canonical_assessment").alias("assessment"),
+            col("canonical_subject").alias("subject"),
+            col("grade").cast(DataType::Int32),
+            col("rows").alias("participants"),
+            failed.alias("failed"),
+        ])
+        .group_by(PROCEDURE_KEY.map(col))
+        .agg([col("participants").sum(), col("failed").sum()])
+        .collect()?;
+    let counted: i64 = procedures.column("participants")?.i64()?.sum().unwrap_or(0);
+    if counted as usize != row_count {
+        return Ok(None);
+    }
+    Ok(Some((procedures, row_count)))
+}
+
+/// The canonical assessment, subject, year and minimum score of each
+/// (assessment, subject, year) as written; `None` when one would be rejected
+/// (unknown assessment, missing subject, a year that is not a whole number
+/// in 2000–2100), or when two spellings name the same one (the repeat check
+/// ran on spellings).
+fn canonical_triples(groups: &DataFrame, min_scores: &MinScores) -> Result<Option<DataFrame>> {
+    let triples = groups
+        .clone()
+        .lazy()
+        .select([col("assessment"), col("subject"), col("year")])
+        .unique_stable(None, UniqueKeepStrategy::First)
+        .collect()?;
+    let assessments = triples.column("assessment")?.str()?;
+    let subjects = triples.column("subject")?.str()?;
+    let years = triples.column("year")?.f64()?;
+    let mut raw: (Vec<&str>, Vec<&str>, Vec<f64>) = Default::default();
+    let mut canonical: (Vec<&str>, Vec<String>, Vec<i32>) = Default::default();
+    let mut minimums = Vec::new();
+    for ((a, s), y) in assessments.iter().zip(subjects.iter()).zip(years.iter()) {
+        let (Some(a), Some(s), Some(y)) = (a, s, y) else {
+            return Ok(None);
+        };
+        let (Some(a_clean), Some(s_clean)) = (cleaned(a), cleaned(s)) else {
+            return Ok(None);
+        };
+        let Some(assessment) = normalize_assessment(a_clean) else {
+            return Ok(None);
+        };
+        if y.fract() != 0.0 || !(2000.0..=2100.0).contains(&y) {
+            return Ok(None);
+        }
+        let subject = normalize_subject(s_clean);
+        let year = y as i32;
+        let seen = (0..canonical.0.len()).any(|i| {
+            canonical.0[i] == assessment && canonical.1[i] == subject && canonical.2[i] == year
+        });
+        if seen {
+            return Ok(None);
+        }
+        minimums.push(min_scores.lookup(assessment, &subject, year));
+        raw.0.push(a);
+        raw.1.push(s);
+        raw.2.push(y);
+        canonical.0.push(assessment);
+        canonical.1.push(subject);
+        canonical.2.push(year);
+    }
+    Ok(Some(df!(
+        "raw_assessment" => raw.0,
+        "raw_subject" => raw.1,
+        "raw_year" => raw.2,
+        "canonical_assessment" => canonical.0,
+        "canonical_subject" => canonical.1,
+        "canonical_year" => canonical.2,
+        "min_score" => minimums,
+    )?))
+}
+
+/// A cell as the full checks read it: trimmed; empty or a placeholder is
+/// missing. (Any case of a placeholder counts, which at worst sends a file
+/// to the full checks.)
+fn cleaned(raw: &str) -> Option<&str> {
+    let t = raw.trim();
+    let lower = t.to_lowercase();
+    let placeholder = PLACEHOLDERS.contains(&lower.as_str());
+    (!t.is_empty() && !placeholder).then_some(t)
+}
+
+/// True when every distinct row would pass the row checks of the full path:
+/// a school in the registry, a grade that is a whole number in 1–11, a mark
+/// that is a whole number in 2–5, no negative score, and a row without a
+/// mark has a score (its minimum is checked with the triples).
+fn groups_are_clean(groups: &DataFrame, registry_ids: &Series) -> Result<bool> {
+    let whole = |e: Expr| e.clone().floor().eq(e);
+    let grade = col("grade");
+    let mark = col("mark");
+    let clean = col("school_id")
+        .is_in(lit(registry_ids.clone()).implode(false), false)
+        .and(whole(grade.clone()))
+        .and(grade.clone().gt_eq(lit(1.0)))
+        .and(grade.lt_eq(lit(11.0)))
+        .and(
+            mark.clone().is_null().or(whole(mark.clone())
+                .and(mark.clone().gt_eq(lit(2.0)))
+                .and(mark.clone().lt_eq(lit(5.0)))),
+        )
+        .and(col("score").is_null().or(col("score").gt_eq(lit(0.0))))
+        .and(mark.is_not_null().or(col("score").is_not_null()))
+        .fill_null(false);
+    let broken = groups
+        .clone()
+        .lazy()
+        .filter(clean.not())
+        .select([len()])
+        .collect()?;
+    Ok(broken.column("len")?.u32()?.get(0) == Some(0))
+}
+
+/// True when a participant appears twice in one procedure (the full checks
+/// set the second row aside).
+fn has_repeated_participant(typed: LazyFrame) -> Result<bool> {
+    let mut key: Vec<Expr> = PROCEDURE_KEY.iter().map(|c| col(*c)).collect();
+    key.push(col("participant_id"));
+    let repeated = typed
+        .with_column(text("participant_id"))
+        .filter(col("participant_id").is_not_null())
+        .group_by(key)
+        .agg([len().alias("n")])
+        .filter(col("n").gt(lit(1)))
+        .select([len()])
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
+    Ok(repeated.column("len")?.u32()?.get(0) != Some(0))
+}
