@@ -19,7 +19,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 WORK = os.path.join(BENCH, "work")
-SHNOR = os.path.join(ROOT, "target", "release", "shnor")
+# SHNOR_BIN: another build to measure (e.g. a copy, while the tree is rebuilt).
+SHNOR = os.environ.get("SHNOR_BIN") or os.path.join(ROOT, "target", "release", "shnor")
 
 
 def measure(cmd, env=None):

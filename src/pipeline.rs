@@ -428,8 +428,7 @@ pub fn run_reporting(
         ],
     )?;
     let mut output_records = Vec::new();
-    for (name, frame) in outputs.iter_mut() {
-        staging.write_table(name, frame)?;
+    for (name, frame) in &outputs {
         output_records.push(OutputRecord {
             file: format!("{name}.parquet, {name}.csv"),
             rows: frame.height(),
@@ -488,11 +487,28 @@ pub fn run_reporting(
     .into_iter()
     .filter_map(|(title, name)| sheet(name).map(|f| (title, f)))
     .collect();
-    crate::write::xlsx::write_report(
-        &staging.path("report.xlsx"),
-        &report_sheets,
-        &crate::write::xlsx::methodology_rows(&serde_json::to_value(&methodology.rule)?),
-    )?;
+    let methodology_rows =
+        crate::write::xlsx::methodology_rows(&serde_json::to_value(&methodology.rule)?);
+    // Each file is written by its own task: they are independent, so the
+    // order does not change a byte, and the large procedures table no
+    // longer waits for the others.
+    type WriteJob<'a> = Box<dyn FnOnce() -> Result<()> + Send + 'a>;
+    let mut jobs: Vec<WriteJob> = vec![Box::new(|| {
+        crate::write::xlsx::write_report(
+            &staging.path("report.xlsx"),
+            &report_sheets,
+            &methodology_rows,
+        )
+    })];
+    for (name, frame) in &outputs {
+        let (mut parquet, mut csv) = (frame.clone(), frame.clone());
+        let staging = &staging;
+        jobs.push(Box::new(move || staging.write_parquet(name, &mut parquet)));
+        jobs.push(Box::new(move || staging.write_csv(name, &mut csv)));
+    }
+    jobs.into_par_iter()
+        .map(|job| job())
+        .collect::<Result<Vec<()>>>()?;
     output_records.push(OutputRecord {
         file: "report.xlsx".into(),
         rows: report_sheets.len() + 1,

@@ -47,6 +47,14 @@ pub fn dedupe_aggregates(
     student_procedures: &DataFrame,
     aggregates: Vec<(String, DataFrame)>,
 ) -> Result<(DataFrame, DataFrame)> {
+    if aggregates.is_empty() {
+        return Ok((
+            student_procedures
+                .clear()
+                .select(PROCEDURE_KEY.into_iter().chain(["participants", "failed"]))?,
+            crate::validate::empty_rejected(),
+        ));
+    }
     let mut sources = vec![
         student_procedures
             .clone()
@@ -146,7 +154,8 @@ pub fn wilson_bounds(failed: Expr, n: Expr, z: f64) -> (Expr, Expr) {
     (low, high)
 }
 
-/// All procedures, sorted by their key.
+/// All procedures with their shares (unsorted: the counting query orders
+/// them).
 pub fn combine(
     student_procedures: DataFrame,
     aggregates: DataFrame,
@@ -164,9 +173,7 @@ pub fn combine(
         ],
         UnionArgs::default(),
     )?;
-    Ok(with_shares(all, confidence)
-        .sort(PROCEDURE_KEY, SortMultipleOptions::default())
-        .collect()?)
+    Ok(with_shares(all, confidence).collect()?)
 }
 
 #[cfg(test)]
