@@ -2,8 +2,8 @@
 --
 -- Input tables:
 --   procedures  one row per school × year × assessment × subject × grade
---               (participants, failed, fail_share, ci_low, ci_high, in_scope,
---               subject_family)
+--               (participants, failed, fail_share, ci_low, ci_high,
+--               compared_year, share_change_pp, in_scope, subject_family)
 --   params      one row with the methodology settings
 --
 -- A procedure counts when it is in the methodology's scope (assessments,
@@ -36,10 +36,11 @@ SELECT
     ci_low,
     ci_high,
     -- The same procedure in its previous available year, and the change of
-    -- the share in percentage points.
-    LAG(year) OVER (PARTITION BY school_id, assessment, subject, grade ORDER BY year) AS compared_year,
-    100.0 * (fail_share - LAG(fail_share) OVER (PARTITION BY school_id, assessment, subject, grade ORDER BY year))
-        AS share_change_pp,
+    -- the share in percentage points (computed with the shares; equal to
+    -- LAG(year) and 100 * (fail_share - LAG(fail_share)) OVER (PARTITION BY
+    -- school_id, assessment, subject, grade ORDER BY year)).
+    compared_year,
+    share_change_pp,
     in_scope AND enough_participants AND reaches_threshold AS counts,
     CASE
         WHEN NOT in_scope THEN 'не учитывается методикой'

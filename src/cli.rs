@@ -125,6 +125,11 @@ pub struct RunArgs {
     /// Also write OUT/report.html (as `shnor report` does).
     #[arg(long)]
     pub report: bool,
+    /// No progress, no list of inputs, no summary: only warnings and errors
+    /// (on standard error). Progress is a bar on a terminal and log lines
+    /// otherwise.
+    #[arg(long, short)]
+    pub quiet: bool,
     #[command(flatten)]
     pub csv: CsvArgs,
 }

@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod measure;
 pub mod methodology;
 pub mod pipeline;
+pub mod progress;
 pub mod report;
 pub mod rerun;
 pub mod sample;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use shnor::cli::{Cli, Command};
 use shnor::pipeline::{RunOptions, run_reporting};
+use shnor::progress::ProgressMode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -34,13 +35,26 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 previous_lists: args.previous_lists,
                 csv_output: args.csv_dialect,
                 partition_by: args.partition_by,
+                progress: if args.quiet {
+                    ProgressMode::Quiet
+                } else {
+                    ProgressMode::Auto
+                },
             };
             let summary = run_reporting(&options, |inputs| {
-                for input in inputs {
-                    eprintln!("{input}");
+                if !args.quiet {
+                    for input in inputs {
+                        eprintln!("{input}");
+                    }
                 }
             })?;
-            report(&summary);
+            if args.quiet {
+                for warning in &summary.warnings {
+                    eprintln!("warning: {warning}");
+                }
+            } else {
+                report(&summary);
+            }
             if args.report {
                 let path = shnor::report::write_report(&summary.out)?;
                 eprintln!("report: {}", path.display());
@@ -56,6 +70,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 previous_lists: None,
                 csv_output: Default::default(),
                 partition_by: Vec::new(),
+                progress: ProgressMode::Quiet,
             };
             let report = shnor::check::check(&options, args.all)?;
             print_out(&report.text)?;

@@ -9,11 +9,13 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::classify::{self, Classification, history};
+use crate::ingest::table::RowChecks;
 use crate::ingest::{CsvOverrides, DataDirFiles, LoadedFile, RawTable};
 use crate::measure::min_scores::MinScores;
 use crate::measure::{clean_students, procedures};
 use crate::methodology::ConditionYears;
 use crate::methodology::LoadedMethodology;
+use crate::progress::{Progress, ProgressMode};
 use crate::validate::results::{ResultsForm, check_results};
 use crate::validate::schools::check_schools;
 use crate::validate::survey::{check_survey, empty_long, indicator_columns};
@@ -41,6 +43,8 @@ pub struct RunOptions {
     pub csv_output: CsvOutput,
     /// Also write hive-style partitioned Parquet by these keys (region, year).
     pub partition_by: Vec<PartitionKey>,
+    /// Progress on standard error (bars or log lines), or none.
+    pub progress: ProgressMode,
 }
 
 /// What a run reports back to the command line.
@@ -57,25 +61,65 @@ pub struct RunSummary {
     pub warnings: Vec<String>,
 }
 
-/// Stage timer for the manifest.
+/// Stage timer for the manifest, and the progress shown while it runs.
 #[derive(Default)]
-pub struct Timings(BTreeMap<String, u128>, Option<(String, Instant)>);
+pub struct Timings {
+    done: BTreeMap<String, u128>,
+    current: Option<(String, Instant)>,
+    pub progress: Progress,
+}
 
 impl Timings {
-    fn stage(&mut self, name: &str) {
-        self.finish();
-        self.1 = Some((name.to_string(), Instant::now()));
-    }
-    fn finish(&mut self) {
-        if let Some((name, start)) = self.1.take() {
-            self.0.insert(name, start.elapsed().as_millis());
+    pub fn new(progress: Progress) -> Self {
+        Self {
+            progress,
+            ..Default::default()
         }
     }
+
+    fn stage(&mut self, name: &str) {
+        self.stage_of(name, None);
+    }
+
+    /// A stage whose work (bytes of input) is known, for a progress bar.
+    fn stage_of(&mut self, name: &str, work: Option<u64>) {
+        self.finish();
+        self.current = Some((name.to_string(), Instant::now()));
+        self.progress.stage(&stage_label(name), work);
+    }
+
+    fn finish(&mut self) {
+        if let Some((name, start)) = self.current.take() {
+            self.done.insert(name, start.elapsed().as_millis());
+        }
+        self.progress.finish();
+    }
+}
+
+/// `2_read_and_check_results` → `[2/6] read and check results`.
+fn stage_label(name: &str) -> String {
+    let (number, words) = name.split_once('_').unwrap_or(("", name));
+    format!("[{number}/6] {}", words.replace('_', " "))
 }
 
 /// One results file after checking: its tables (rows released), what each
 /// gave, and the notes to report.
 type CheckedFile = (Vec<RawTable>, Vec<(ResultsForm, Checked)>, Vec<String>);
+
+/// How a file was checked, for the progress log.
+fn describe_checked((tables, checked, _): &CheckedFile) -> String {
+    let rows: usize = tables.iter().map(|t| t.rows()).sum();
+    let set_aside: usize = checked.iter().map(|(_, c)| c.rejected.height()).sum();
+    let typed = tables.iter().all(|t| t.checks == RowChecks::TypedScan);
+    format!(
+        "{rows} rows, {set_aside} set aside, {}",
+        if typed {
+            "typed scan"
+        } else {
+            "every cell checked"
+        }
+    )
+}
 
 /// Everything read and checked, before anything is computed: what `shnor
 /// check` reports and `shnor run` builds on.
@@ -160,8 +204,14 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
     let (min_scores_text, min_scores_origin) = methodology.min_scores_text()?;
     let min_scores = MinScores::parse(&min_scores_text, &min_scores_origin)?;
 
-    timings.stage("2_read_and_check_results");
     let files = DataDirFiles::discover(&options.data_dir)?;
+    let work: u64 = files
+        .results
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    timings.stage_of("2_read_and_check_results", Some(work));
     let mut warnings = files.ignored.clone();
     let schools_table = files.read_schools(options.csv)?;
     let schools = check_schools(&schools_table)?;
@@ -221,9 +271,16 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
                 }
             }
         });
+        let progress = &timings.progress;
         loaded_files
             .into_iter()
-            .map(|loaded| check_file(loaded?))
+            .map(|loaded| {
+                let loaded = loaded?;
+                let (name, bytes) = (loaded.name.clone(), loaded.bytes);
+                let checked = check_file(loaded)?;
+                progress.advance(&name, bytes, &describe_checked(&checked));
+                Ok(checked)
+            })
             .collect::<Result<_>>()
     })?;
     let mut results_tables = Vec::new();
@@ -287,7 +344,7 @@ pub fn run_reporting(
     options: &RunOptions,
     inputs_read: impl FnOnce(&[String]),
 ) -> Result<RunSummary> {
-    let mut timings = Timings::default();
+    let mut timings = Timings::new(Progress::new(options.progress));
     let prepared = prepare(options, &mut timings)?;
     inputs_read(&prepared.describe_inputs()?);
     let p = &prepared;
@@ -551,7 +608,7 @@ pub fn run_reporting(
             ("resilient".into(), count_group(&outputs, "resilient")?),
         ]),
         warnings,
-        timings_ms: timings.0,
+        timings_ms: timings.done,
     };
     let json = serde_json::to_vec_pretty(&manifest).context("cannot serialise the manifest")?;
     staging.write_bytes("manifest.json", &json)?;
@@ -606,6 +663,7 @@ impl RunOptions {
             previous_lists: invocation.previous_lists.as_ref().map(PathBuf::from),
             csv_output: invocation.csv_dialect,
             partition_by: invocation.partition_by.clone(),
+            progress: ProgressMode::Auto,
         }
     }
 }

@@ -611,3 +611,32 @@ fn student_level_generator_feeds_the_run_in_both_formats() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn progress_is_logged_when_not_a_terminal_and_quiet_silences_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stderr = run_ok(&repo().join("sample-data"), &tmp.path().join("a"), &[]);
+    assert!(
+        stderr.contains("shnor: [2/6] read and check results"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("results/ege_2023.csv (4323 rows, 0 set aside, typed scan)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("shnor: [6/6] write: done in"), "{stderr}");
+    let quiet = run_ok(
+        &repo().join("sample-data"),
+        &tmp.path().join("b"),
+        &["--quiet"],
+    );
+    // The sample gives no warning, so a quiet run says nothing at all.
+    assert_eq!(quiet, "");
+    for f in GOLDEN_FILES {
+        assert_eq!(
+            read(&tmp.path().join("a").join(f)),
+            read(&tmp.path().join("b").join(f)),
+            "{f}"
+        );
+    }
+}

@@ -344,10 +344,11 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
     q.register("schools", schools.clone().lazy());
     q.register(
         "procedures",
-        inputs.procedures.clone().lazy().with_columns([
-            in_scope(m).alias("in_scope"),
-            subject_family(col("subject")),
-        ]),
+        crate::measure::procedures::with_previous_year(inputs.procedures.clone().lazy())
+            .with_columns([
+                in_scope(m).alias("in_scope"),
+                subject_family(col("subject")),
+            ]),
     );
     let counted = q.run(&m.rule.shnor.counting_query)?;
     q.register("procedure_counts", counted.clone().lazy());

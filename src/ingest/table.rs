@@ -324,14 +324,29 @@ fn read_parquet(bytes: Bytes, name: &str) -> Result<DataFrame> {
     Ok(frame.with_row_index(LINE.into(), Some(1))?)
 }
 
+/// Whether the bytes are valid UTF-8 (SIMD: files are hundreds of MB).
+fn is_utf8(bytes: &[u8]) -> bool {
+    simdutf8::basic::from_utf8(bytes).is_ok()
+}
+
 /// Text as UTF-8 and the encoding it came in: a BOM or valid UTF-8 means
 /// UTF-8; anything else is read as Windows-1251, which maps every byte.
 pub fn decode_text(bytes: Vec<u8>, forced: Option<TextEncoding>) -> (Vec<u8>, TextEncoding) {
+    let utf8 = is_utf8(&bytes);
+    decode_known(bytes, forced, utf8)
+}
+
+/// [`decode_text`] when whether the bytes are UTF-8 is already known.
+fn decode_known(
+    bytes: Vec<u8>,
+    forced: Option<TextEncoding>,
+    utf8: bool,
+) -> (Vec<u8>, TextEncoding) {
     const BOM: &[u8] = b"\xEF\xBB\xBF";
     let has_bom = bytes.starts_with(BOM);
     let encoding = forced.unwrap_or(if has_bom {
         TextEncoding::Utf8Bom
-    } else if std::str::from_utf8(&bytes).is_ok() {
+    } else if utf8 {
         TextEncoding::Utf8
     } else {
         TextEncoding::Windows1251
@@ -416,10 +431,11 @@ fn decode_csv(
     name: &str,
     overrides: CsvOverrides,
 ) -> Result<(Vec<u8>, CsvDialect, Vec<String>)> {
-    if overrides.encoding.is_none() {
+    let utf8 = is_utf8(&bytes);
+    if !utf8 && overrides.encoding.is_none() {
         refuse_mixed_encoding(&bytes, name)?;
     }
-    let (text, encoding) = decode_text(bytes, overrides.encoding);
+    let (text, encoding) = decode_known(bytes, overrides.encoding, utf8);
     if text.iter().all(|b| b.is_ascii_whitespace()) {
         bail!("{name}: the file is empty; expected a header line and data rows");
     }
