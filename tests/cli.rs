@@ -7,22 +7,8 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{repo, shnor};
+use common::{repo, run_ok, shnor};
 use tempfile::TempDir;
-
-fn run_ok(data: &Path, out: &Path, extra: &[&str]) -> String {
-    let output = shnor()
-        .arg("run")
-        .arg(data)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    assert!(output.status.success(), "shnor run failed: {stderr}");
-    stderr
-}
 
 fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::shnor;
+use common::{run_ok, shnor};
 
 const OUTPUTS: [&str; 5] = [
     "procedures.csv",
@@ -15,22 +15,6 @@ const OUTPUTS: [&str; 5] = [
     "schools.csv",
     "rejected.csv",
 ];
-
-fn run(data: &Path, out: &Path, extra: &[&str]) {
-    let output = shnor()
-        .arg("run")
-        .arg(data)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "shnor run failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 /// `checks` of every results file in the run's manifest, by file name.
 fn checks(out: &Path) -> Vec<(String, String)> {
@@ -56,8 +40,8 @@ fn checks(out: &Path) -> Vec<(String, String)> {
 fn both_ways_agree(data: &Path) -> (Vec<(String, String)>, usize) {
     let tmp = tempfile::tempdir().unwrap();
     let (fast, full) = (tmp.path().join("fast"), tmp.path().join("full"));
-    run(data, &fast, &[]);
-    run(data, &full, &["--full-checks"]);
+    run_ok(data, &fast, &[]);
+    run_ok(data, &full, &["--full-checks"]);
     for file in OUTPUTS {
         let (a, b) = (fast.join(file), full.join(file));
         assert_eq!(

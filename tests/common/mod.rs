@@ -171,10 +171,12 @@ pub fn shnor() -> assert_cmd::Command {
     cmd
 }
 
-/// `shnor run sample-data --out OUT EXTRA…`, which must succeed; its stderr.
-pub fn run_sample(out: &std::path::Path, extra: &[&str]) -> String {
+/// `shnor run DATA --out OUT EXTRA…`, which must succeed; its stderr.
+pub fn run_ok(data: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> String {
     let output = shnor()
-        .args(["run", "sample-data", "--out"])
+        .arg("run")
+        .arg(data)
+        .arg("--out")
         .arg(out)
         .args(extra)
         .output()
@@ -182,4 +184,9 @@ pub fn run_sample(out: &std::path::Path, extra: &[&str]) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     assert!(output.status.success(), "shnor run failed: {stderr}");
     stderr
+}
+
+/// `shnor run sample-data --out OUT EXTRA…`, which must succeed; its stderr.
+pub fn run_sample(out: &std::path::Path, extra: &[&str]) -> String {
+    run_ok(&repo().join("sample-data"), out, extra)
 }
