@@ -565,20 +565,7 @@ fn explain_says_why_a_school_is_or_is_not_listed() {
 fn student_level_generator_feeds_the_run_in_both_formats() {
     let tmp = TempDir::new().unwrap();
     for format in ["csv", "parquet"] {
-        let data = tmp.path().join(format!("data-{format}"));
-        shnor()
-            .args([
-                "sample",
-                "--student-level",
-                "--schools",
-                "40",
-                "--format",
-                format,
-                "--out",
-            ])
-            .arg(&data)
-            .assert()
-            .success();
+        let data = common::student_sample(tmp.path(), format);
         assert!(data.join(format!("results/vpr_2025_4.{format}")).is_file());
         assert!(data.join(format!("schools.{format}")).is_file());
         let out = tmp.path().join(format!("out-{format}"));

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{run_ok, shnor};
+use common::{run_ok, student_sample};
 
 const OUTPUTS: [&str; 5] = [
     "procedures.csv",
@@ -57,25 +57,6 @@ fn both_ways_agree(data: &Path) -> (Vec<(String, String)>, usize) {
     );
     let rejected = std::fs::read_to_string(fast.join("rejected.csv")).unwrap();
     (checks(&fast), rejected.lines().count() - 1)
-}
-
-fn student_sample(dir: &Path, format: &str) -> PathBuf {
-    let data = dir.join(format!("students-{format}"));
-    let output = shnor()
-        .args([
-            "sample",
-            "--student-level",
-            "--schools",
-            "40",
-            "--format",
-            format,
-        ])
-        .arg("--out")
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    data
 }
 
 #[test]

@@ -190,3 +190,23 @@ pub fn run_ok(data: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> 
 pub fn run_sample(out: &std::path::Path, extra: &[&str]) -> String {
     run_ok(&repo().join("sample-data"), out, extra)
 }
+
+/// `shnor sample --student-level --schools 40 --format FORMAT` into
+/// `DIR/students-FORMAT`; the folder.
+pub fn student_sample(dir: &std::path::Path, format: &str) -> PathBuf {
+    let data = dir.join(format!("students-{format}"));
+    shnor()
+        .args([
+            "sample",
+            "--student-level",
+            "--schools",
+            "40",
+            "--format",
+            format,
+        ])
+        .arg("--out")
+        .arg(&data)
+        .assert()
+        .success();
+    data
+}
