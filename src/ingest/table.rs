@@ -259,8 +259,7 @@ impl LoadedFile {
             }
             Content::Workbook(bytes) => {
                 let sheet = adapter.and_then(|a| a.sheet.as_deref());
-                let (sheets, without_header) =
-                    super::xlsx::read_workbook(bytes.to_vec(), name, sheet)?;
+                let (sheets, without_header) = super::xlsx::read_workbook(bytes, name, sheet)?;
                 skipped.extend(without_header.into_iter().map(|s| {
                     format!(
                         "{name}[{s}]: no header row found in the first rows; the sheet is not read"

@@ -67,7 +67,7 @@ pub fn check_unpacked_size(bytes: &[u8], name: &str, cap: u64) -> Result<()> {
 /// Reads every sheet with a header row; sheets without one are returned by
 /// name in the second list, so that the caller can say so.
 pub fn read_workbook(
-    bytes: Vec<u8>,
+    bytes: impl AsRef<[u8]> + Clone,
     name: &str,
     sheet: Option<&str>,
 ) -> Result<(Vec<Sheet>, Vec<String>)> {
