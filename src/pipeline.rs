@@ -263,8 +263,9 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
     // task made rayon start them all at once: a thread waiting for polars
     // picks up the next file.)
     let (next, loaded_files) = std::sync::mpsc::sync_channel(1);
-    let loaded_files = std::sync::Mutex::new(loaded_files);
-    let stop = std::sync::atomic::AtomicBool::new(false);
+    // The receiver is taken away at the first error: the loader's next send
+    // then fails and it stops, and the workers stop at their next file.
+    let loaded_files = std::sync::Mutex::new(Some(loaded_files));
     let checked_files: Vec<CheckedFile> = std::thread::scope(|scope| {
         let results = &files.results;
         let files = &files;
@@ -279,13 +280,16 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
             }
         });
         let progress = &timings.progress;
-        let (check_file, loaded_files, stop) = (&check_file, &loaded_files, &stop);
+        let (check_file, loaded_files) = (&check_file, &loaded_files);
         let workers: Vec<_> = (0..FILE_WORKERS)
             .map(|_| {
                 scope.spawn(move || {
                     let mut done = Vec::new();
-                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        let received = loaded_files.lock().expect("not poisoned").recv();
+                    loop {
+                        let received = match loaded_files.lock().expect("not poisoned").as_ref() {
+                            Some(receiver) => receiver.recv(),
+                            None => break,
+                        };
                         let Ok((index, loaded)) = received else {
                             break;
                         };
@@ -295,10 +299,12 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
                             progress.advance(&name, bytes, &describe_checked(&checked));
                             Ok(checked)
                         });
-                        if checked.is_err() {
-                            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                        }
+                        let failed = checked.is_err();
                         done.push((index, checked));
+                        if failed {
+                            loaded_files.lock().expect("not poisoned").take();
+                            break;
+                        }
                     }
                     done
                 })

@@ -173,3 +173,24 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// `--max-memory` refuses what checking every cell would need (8 × the
+/// file), not what the typed scan of a clean file needs (about the file).
+#[test]
+fn the_memory_cap_lets_a_clean_file_through_and_refuses_a_doubtful_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = student_sample(tmp.path(), "csv");
+    // Results files are 120–140 KB: 8 × that is above 500 KB, the file is not.
+    run_ok(&data, &tmp.path().join("clean"), &["--max-memory", "500KB"]);
+    let file = first_results_file(&data, "vpr");
+    edit_first_line(&file, false, |l| replace_field(l, 6, "7"));
+    let output = common::shnor()
+        .arg("run")
+        .arg(&data)
+        .args(["--out", "unused", "--max-memory", "500KB"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("above --max-memory"), "{stderr}");
+}

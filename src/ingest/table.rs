@@ -152,6 +152,8 @@ pub struct LoadedFile {
     pub content: Content,
     /// Things noticed while decoding (a byte-order mark mid-file).
     pub notes: Vec<String>,
+    /// `--max-memory`, checked again before every cell is read as text.
+    pub max_memory: Option<u64>,
 }
 
 /// Bytes shared without copying (polars scans them in place).
@@ -173,17 +175,9 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
     let on_disk = std::fs::metadata(path)
         .with_context(|| format!("cannot read {name}"))?
         .len();
-    if let Some(cap) = overrides.max_memory
-        && on_disk.saturating_mul(MEMORY_PER_INPUT_BYTE) > cap
-    {
-        bail!(
-            "{name} is {} MB; reading it needs about {} MB, above --max-memory {} MB: split the file \
-             (e.g. by year or municipality) or raise the cap",
-            on_disk >> 20,
-            on_disk.saturating_mul(MEMORY_PER_INPUT_BYTE) >> 20,
-            cap >> 20
-        );
-    }
+    // The bytes themselves must fit; checking every cell as text needs more,
+    // which `LoadedFile::read` refuses (a clean student file never needs it).
+    refuse_above_cap(name, on_disk, on_disk, overrides.max_memory)?;
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
     let size = bytes.len() as u64;
@@ -220,7 +214,24 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
         bytes: size,
         content,
         notes,
+        max_memory: overrides.max_memory,
     })
+}
+
+/// Refuses a file whose reading needs `need` bytes, above the `--max-memory` cap.
+fn refuse_above_cap(name: &str, size: u64, need: u64, cap: Option<u64>) -> Result<()> {
+    if let Some(cap) = cap
+        && need > cap
+    {
+        bail!(
+            "{name} is {} MB; reading it needs about {} MB, above --max-memory {} MB: split the file \
+             (e.g. by year or municipality) or raise the cap",
+            size >> 20,
+            need >> 20,
+            cap >> 20
+        );
+    }
+    Ok(())
 }
 
 /// Reads a CSV, Parquet or workbook file; `name` is how messages refer to it.
@@ -245,8 +256,17 @@ impl LoadedFile {
             bytes: size,
             content,
             notes,
+            max_memory,
         } = self;
         let name = name.as_str();
+        if !matches!(content, Content::Workbook(_)) {
+            refuse_above_cap(
+                name,
+                size,
+                size.saturating_mul(MEMORY_PER_INPUT_BYTE),
+                max_memory,
+            )?;
+        }
         let mut skipped = notes;
         let parts: Vec<(String, DataFrame, Option<CsvDialect>)> = match content {
             Content::Parquet(bytes) => vec![(name.to_string(), read_parquet(bytes, name)?, None)],
