@@ -384,7 +384,8 @@ pub fn run_reporting(
 ) -> Result<RunSummary> {
     let mut timings = Timings::new(Progress::new(options.progress));
     let prepared = prepare(options, &mut timings)?;
-    inputs_read(&prepared.describe_inputs()?);
+    let inputs = prepared.describe_inputs()?;
+    timings.progress.suspend(|| inputs_read(&inputs));
     let p = &prepared;
     let methodology = &p.methodology;
     let (min_scores_text, min_scores_origin) = &p.min_scores;

@@ -120,8 +120,11 @@ impl Progress {
         }
     }
 
-    /// Whether anything besides errors and warnings should be printed.
-    pub fn is_quiet(&self) -> bool {
-        matches!(self.display, Display::Silent)
+    /// Runs `print` with the bar hidden, so that its lines are not torn.
+    pub fn suspend<T>(&self, print: impl FnOnce() -> T) -> T {
+        match &self.display {
+            Display::Bars(Some(bar)) => bar.suspend(print),
+            _ => print(),
+        }
     }
 }
