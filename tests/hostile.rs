@@ -420,7 +420,8 @@ fn readable_text(path: &Path) -> String {
     }
 }
 
-/// A run killed halfway leaves the previous outputs as they were.
+/// A run killed while it writes its outputs leaves the previous outputs as
+/// they were.
 #[test]
 fn a_killed_run_leaves_the_previous_outputs_intact() {
     let tmp = TempDir::new().unwrap();
@@ -463,13 +464,31 @@ fn a_killed_run_leaves_the_previous_outputs_intact() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    let finished = child.try_wait().unwrap().is_some();
+    // Killed while it writes: once its staging folder holds a file. This
+    // does not depend on how fast the machine or the build is.
+    let staging_has_a_file = || {
+        fs::read_dir(tmp.path()).unwrap().any(|e| {
+            let e = e.unwrap();
+            e.file_name().to_string_lossy().starts_with(".out.partial-")
+                && fs::read_dir(e.path())
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(false)
+        })
+    };
+    let started = std::time::Instant::now();
+    let mut finished = false;
+    while !staging_has_a_file() && started.elapsed() < Duration::from_secs(120) {
+        if child.try_wait().unwrap().is_some() {
+            finished = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
     child.kill().ok();
     child.wait().unwrap();
     assert!(
         !finished,
-        "the run finished before it could be killed; make the data bigger"
+        "the run finished before it could be killed while writing"
     );
     assert_eq!(
         snapshot(&out),
