@@ -106,9 +106,6 @@ fn stage_label(name: &str) -> String {
 /// gave, and the notes to report.
 type CheckedFile = (Vec<RawTable>, Vec<(ResultsForm, Checked)>, Vec<String>);
 
-/// Results files checked at the same time.
-const FILE_WORKERS: usize = 2;
-
 /// How a file was checked, for the progress log.
 fn describe_checked((tables, checked, _): &CheckedFile) -> String {
     let rows: usize = tables.iter().map(|t| t.rows()).sum();
@@ -255,71 +252,12 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         }
         Ok((tables, checked, file.skipped))
     };
-    // One thread reads, hashes and decodes the files in order; two workers
-    // check them, each with polars' threads. At most four files are in
-    // memory (two checked, one loaded, one loading), and a file's rows are
-    // freed once counted. Two workers keep both cores busy on small files,
-    // where a file's fixed cost dominates. (Checking every file as a rayon
-    // task made rayon start them all at once: a thread waiting for polars
-    // picks up the next file.)
-    let (next, loaded_files) = std::sync::mpsc::sync_channel(1);
-    // The receiver is taken away at the first error: the loader's next send
-    // then fails and it stops, and the workers stop at their next file.
-    let loaded_files = std::sync::Mutex::new(Some(loaded_files));
-    let checked_files: Vec<CheckedFile> = std::thread::scope(|scope| {
-        let results = &files.results;
-        let files = &files;
-        let csv = options.csv;
-        scope.spawn(move || {
-            for (index, path) in results.iter().enumerate() {
-                let loaded = crate::ingest::load_file(path, &files.display_name(path), csv);
-                let failed = loaded.is_err();
-                if next.send((index, loaded)).is_err() || failed {
-                    break;
-                }
-            }
-        });
-        let progress = &timings.progress;
-        let (check_file, loaded_files) = (&check_file, &loaded_files);
-        let workers: Vec<_> = (0..FILE_WORKERS)
-            .map(|_| {
-                scope.spawn(move || {
-                    let mut done = Vec::new();
-                    loop {
-                        let received = match loaded_files.lock().expect("not poisoned").as_ref() {
-                            Some(receiver) => receiver.recv(),
-                            None => break,
-                        };
-                        let Ok((index, loaded)) = received else {
-                            break;
-                        };
-                        let checked = loaded.and_then(|loaded| {
-                            let (name, bytes) = (loaded.name.clone(), loaded.bytes);
-                            let checked = check_file(loaded)?;
-                            progress.advance(&name, bytes, &describe_checked(&checked));
-                            Ok(checked)
-                        });
-                        let failed = checked.is_err();
-                        done.push((index, checked));
-                        if failed {
-                            loaded_files.lock().expect("not poisoned").take();
-                            break;
-                        }
-                    }
-                    done
-                })
-            })
-            .collect();
-        let mut done: Vec<(usize, Result<CheckedFile>)> = workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("a checking thread panicked"))
-            .collect();
-        // File order, whichever worker finished first: the first error in
-        // file order is reported (every earlier file was started).
-        done.sort_by_key(|(index, _)| *index);
-        done.into_iter()
-            .map(|(_, checked)| checked)
-            .collect::<Result<Vec<_>>>()
+    let progress = &timings.progress;
+    let checked_files = files.check_in_order(&files.results, options.csv, |loaded| {
+        let (name, bytes) = (loaded.name.clone(), loaded.bytes);
+        let checked = check_file(loaded)?;
+        progress.advance(&name, bytes, &describe_checked(&checked));
+        Ok(checked)
     })?;
     let mut results_tables = Vec::new();
     let mut checked_results = Vec::new();

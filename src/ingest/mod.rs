@@ -141,6 +141,73 @@ impl DataDirFiles {
     /// Reads many files at once (rayon): their tables in the order of
     /// `paths`, and what could not be read as a table (sheets without a
     /// header), to be reported.
+    /// Loads `paths` in order on one thread (read, hash, decode) and hands
+    /// each file to `check` on two workers, each using polars' threads. At
+    /// most four files are in memory (two checked, one loaded, one loading);
+    /// two workers keep both cores busy on small files, where a file's fixed
+    /// cost dominates. The results come back in `paths` order, and the first
+    /// error in that order is returned. (Checking every file as a rayon task
+    /// started them all at once: a rayon thread waiting for polars picks up
+    /// the next task.)
+    pub fn check_in_order<T: Send>(
+        &self,
+        paths: &[PathBuf],
+        overrides: CsvOverrides,
+        check: impl Fn(LoadedFile) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
+        const WORKERS: usize = 2;
+        let (next, loaded_files) = std::sync::mpsc::sync_channel(1);
+        // The receiver is taken away at the first error: the loader's next
+        // send then fails and it stops, and the workers stop at their next
+        // file.
+        let loaded_files = std::sync::Mutex::new(Some(loaded_files));
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                for (index, path) in paths.iter().enumerate() {
+                    let loaded = load_file(path, &self.display_name(path), overrides);
+                    let failed = loaded.is_err();
+                    if next.send((index, loaded)).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            let (check, loaded_files) = (&check, &loaded_files);
+            let workers: Vec<_> = (0..WORKERS)
+                .map(|_| {
+                    scope.spawn(move || {
+                        let mut done = Vec::new();
+                        loop {
+                            let received = match loaded_files.lock().expect("not poisoned").as_ref()
+                            {
+                                Some(receiver) => receiver.recv(),
+                                None => break,
+                            };
+                            let Ok((index, loaded)) = received else {
+                                break;
+                            };
+                            let checked = loaded.and_then(check);
+                            let failed = checked.is_err();
+                            done.push((index, checked));
+                            if failed {
+                                loaded_files.lock().expect("not poisoned").take();
+                                break;
+                            }
+                        }
+                        done
+                    })
+                })
+                .collect();
+            let mut done: Vec<(usize, Result<T>)> = workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("a checking thread panicked"))
+                .collect();
+            // Every file before a failed one was started, so the first
+            // error in file order does not depend on timing.
+            done.sort_by_key(|(index, _)| *index);
+            done.into_iter().map(|(_, checked)| checked).collect()
+        })
+    }
+
     pub fn read_all(
         &self,
         paths: &[PathBuf],
