@@ -108,7 +108,7 @@ fn a_doubtful_row_sends_the_file_to_the_full_checks() {
     type Defect = (&'static str, bool, fn(&str) -> String);
     // Columns of the generated files:
     // year,assessment,subject,grade,school_id,participant_id,mark,score
-    let defects: [Defect; 7] = [
+    let defects: [Defect; 10] = [
         ("mark outside 2–5", false, |l| replace_field(l, 6, "7")),
         ("placeholder mark", false, |l| replace_field(l, 6, "X")),
         ("unknown school", false, |l| {
@@ -120,6 +120,9 @@ fn a_doubtful_row_sends_the_file_to_the_full_checks() {
             replace_field(l, 5, &format!(" {id} "))
         }),
         ("grade 12", false, |l| replace_field(l, 3, "12")),
+        ("grade 4.5", false, |l| replace_field(l, 3, "4.5")),
+        ("mark 3.5", false, |l| replace_field(l, 6, "3.5")),
+        ("negative score", false, |l| replace_field(l, 7, "-1")),
         ("no mark and no score", false, |l| {
             replace_field(&replace_field(l, 6, ""), 7, "")
         }),

@@ -5,17 +5,19 @@
 //! holding its rows.
 //!
 //! The path proves a file clean before it counts it. One streaming pass
-//! counts the rows per distinct (school, year, assessment, subject, grade,
-//! mark, score-without-mark) as written, and — in the same pass — the rows
-//! per (participant, subject). Every check of the full path is then made once
-//! per distinct value instead of once per row: a school in the registry, a
-//! whole year and grade in range, a known assessment, a subject, a mark in
-//! 2–5, a score that is not negative, a minimum score for rows without a
-//! mark, no participant twice in a procedure. At the first doubt — a cell
-//! that does not parse as its type, any row the full checks would set aside —
-//! it returns `None`, and the caller reads the file with the full checks,
-//! which name every row set aside. Both paths give the same procedures
-//! (`tests/fast_path.rs` runs the samples both ways).
+//! groups the rows by (school, year, assessment, subject, grade) as written —
+//! and, for rows without a mark, by score — counting in each group the rows,
+//! the marks of 2, and the rows that fail a row check of the full path (a
+//! grade that is a whole number in 1–11, a mark that is a whole number in
+//! 2–5, a score that is not negative, a score where there is no mark). The
+//! same pass counts the distinct (participant, subject). The checks that need
+//! another table run once per group or per distinct spelling: a school in the
+//! registry, a known assessment, a subject, a whole year, a minimum score for
+//! rows without a mark, no participant twice in a procedure. At the first
+//! doubt — a cell that does not parse as its type, any row the full checks
+//! would set aside — it returns `None`, and the caller reads the file with
+//! the full checks, which name every row set aside. Both paths give the same
+//! procedures (`tests/fast_path.rs` runs the samples both ways).
 
 use std::io::Cursor;
 
@@ -184,18 +186,6 @@ fn count(
     registry_ids: &Series,
     min_scores: &MinScores,
 ) -> Result<Option<(DataFrame, usize)>> {
-    let mark = col("mark");
-    let score = col("score");
-    // Rows without a mark are told apart by their score (compared with the
-    // minimum later); rows with a mark only by whether a score is negative.
-    let score_key = when(mark.clone().is_null())
-        .then(score.clone())
-        .otherwise(
-            when(score.clone().lt(lit(0.0)))
-                .then(score)
-                .otherwise(lit(NULL).cast(DataType::Float64)),
-        )
-        .alias("score");
     let typed = rows.select([
         column(table, "school_id", DataType::String),
         column(table, "year", DataType::Float64),
@@ -206,7 +196,15 @@ fn count(
         column(table, "score", DataType::Float64),
         column(table, "participant_id", DataType::String),
     ]);
-    let distinct_rows = typed
+    let mark = col("mark");
+    // Rows without a mark fail by their score, against a minimum known only
+    // once the procedure's spelling is resolved, so they are grouped by
+    // score; rows with a mark are counted per procedure as they stream.
+    let unmarked_score = when(mark.clone().is_null())
+        .then(col("score"))
+        .otherwise(lit(NULL).cast(DataType::Float64))
+        .alias("score");
+    let groups = typed
         .clone()
         .group_by([
             col("school_id"),
@@ -214,11 +212,21 @@ fn count(
             col("assessment"),
             col("subject"),
             col("grade"),
-            col("mark"),
-            score_key,
+            unmarked_score,
         ])
-        .agg([len().cast(DataType::Int64).alias("rows")]);
-    let mut plans = vec![distinct_rows.logical_plan];
+        .agg([
+            len().cast(DataType::Int64).alias("rows"),
+            mark.eq(lit(2.0))
+                .sum()
+                .cast(DataType::Int64)
+                .alias("failed_by_mark"),
+            row_is_clean()
+                .not()
+                .sum()
+                .cast(DataType::Int64)
+                .alias("doubtful"),
+        ]);
+    let mut plans = vec![groups.logical_plan];
     if table.has("participant_id") {
         // Fewer distinct (participant, subject) than rows is the cheap sign
         // of a repeat (or of two hashes colliding); the exact test, on every
@@ -256,26 +264,22 @@ fn count(
         return Ok(None);
     }
     let row_count = groups.column("rows")?.i64()?.sum().unwrap_or(0) as usize;
-    let joined = groups.clone().lazy().join(
-        keys.lazy(),
-        [col("assessment"), col("subject"), col("year")],
-        [col("raw_assessment"), col("raw_subject"), col("raw_year")],
-        JoinArgs::new(JoinType::Inner),
-    );
-    let without_minimum = joined
+    let failed = col("failed_by_mark")
+        + when(col("score").is_not_null())
+            .then(col("score").lt(col("min_score")).cast(DataType::Int64) * col("rows"))
+            .otherwise(lit(0i64));
+    // Each spelling resolves to its own procedure (`canonical_triples`
+    // refuses two spellings of one), so groups without a score are already
+    // one row per procedure.
+    let resolved = groups
         .clone()
-        .filter(col("mark").is_null().and(col("min_score").is_null()))
-        .select([len()])
-        .collect()?;
-    if without_minimum.column("len")?.u32()?.get(0) != Some(0) {
-        return Ok(None);
-    }
-    let failed = when(col("mark").is_not_null())
-        .then(col("mark").eq(lit(2.0)))
-        .otherwise(col("score").lt(col("min_score")))
-        .cast(DataType::Int64)
-        * col("rows");
-    let procedures = joined
+        .lazy()
+        .join(
+            keys.lazy(),
+            [col("assessment"), col("subject"), col("year")],
+            [col("raw_assessment"), col("raw_subject"), col("raw_year")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .select([
             col("school_id"),
             col("canonical_year").alias("year"),
@@ -284,15 +288,57 @@ fn count(
             col("grade").cast(DataType::Int32),
             col("rows").alias("participants"),
             failed.alias("failed"),
+            col("score").is_not_null().alias("by_score"),
+            col("score")
+                .is_not_null()
+                .and(col("min_score").is_null())
+                .alias("without_minimum"),
         ])
-        .group_by(PROCEDURE_KEY.map(col))
-        .agg([col("participants").sum(), col("failed").sum()])
         .collect()?;
+    if resolved.column("without_minimum")?.bool()?.any() {
+        return Ok(None);
+    }
+    let by_score = resolved.column("by_score")?.bool()?.any();
+    let resolved = resolved.lazy().select([
+        cols(PROCEDURE_KEY).as_expr(),
+        col("participants"),
+        col("failed"),
+    ]);
+    let procedures = if by_score {
+        resolved
+            .group_by(PROCEDURE_KEY.map(col))
+            .agg([col("participants").sum(), col("failed").sum()])
+            .collect()?
+    } else {
+        resolved.collect()?
+    };
     let counted: i64 = procedures.column("participants")?.i64()?.sum().unwrap_or(0);
     if counted as usize != row_count {
         return Ok(None);
     }
     Ok(Some((procedures, row_count)))
+}
+
+/// True for a row that passes the row checks of the full path that need no
+/// other table: a grade that is a whole number in 1–11, a mark that is a
+/// whole number in 2–5, no negative score, and a score where there is no
+/// mark (its minimum is checked with the triples).
+fn row_is_clean() -> Expr {
+    let whole = |e: Expr| e.clone().floor().eq(e);
+    let grade = col("grade");
+    let mark = col("mark");
+    let score = col("score");
+    whole(grade.clone())
+        .and(grade.clone().gt_eq(lit(1.0)))
+        .and(grade.lt_eq(lit(11.0)))
+        .and(
+            mark.clone().is_null().or(whole(mark.clone())
+                .and(mark.clone().gt_eq(lit(2.0)))
+                .and(mark.clone().lt_eq(lit(5.0)))),
+        )
+        .and(score.clone().is_null().or(score.clone().gt_eq(lit(0.0))))
+        .and(mark.is_not_null().or(score.is_not_null()))
+        .fill_null(false)
 }
 
 /// The canonical assessment, subject, year and minimum score of each
@@ -363,26 +409,12 @@ fn cleaned(raw: &str) -> Option<&str> {
     (!t.is_empty() && !placeholder).then_some(t)
 }
 
-/// True when every distinct row would pass the row checks of the full path:
-/// a school in the registry, a grade that is a whole number in 1–11, a mark
-/// that is a whole number in 2–5, no negative score, and a row without a
-/// mark has a score (its minimum is checked with the triples).
+/// True when every group is clean: its school is in the registry and none
+/// of its rows failed [`row_is_clean`].
 fn groups_are_clean(groups: &DataFrame, registry_ids: &Series) -> Result<bool> {
-    let whole = |e: Expr| e.clone().floor().eq(e);
-    let grade = col("grade");
-    let mark = col("mark");
     let clean = col("school_id")
         .is_in(lit(registry_ids.clone()).implode(false), false)
-        .and(whole(grade.clone()))
-        .and(grade.clone().gt_eq(lit(1.0)))
-        .and(grade.lt_eq(lit(11.0)))
-        .and(
-            mark.clone().is_null().or(whole(mark.clone())
-                .and(mark.clone().gt_eq(lit(2.0)))
-                .and(mark.clone().lt_eq(lit(5.0)))),
-        )
-        .and(col("score").is_null().or(col("score").gt_eq(lit(0.0))))
-        .and(mark.is_not_null().or(col("score").is_not_null()))
+        .and(col("doubtful").eq(lit(0i64)))
         .fill_null(false);
     let broken = groups
         .clone()
