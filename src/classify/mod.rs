@@ -344,7 +344,8 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
     q.register("schools", schools.clone().lazy());
     q.register(
         "procedures",
-        crate::measure::procedures::with_previous_year(inputs.procedures.clone().lazy())
+        crate::measure::procedures::with_previous_year(inputs.procedures.clone())?
+            .lazy()
             .with_columns([
                 in_scope(m).alias("in_scope"),
                 subject_family(col("subject")),

@@ -30,6 +30,7 @@ use crate::ingest::table::{
 };
 use crate::measure::min_scores::MinScores;
 use crate::measure::procedures::PROCEDURE_KEY;
+use crate::measure::row_hash::row_hash;
 use crate::validate::results::{ResultsForm, detect_form};
 use crate::validate::{PLACEHOLDERS, text};
 
@@ -421,26 +422,16 @@ fn groups_are_clean(groups: &DataFrame, registry_ids: &Series) -> Result<bool> {
     Ok(broken.column("len")?.u32()?.get(0) == Some(0))
 }
 
-/// A 64-bit hash of each row's participant (trimmed, as the full checks
-/// compare it) and subject. Hashing in place is several times cheaper than
-/// grouping millions of distinct strings, and a collision only costs the
-/// exact test.
+/// A hash of each row's participant (trimmed, as the full checks compare
+/// it) and subject.
 fn participant_subject_hash() -> Expr {
-    map_multiple(
-        |columns: &mut [Column]| {
-            let state = PlSeedableRandomStateQuality::seed_from_u64(0x0053_484e_4f52);
-            let mut hashes = Vec::with_capacity(columns[0].len());
-            columns[0].str()?.vec_hash(state.clone(), &mut hashes)?;
-            columns[1].str()?.vec_hash_combine(state, &mut hashes)?;
-            Ok(UInt64Chunked::from_vec("participant_subject".into(), hashes).into_column())
-        },
-        [
+    row_hash(
+        vec![
             col("participant_id").str().strip_chars(lit(NULL)),
             col("subject"),
         ],
-        |_, _| Ok(Field::new("participant_subject".into(), DataType::UInt64)),
+        "participant_subject",
     )
-    .alias("participant_subject")
 }
 
 /// True when a hash appears twice. Sorting the hashes is several times

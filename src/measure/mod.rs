@@ -5,3 +5,4 @@
 pub mod clean_students;
 pub mod min_scores;
 pub mod procedures;
+pub mod row_hash;
