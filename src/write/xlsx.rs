@@ -83,6 +83,9 @@ pub fn write_report(
     // A fixed creation time keeps the file byte-identical between runs.
     let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
     workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    // Excel's own level: about a third faster than the default 6, for a
+    // file some 5 % larger (rust_xlsxwriter's performance notes).
+    workbook.set_zip_compression_level(3);
     for (name, frame) in sheets {
         let sheet = workbook.add_worksheet();
         sheet.set_name(*name)?;
