@@ -30,7 +30,7 @@ use crate::ingest::table::{
 };
 use crate::measure::min_scores::MinScores;
 use crate::measure::procedures::PROCEDURE_KEY;
-use crate::measure::row_hash::row_hash;
+use crate::measure::row_hash::{has_repeated_hash, row_hash};
 use crate::validate::results::{ResultsForm, detect_form};
 use crate::validate::{PLACEHOLDERS, text};
 
@@ -249,7 +249,7 @@ fn count(
     // subject), or of two hashes colliding; the exact test, on every key
     // column, runs only after it.
     if let Some(hashes) = results.get(1)
-        && has_repeated_hash(hashes)?
+        && has_repeated_hash(hashes.column("participant_subject")?)?
         && has_repeated_participant(typed)?
     {
         return Ok(None);
@@ -432,18 +432,6 @@ fn participant_subject_hash() -> Expr {
         ],
         "participant_subject",
     )
-}
-
-/// True when a hash appears twice. Sorting the hashes is several times
-/// faster than a hash set of them: millions of random probes miss the cache.
-fn has_repeated_hash(hashes: &DataFrame) -> Result<bool> {
-    let mut hashes: Vec<u64> = hashes
-        .column("participant_subject")?
-        .u64()?
-        .into_no_null_iter()
-        .collect();
-    hashes.sort_unstable();
-    Ok(hashes.windows(2).any(|pair| pair[0] == pair[1]))
 }
 
 /// True when a participant appears twice in one procedure (the full checks

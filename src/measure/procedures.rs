@@ -6,7 +6,7 @@ use polars::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::ingest::table::LINE;
-use crate::measure::row_hash::row_hash;
+use crate::measure::row_hash::{has_repeated_hash, row_hash};
 
 /// The columns that identify a procedure.
 pub const PROCEDURE_KEY: [&str; 5] = ["school_id", "year", "assessment", "subject", "grade"];
@@ -33,7 +33,26 @@ pub fn from_students(students: LazyFrame) -> LazyFrame {
 /// Procedures counted file by file, added up: a region may split one exam
 /// over several files of student rows.
 pub fn sum_parts(parts: Vec<LazyFrame>) -> Result<DataFrame> {
-    Ok(concat(parts, UnionArgs::default())?
+    let all = concat(parts, UnionArgs::default())?
+        .select(
+            key_exprs()
+                .into_iter()
+                .chain([col("participants"), col("failed")])
+                .collect::<Vec<_>>(),
+        )
+        .collect()?;
+    // Most procedures come from one file, already counted; summing 1.5 M
+    // rows on five keys costs more than finding that no key repeats.
+    let keys = all
+        .clone()
+        .lazy()
+        .select([row_hash(key_exprs(), "key")])
+        .collect()?;
+    if !has_repeated_hash(keys.column("key")?)? {
+        return Ok(all);
+    }
+    Ok(all
+        .lazy()
         .group_by(key_exprs())
         .agg([col("participants").sum(), col("failed").sum()])
         .collect()?)
@@ -279,6 +298,51 @@ mod tests {
         let (low, high) = bounds(8, 8);
         assert!((low - 0.6756).abs() < 1e-4, "{low}");
         assert_eq!(high, 1.0);
+    }
+
+    #[test]
+    fn a_procedure_split_over_files_is_summed() {
+        let part = |schools: &[&str], participants: &[i64], failed: &[i64]| {
+            df!(
+                "school_id" => schools,
+                "year" => vec![2025i32; schools.len()],
+                "assessment" => vec!["ВПР"; schools.len()],
+                "subject" => vec!["математика"; schools.len()],
+                "grade" => vec![5i32; schools.len()],
+                "participants" => participants,
+                "failed" => failed,
+            )
+            .unwrap()
+            .lazy()
+        };
+        let totals = |frame: DataFrame| -> Vec<(String, i64, i64)> {
+            let frame = frame.sort(["school_id"], Default::default()).unwrap();
+            let ids = frame.column("school_id").unwrap().str().unwrap().clone();
+            let n = frame.column("participants").unwrap().i64().unwrap().clone();
+            let f = frame.column("failed").unwrap().i64().unwrap().clone();
+            (0..frame.height())
+                .map(|i| {
+                    (
+                        ids.get(i).unwrap().to_string(),
+                        n.get(i).unwrap(),
+                        f.get(i).unwrap(),
+                    )
+                })
+                .collect()
+        };
+        let disjoint = sum_parts(vec![part(&["a"], &[10], &[3]), part(&["b"], &[7], &[1])]);
+        assert_eq!(
+            totals(disjoint.unwrap()),
+            [("a".into(), 10, 3), ("b".into(), 7, 1)]
+        );
+        let split = sum_parts(vec![
+            part(&["a", "b"], &[10, 7], &[3, 1]),
+            part(&["a"], &[5], &[2]),
+        ]);
+        assert_eq!(
+            totals(split.unwrap()),
+            [("a".into(), 15, 5), ("b".into(), 7, 1)]
+        );
     }
 
     #[test]

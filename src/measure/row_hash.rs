@@ -34,6 +34,14 @@ pub fn row_hash(columns: Vec<Expr>, name: &'static str) -> Expr {
     .alias(name)
 }
 
+/// True when a hash appears twice. Sorting the hashes is several times
+/// faster than a hash set of them: millions of random probes miss the cache.
+pub fn has_repeated_hash(hashes: &Column) -> PolarsResult<bool> {
+    let mut hashes: Vec<u64> = hashes.u64()?.into_no_null_iter().collect();
+    hashes.sort_unstable();
+    Ok(hashes.windows(2).any(|pair| pair[0] == pair[1]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,5 +69,8 @@ mod tests {
         assert_ne!(h[0], h[2]);
         assert_ne!(h[0], h[3]);
         assert_ne!(h[2], h[3]);
+        let column = hashed.column("h").unwrap();
+        assert!(has_repeated_hash(column).unwrap());
+        assert!(!has_repeated_hash(&column.slice(1, 3)).unwrap());
     }
 }
