@@ -15,6 +15,14 @@ fn key_exprs() -> Vec<Expr> {
     PROCEDURE_KEY.iter().map(|c| col(*c)).collect()
 }
 
+/// The key and the two counts: the columns of a counted procedure.
+fn counted_columns() -> Vec<Expr> {
+    key_exprs()
+        .into_iter()
+        .chain([col("participants"), col("failed")])
+        .collect()
+}
+
 /// Student rows → procedures. A participant fails with mark 2; without a mark,
 /// with a score below the minimum (a score equal to the minimum passes).
 pub fn from_students(students: LazyFrame) -> LazyFrame {
@@ -34,12 +42,7 @@ pub fn from_students(students: LazyFrame) -> LazyFrame {
 /// over several files of student rows.
 pub fn sum_parts(parts: Vec<LazyFrame>) -> Result<DataFrame> {
     let all = concat(parts, UnionArgs::default())?
-        .select(
-            key_exprs()
-                .into_iter()
-                .chain([col("participants"), col("failed")])
-                .collect::<Vec<_>>(),
-        )
+        .select(counted_columns())
         .collect()?;
     // Most procedures come from one file, already counted; summing 1.5 M
     // rows on five keys costs more than finding that no key repeats.
@@ -112,12 +115,7 @@ pub fn dedupe_aggregates(
         .clone()
         .lazy()
         .filter(col("source").eq(col("first_source")))
-        .select(
-            key_exprs()
-                .into_iter()
-                .chain([col("participants"), col("failed")])
-                .collect::<Vec<_>>(),
-        )
+        .select(counted_columns())
         .collect()?;
     let rejected = all
         .lazy()
@@ -256,12 +254,7 @@ pub fn combine(
     let all = concat(
         [
             student_procedures.lazy(),
-            aggregates.lazy().select(
-                key_exprs()
-                    .into_iter()
-                    .chain([col("participants"), col("failed")])
-                    .collect::<Vec<_>>(),
-            ),
+            aggregates.lazy().select(counted_columns()),
         ],
         UnionArgs::default(),
     )?;
