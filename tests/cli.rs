@@ -5,9 +5,9 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{repo, run_ok, shnor};
+use common::{DataDir, repo, run_ok, shnor};
 use tempfile::TempDir;
 
 fn read(path: &Path) -> String {
@@ -134,39 +134,16 @@ fn two_runs_give_identical_bytes() {
     }
 }
 
-/// A small data directory written by the test.
-struct DataDir {
-    _tmp: TempDir,
-    root: PathBuf,
-}
-
-impl DataDir {
-    fn new() -> Self {
-        let tmp = TempDir::new().unwrap();
-        let root = tmp.path().join("data");
-        fs::create_dir_all(root.join("results")).unwrap();
-        fs::create_dir_all(root.join("survey")).unwrap();
-        fs::write(
-            root.join("schools.csv"),
-            "school_id,school_name,municipality\ns1,Школа 1,Район\ns2,Школа 2,Район\ns3,Школа 3,Район\n",
-        )
-        .unwrap();
-        fs::write(
-            root.join("survey/survey.csv"),
-            "school_id,year,ovz_share\ns1,2025,0.3\ns2,2025,0.1\ns3,2025,0.2\n",
-        )
-        .unwrap();
-        Self { _tmp: tmp, root }
-    }
-
-    fn write(&self, path: &str, bytes: impl AsRef<[u8]>) -> &Self {
-        fs::write(self.root.join(path), bytes).unwrap();
-        self
-    }
-
-    fn out(&self) -> PathBuf {
-        self.root.parent().unwrap().join("out")
-    }
+/// A small data directory written by the test: three schools and a survey.
+fn data_dir() -> DataDir {
+    let data = DataDir::with_schools(
+        "school_id,school_name,municipality\ns1,Школа 1,Район\ns2,Школа 2,Район\ns3,Школа 3,Район\n",
+    );
+    data.write(
+        "survey/survey.csv",
+        "school_id,year,ovz_share\ns1,2025,0.3\ns2,2025,0.1\ns3,2025,0.2\n",
+    );
+    data
 }
 
 fn cp1251(text: &str) -> Vec<u8> {
@@ -175,7 +152,7 @@ fn cp1251(text: &str) -> Vec<u8> {
 
 #[test]
 fn cp1251_semicolon_and_decimal_comma_are_read() {
-    let data = DataDir::new();
+    let data = data_dir();
     // School aggregates, ФИС ОКО style: percentages with a decimal comma.
     data.write(
         "results/vpr.csv",
@@ -234,7 +211,7 @@ fn cp1251_semicolon_and_decimal_comma_are_read() {
 
 #[test]
 fn unusable_rows_are_listed_with_file_line_and_reason() {
-    let data = DataDir::new();
+    let data = data_dir();
     data.write(
         "results/students.csv",
         "year,assessment,subject,grade,school_id,participant_id,mark,score\n\
@@ -303,7 +280,7 @@ fn unusable_rows_are_listed_with_file_line_and_reason() {
 
 #[test]
 fn an_aggregate_given_twice_is_counted_once() {
-    let data = DataDir::new();
+    let data = data_dir();
     let rows = "year,assessment,subject,grade,school_id,participants,failed\n2025,ОГЭ,математика,9,s1,10,4\n";
     data.write("results/a.csv", rows)
         .write("results/b.csv", rows);
@@ -319,7 +296,7 @@ fn an_aggregate_given_twice_is_counted_once() {
 
 #[test]
 fn a_failed_run_leaves_the_previous_outputs_alone() {
-    let data = DataDir::new();
+    let data = data_dir();
     data.write(
         "results/a.csv",
         "year,assessment,subject,grade,school_id,participants,failed\n2025,ОГЭ,математика,9,s1,10,4\n",
@@ -408,7 +385,7 @@ fn sample_data_is_what_the_generator_writes() {
 
 #[test]
 fn previous_lists_give_repeat_listings_and_transitions() {
-    let data = DataDir::new();
+    let data = data_dir();
     // s1 and s2 are ШНОР now (two counting procedures each); s3 is not.
     data.write(
         "results/a.csv",

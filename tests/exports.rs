@@ -5,58 +5,17 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
-use common::repo;
+use common::{DataDir, repo};
 use rust_xlsxwriter::{Format, Workbook};
-use tempfile::TempDir;
 
-struct DataDir {
-    _tmp: TempDir,
-    root: PathBuf,
-}
-
-impl DataDir {
-    fn new() -> Self {
-        let tmp = TempDir::new().unwrap();
-        let root = tmp.path().join("data");
-        fs::create_dir_all(root.join("results")).unwrap();
-        fs::write(
-            root.join("schools.csv"),
-            "Код ОО;Наименование ОО;МО\nedu1;Школа 1;Район\nedu2;Школа 2;Район\nedu3;Школа 3;Район\n",
-        )
-        .unwrap();
-        Self { _tmp: tmp, root }
-    }
-
-    fn write(&self, path: &str, bytes: impl AsRef<[u8]>) {
-        fs::write(self.root.join(path), bytes).unwrap();
-    }
-
-    fn out(&self) -> PathBuf {
-        self.root.parent().unwrap().join("out")
-    }
-
-    fn run(&self) -> (bool, String) {
-        let output = Command::cargo_bin("shnor")
-            .unwrap()
-            .current_dir(repo())
-            .arg("run")
-            .arg(&self.root)
-            .arg("--out")
-            .arg(self.out())
-            .output()
-            .unwrap();
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stderr).to_string(),
-        )
-    }
-
-    fn read_out(&self, file: &str) -> String {
-        fs::read_to_string(self.out().join(file)).unwrap()
-    }
+/// Three schools with Russian headers, `;`-separated, and no survey.
+fn data_dir() -> DataDir {
+    DataDir::with_schools(
+        "Код ОО;Наименование ОО;МО\nedu1;Школа 1;Район\nedu2;Школа 2;Район\nedu3;Школа 3;Район\n",
+    )
 }
 
 /// A ФИС ОКО «статистика по отметкам» sheet: two title rows, a two-row header
@@ -104,7 +63,7 @@ fn fisoko_workbook(path: &Path) {
 
 #[test]
 fn fisoko_xlsx_with_title_rows_and_two_row_header_is_read_through_an_adapter() {
-    let data = DataDir::new();
+    let data = data_dir();
     fisoko_workbook(&data.root.join("results/vpr_ru_5.xlsx"));
     // The sheet says year, assessment, subject and grade only in its title:
     // an adapter adds them as constants.
@@ -118,7 +77,7 @@ fn fisoko_xlsx_with_title_rows_and_two_row_header_is_read_through_an_adapter() {
         "adapters.toml",
         "[[adapter]]\nfiles = \"results/vpr_ru_*.xlsx\"\nquery = \"adapters/fisoko-ru-5.sql\"\n",
     );
-    let (ok, stderr) = data.run();
+    let (ok, stderr) = data.run(&[]);
     assert!(ok, "{stderr}");
     let procedures = data.read_out("procedures.csv");
     assert!(
@@ -139,13 +98,13 @@ fn fisoko_xlsx_with_title_rows_and_two_row_header_is_read_through_an_adapter() {
 
 #[test]
 fn cp1251_csv_with_russian_headers_is_read_without_an_adapter() {
-    let data = DataDir::new();
+    let data = data_dir();
     let text = "Год;Процедура;Учебный предмет;Класс;Логин;Код участника;Отметка\n\
                 2025;ВПР;Русский язык;5;edu1;p1;2\n\
                 2025;ВПР;Русский язык;5;edu1;p2;Х\n\
                 2025;ВПР;Русский язык;5;edu1;p3;4\n";
     data.write("results/vpr.csv", &encoding_rs::WINDOWS_1251.encode(text).0);
-    let (ok, stderr) = data.run();
+    let (ok, stderr) = data.run(&[]);
     assert!(ok, "{stderr}");
     assert!(
         data.read_out("procedures.csv")
@@ -168,7 +127,7 @@ fn cp1251_csv_with_russian_headers_is_read_without_an_adapter() {
 
 #[test]
 fn percent_columns_with_a_decimal_comma_become_counts() {
-    let data = DataDir::new();
+    let data = data_dir();
     data.write(
         "results/oge.csv",
         "Год;Процедура;Предмет;Класс;Код ОО;Количество участников;% «2»\n\
@@ -176,7 +135,7 @@ fn percent_columns_with_a_decimal_comma_become_counts() {
          2025;ОГЭ;Математика;9;edu2;—;10\n\
          2025;ОГЭ;Математика;9;edu3;10;120\n",
     );
-    let (ok, stderr) = data.run();
+    let (ok, stderr) = data.run(&[]);
     assert!(ok, "{stderr}");
     assert!(
         data.read_out("procedures.csv")
@@ -192,9 +151,9 @@ fn percent_columns_with_a_decimal_comma_become_counts() {
 
 #[test]
 fn an_empty_file_is_refused_by_name() {
-    let data = DataDir::new();
+    let data = data_dir();
     data.write("results/empty.csv", "");
-    let (ok, stderr) = data.run();
+    let (ok, stderr) = data.run(&[]);
     assert!(!ok);
     assert!(
         stderr.contains("results/empty.csv: the file is empty"),
@@ -204,12 +163,12 @@ fn an_empty_file_is_refused_by_name() {
 
 #[test]
 fn a_missing_required_column_is_named_with_what_was_found() {
-    let data = DataDir::new();
+    let data = data_dir();
     data.write(
         "results/r.csv",
         "Год;Предмет;Класс;Логин;Отметка\n2025;Русский язык;5;edu1;3\n",
     );
-    let (ok, stderr) = data.run();
+    let (ok, stderr) = data.run(&[]);
     assert!(!ok);
     assert!(
         stderr.contains("results/r.csv: missing column(s) assessment"),
@@ -223,21 +182,21 @@ fn a_missing_required_column_is_named_with_what_was_found() {
 
 #[test]
 fn an_adapter_that_reads_files_is_refused() {
-    let data = DataDir::new();
+    let data = data_dir();
     data.write("results/r.csv", "a;b\n1;2\n");
     data.write("evil.sql", "SELECT * FROM read_csv('/etc/passwd')\n");
     data.write(
         "adapters.toml",
         "[[adapter]]\nfiles = \"results/*.csv\"\nquery = \"evil.sql\"\n",
     );
-    let (ok, stderr) = data.run();
+    let (ok, stderr) = data.run(&[]);
     assert!(!ok);
     assert!(stderr.contains("query evil.sql calls read_csv"), "{stderr}");
 }
 
 #[test]
 fn check_reports_each_file_and_fails_when_rows_would_be_set_aside() {
-    let data = DataDir::new();
+    let data = data_dir();
     data.write(
         "results/oge.csv",
         "Год;Процедура;Предмет;Класс;Код ОО;Количество участников;% «2»\n\

@@ -5,19 +5,14 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use common::repo;
+use common::{DataDir, repo};
 use tempfile::TempDir;
 
 const HEADER: &str = "year,assessment,subject,grade,school_id,participant_id,mark,score\n";
-
-struct Case {
-    _tmp: TempDir,
-    root: PathBuf,
-}
 
 struct Outcome {
     ok: bool,
@@ -25,54 +20,30 @@ struct Outcome {
     rejected: String,
 }
 
-impl Case {
-    fn new() -> Self {
-        let tmp = TempDir::new().unwrap();
-        let root = tmp.path().join("data");
-        fs::create_dir_all(root.join("results")).unwrap();
-        fs::create_dir_all(root.join("survey")).unwrap();
-        fs::write(
-            root.join("schools.csv"),
-            "school_id,school_name,municipality\ns1,Школа 1,Район\ns2,Школа 2,Район\n",
-        )
-        .unwrap();
-        fs::write(
-            root.join("survey/survey.csv"),
-            "school_id,year,ovz_share\ns1,2025,0.1\ns2,2025,0.3\n",
-        )
-        .unwrap();
-        // A valid file, so that a case's own file is not the only input.
-        fs::write(
-            root.join("results/base.csv"),
-            format!("{HEADER}2025,ВПР,русский язык,5,s1,b1,3,\n2025,ВПР,русский язык,5,s2,b2,2,\n"),
-        )
-        .unwrap();
-        Self { _tmp: tmp, root }
-    }
+/// Two schools, a survey and a valid results file, so that a case's own file
+/// is not the only input.
+fn case() -> DataDir {
+    DataDir::with_schools(
+        "school_id,school_name,municipality\ns1,Школа 1,Район\ns2,Школа 2,Район\n",
+    )
+    .file(
+        "survey/survey.csv",
+        "school_id,year,ovz_share\ns1,2025,0.1\ns2,2025,0.3\n",
+    )
+    .file(
+        "results/base.csv",
+        format!("{HEADER}2025,ВПР,русский язык,5,s1,b1,3,\n2025,ВПР,русский язык,5,s2,b2,2,\n"),
+    )
+}
 
-    fn file(self, path: &str, bytes: impl AsRef<[u8]>) -> Self {
-        let full = self.root.join(path);
-        fs::create_dir_all(full.parent().unwrap()).unwrap();
-        fs::write(full, bytes).unwrap();
-        self
-    }
-
-    fn run(&self, extra: &[&str]) -> Outcome {
-        let out = self.root.parent().unwrap().join("out");
-        let output = Command::cargo_bin("shnor")
-            .unwrap()
-            .current_dir(repo())
-            .arg("run")
-            .arg(&self.root)
-            .arg("--out")
-            .arg(&out)
-            .args(extra)
-            .output()
-            .unwrap();
+impl DataDir {
+    /// `shnor run` on a case: success, stderr and `rejected.csv`.
+    fn outcome(&self, extra: &[&str]) -> Outcome {
+        let (ok, stderr) = self.run(extra);
         Outcome {
-            ok: output.status.success(),
-            stderr: String::from_utf8_lossy(&output.stderr).to_string(),
-            rejected: fs::read_to_string(out.join("rejected.csv")).unwrap_or_default(),
+            ok,
+            stderr,
+            rejected: self.read_out("rejected.csv"),
         }
     }
 }
@@ -93,12 +64,12 @@ fn refused(o: &Outcome, message: &str) {
 
 #[test]
 fn truncated_file_sets_the_cut_row_aside() {
-    let o = Case::new()
+    let o = case()
         .file(
             "results/t.csv",
             format!("{HEADER}2025,ВПР,русский язык,5,s1,a1,2,\n2025,ВПР,рус"),
         )
-        .run(&[]);
+        .outcome(&[]);
     assert!(o.ok, "{}", o.stderr);
     assert_eq!(
         rejected_rows(&o),
@@ -115,7 +86,7 @@ fn mixed_encodings_are_refused_with_the_line() {
             .0
             .iter(),
     );
-    let o = Case::new().file("results/m.csv", bytes).run(&[]);
+    let o = case().file("results/m.csv", bytes).outcome(&[]);
     refused(
         &o,
         "results/m.csv: mixed encodings: the file is mostly UTF-8, but line 3 is not",
@@ -125,23 +96,23 @@ fn mixed_encodings_are_refused_with_the_line() {
 #[test]
 fn a_wrong_forced_encoding_is_refused_not_garbled() {
     let text = format!("{HEADER}2025,ВПР,русский язык,5,s1,a1,2,\n");
-    let o = Case::new()
+    let o = case()
         .file(
             "results/w.csv",
             encoding_rs::WINDOWS_1251.encode(&text).0.as_ref(),
         )
-        .run(&["--encoding", "utf8"]);
+        .outcome(&["--encoding", "utf8"]);
     refused(&o, "results/w.csv: cannot be read as CSV");
 }
 
 #[test]
 fn a_bom_in_the_middle_is_removed_and_reported() {
-    let o = Case::new()
+    let o = case()
         .file(
             "results/b.csv",
             format!("{HEADER}2025,ВПР,русский язык,6,s1,a1,2,\n\u{feff}2025,ВПР,русский язык,6,s1,a2,3,\n"),
         )
-        .run(&[]);
+        .outcome(&[]);
     assert!(o.ok, "{}", o.stderr);
     assert!(
         o.stderr.contains(
@@ -155,12 +126,12 @@ fn a_bom_in_the_middle_is_removed_and_reported() {
 
 #[test]
 fn a_wrong_delimiter_names_the_missing_columns() {
-    let o = Case::new()
+    let o = case()
         .file(
             "results/d.csv",
             "year;assessment;subject;grade;school_id;mark\n2025;ВПР;русский язык;5;s1;2\n",
         )
-        .run(&["--delimiter", ","]);
+        .outcome(&["--delimiter", ","]);
     refused(
         &o,
         "results/d.csv: the header was read as one column «year;assessment;subject;grade;school_id;mark»: \
@@ -170,34 +141,34 @@ fn a_wrong_delimiter_names_the_missing_columns() {
 
 #[test]
 fn a_missing_required_column_is_refused() {
-    let o = Case::new()
+    let o = case()
         .file(
             "results/c.csv",
             "year,assessment,subject,school_id,mark\n2025,ВПР,русский язык,s1,2\n",
         )
-        .run(&[]);
+        .outcome(&[]);
     refused(&o, "results/c.csv: missing column(s) grade");
 }
 
 #[test]
 fn duplicate_columns_are_refused() {
-    let o = Case::new()
+    let o = case()
         .file(
             "results/c.csv",
             "year,assessment,subject,grade,school_id,mark,Mark\n2025,ВПР,русский язык,5,s1,2,3\n",
         )
-        .run(&[]);
+        .outcome(&[]);
     refused(&o, "results/c.csv: column `mark` appears twice");
 }
 
 #[test]
 fn a_duplicate_participant_is_counted_once() {
-    let o = Case::new()
+    let o = case()
         .file(
             "results/p.csv",
             format!("{HEADER}2025,ВПР,математика,5,s1,a1,2,\n2025,ВПР,математика,5,s1,a1,2,\n"),
         )
-        .run(&[]);
+        .outcome(&[]);
     assert!(o.ok, "{}", o.stderr);
     assert_eq!(
         rejected_rows(&o),
@@ -210,10 +181,10 @@ fn a_duplicate_participant_is_counted_once() {
 #[test]
 fn the_same_aggregate_procedure_in_two_files_is_counted_once() {
     let rows = "year,assessment,subject,grade,school_id,participants,failed\n2025,ОГЭ,математика,9,s1,10,4\n";
-    let o = Case::new()
+    let o = case()
         .file("results/x1.csv", rows)
         .file("results/x2.csv", rows)
-        .run(&[]);
+        .outcome(&[]);
     assert!(o.ok, "{}", o.stderr);
     assert_eq!(
         rejected_rows(&o),
@@ -225,12 +196,12 @@ fn the_same_aggregate_procedure_in_two_files_is_counted_once() {
 
 #[test]
 fn a_school_twice_in_the_registry_keeps_its_first_row() {
-    let o = Case::new()
+    let o = case()
         .file(
             "schools.csv",
             "school_id,school_name,municipality\ns1,Школа 1,Район\ns2,Школа 2,Район\ns1,Другая школа,Район\n",
         )
-        .run(&[]);
+        .outcome(&[]);
     assert!(o.ok, "{}", o.stderr);
     assert_eq!(
         rejected_rows(&o),
@@ -242,7 +213,7 @@ fn a_school_twice_in_the_registry_keeps_its_first_row() {
 
 #[test]
 fn bad_values_are_set_aside_one_reason_each() {
-    let o = Case::new()
+    let o = case()
         .file(
             "results/v.csv",
             format!(
@@ -264,7 +235,7 @@ fn bad_values_are_set_aside_one_reason_each() {
             "year,assessment,subject,grade,school_id,participants,failed\n\
              2025,ОГЭ,русский язык,9,s1,10,12\n",
         )
-        .run(&[]);
+        .outcome(&[]);
     assert!(o.ok, "{}", o.stderr);
     assert_eq!(
         rejected_rows(&o),
@@ -282,21 +253,21 @@ fn bad_values_are_set_aside_one_reason_each() {
 
 #[test]
 fn an_empty_file_is_refused() {
-    let o = Case::new().file("results/e.csv", "").run(&[]);
+    let o = case().file("results/e.csv", "").outcome(&[]);
     refused(&o, "results/e.csv: the file is empty");
 }
 
 #[test]
 fn header_only_files_give_no_rows_and_no_results_is_refused() {
-    let case = Case::new().file("results/h.csv", HEADER);
-    let o = case.run(&[]);
+    let case = case().file("results/h.csv", HEADER);
+    let o = case.outcome(&[]);
     assert!(
         o.ok,
         "a header-only file next to real results is fine: {}",
         o.stderr
     );
     fs::remove_file(case.root.join("results/base.csv")).unwrap();
-    let o = case.run(&[]);
+    let o = case.outcome(&[]);
     refused(&o, "no usable result rows: nothing to classify");
 }
 
@@ -305,26 +276,26 @@ fn a_50_mb_line_is_refused_by_line() {
     let mut text = format!("{HEADER}2025,ВПР,русский язык,5,s1,a1,2,\n").into_bytes();
     text.extend(std::iter::repeat_n(b'x', 50 << 20));
     text.push(b'\n');
-    let o = Case::new().file("results/long.csv", text).run(&[]);
+    let o = case().file("results/long.csv", text).outcome(&[]);
     refused(&o, "results/long.csv: line 3 is 50 MB long");
 }
 
 #[test]
 fn a_directory_without_results_is_refused() {
-    let case = Case::new();
+    let case = case();
     fs::remove_file(case.root.join("results/base.csv")).unwrap();
-    let o = case.run(&[]);
+    let o = case.outcome(&[]);
     refused(&o, "the results/ folder has no CSV or Parquet files");
 }
 
 #[test]
 fn a_survey_of_another_year_is_used_and_said() {
-    let o = Case::new()
+    let o = case()
         .file(
             "survey/survey.csv",
             "school_id,year,ovz_share\ns1,2024,0.1\ns2,2024,0.3\n",
         )
-        .run(&[]);
+        .outcome(&[]);
     assert!(o.ok, "{}", o.stderr);
     assert!(
         o.stderr
@@ -339,7 +310,7 @@ fn a_file_above_the_memory_cap_is_refused_with_a_message() {
     // Every file of the case is larger than 64 bytes (clean student files
     // need about their size; `tests/fast_path.rs` covers the 8× estimate
     // for files whose every cell is checked).
-    let o = Case::new().run(&["--max-memory", "64B"]);
+    let o = case().outcome(&["--max-memory", "64B"]);
     refused(&o, "above --max-memory");
 }
 
@@ -347,7 +318,7 @@ fn a_file_above_the_memory_cap_is_refused_with_a_message() {
 fn a_workbook_bomb_is_refused_before_unpacking() {
     // 40 MB of zeros compress to a few KB; the cap here is 1 MB / 8.
     let path = {
-        let case = Case::new();
+        let case = case();
         let path = case.root.join("results/bomb.xlsx");
         let file = fs::File::create(&path).unwrap();
         let mut zip = zip::ZipWriter::new(file);
@@ -358,7 +329,7 @@ fn a_workbook_bomb_is_refused_before_unpacking() {
         .unwrap();
         std::io::Write::write_all(&mut zip, &vec![0u8; 40 << 20]).unwrap();
         zip.finish().unwrap();
-        let o = case.run(&["--max-memory", "1MB"]);
+        let o = case.outcome(&["--max-memory", "1MB"]);
         refused(&o, "results/bomb.xlsx: the workbook unpacks to 40 MB");
         path
     };
@@ -499,14 +470,14 @@ fn a_killed_run_leaves_the_previous_outputs_intact() {
 
 #[test]
 fn a_methodology_naming_a_missing_indicator_is_refused_before_work() {
-    let case = Case::new();
+    let case = case();
     let methodology = case.root.parent().unwrap().join("m.toml");
     fs::write(
         &methodology,
         "extends = \"federal-2025\"\nname = \"x\"\n[shnsu.weights]\novz_shar = 2.0\n",
     )
     .unwrap();
-    let o = case.run(&["--methodology", methodology.to_str().unwrap()]);
+    let o = case.outcome(&["--methodology", methodology.to_str().unwrap()]);
     refused(
         &o,
         "names `ovz_shar` in shnsu.weights, but no survey file has such a column; available indicators: ovz_share",
@@ -516,7 +487,7 @@ fn a_methodology_naming_a_missing_indicator_is_refused_before_work() {
         "extends = \"federal-2025\"\nname = \"x\"\n[shnsu.weights]\novz_share = -1.0\n",
     )
     .unwrap();
-    let o = case.run(&["--methodology", methodology.to_str().unwrap()]);
+    let o = case.outcome(&["--methodology", methodology.to_str().unwrap()]);
     refused(
         &o,
         "shnsu.weights.ovz_share = -1: weights must be positive numbers",

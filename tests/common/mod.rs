@@ -210,3 +210,60 @@ pub fn student_sample(dir: &std::path::Path, format: &str) -> PathBuf {
         .success();
     data
 }
+
+/// A data directory written by a test: `data/` in a temporary folder, with
+/// the outputs going to `out/` beside it.
+pub struct DataDir {
+    _tmp: tempfile::TempDir,
+    pub root: PathBuf,
+}
+
+impl DataDir {
+    /// With `schools.csv` as given and an empty `results/`.
+    pub fn with_schools(schools_csv: &str) -> Self {
+        let tmp = tempfile::TempDir::new().unwrap();
+        let root = tmp.path().join("data");
+        std::fs::create_dir_all(root.join("results")).unwrap();
+        std::fs::write(root.join("schools.csv"), schools_csv).unwrap();
+        Self { _tmp: tmp, root }
+    }
+
+    /// Writes a file below the data directory, making its folder.
+    pub fn write(&self, path: &str, bytes: impl AsRef<[u8]>) -> &Self {
+        let full = self.root.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, bytes).unwrap();
+        self
+    }
+
+    /// [`DataDir::write`] for building a directory in one expression.
+    pub fn file(self, path: &str, bytes: impl AsRef<[u8]>) -> Self {
+        self.write(path, bytes);
+        self
+    }
+
+    pub fn out(&self) -> PathBuf {
+        self.root.parent().unwrap().join("out")
+    }
+
+    /// `shnor run` on the directory: whether it succeeded, and its stderr.
+    pub fn run(&self, extra: &[&str]) -> (bool, String) {
+        let output = shnor()
+            .arg("run")
+            .arg(&self.root)
+            .arg("--out")
+            .arg(self.out())
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).to_string(),
+        )
+    }
+
+    /// An output file of the last run, or "" when there is none.
+    pub fn read_out(&self, file: &str) -> String {
+        std::fs::read_to_string(self.out().join(file)).unwrap_or_default()
+    }
+}
