@@ -123,7 +123,7 @@ impl Staging {
             File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
         ParquetWriter::new(file)
             .with_compression(ParquetCompression::Zstd(None))
-            .with_statistics(StatisticsOptions::full())
+            .with_statistics(StatisticsOptions::default())
             .with_key_value_metadata(Some(KeyValueMetadata::from_static(self.metadata.clone())))
             .finish(frame)
             .map_err(anyhow::Error::from)
