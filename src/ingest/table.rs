@@ -371,7 +371,12 @@ fn decode_known(
         TextEncoding::Windows1251
     });
     let text = match encoding {
-        TextEncoding::Utf8 | TextEncoding::Utf8Bom if has_bom => bytes[BOM.len()..].to_vec(),
+        TextEncoding::Utf8 | TextEncoding::Utf8Bom if has_bom => {
+            // In place: a copy would hold the whole file twice.
+            let mut bytes = bytes;
+            bytes.drain(..BOM.len());
+            bytes
+        }
         TextEncoding::Utf8 | TextEncoding::Utf8Bom => bytes,
         TextEncoding::Windows1251 => {
             let (text, _, _) = encoding_rs::WINDOWS_1251.decode(&bytes);
