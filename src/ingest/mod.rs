@@ -2,6 +2,7 @@
 
 pub mod normalize;
 pub mod table;
+pub mod text;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};

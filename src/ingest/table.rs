@@ -178,25 +178,37 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
     // The bytes themselves must fit; checking every cell as text needs more,
     // which `LoadedFile::read` refuses (a clean student file never needs it).
     refuse_above_cap(name, on_disk, on_disk, overrides.max_memory)?;
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
-    let sha256 = format!("{:x}", Sha256::digest(&bytes));
-    let size = bytes.len() as u64;
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_lowercase)
         .unwrap_or_default();
     let mut notes = Vec::new();
-    let content = match extension.as_str() {
-        "parquet" | "pq" => Content::Parquet(bytes.into()),
-        "csv" | "txt" | "tsv" => {
-            let (text, dialect, found) = decode_csv(bytes, name, overrides)?;
-            notes.extend(found);
-            Content::Csv {
+    if matches!(extension.as_str(), "csv" | "txt" | "tsv") {
+        let read = super::text::read_text(path, name, overrides.encoding)?;
+        let (text, dialect, found) = match read.text {
+            Some((text, encoding)) => csv_from_text(text, encoding, name, overrides)?,
+            None => decode_csv(read.raw, name, overrides)?,
+        };
+        notes.extend(found);
+        return Ok(LoadedFile {
+            name: name.to_string(),
+            path: path.to_path_buf(),
+            sha256: read.sha256,
+            bytes: read.bytes,
+            content: Content::Csv {
                 text: text.into(),
                 dialect,
-            }
-        }
+            },
+            notes,
+            max_memory: overrides.max_memory,
+        });
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
+    let sha256 = format!("{:x}", Sha256::digest(&bytes));
+    let size = bytes.len() as u64;
+    let content = match extension.as_str() {
+        "parquet" | "pq" => Content::Parquet(bytes.into()),
         e if WORKBOOK_ENDINGS.contains(&e) => {
             let unpacked_cap = overrides
                 .max_memory
@@ -413,23 +425,54 @@ fn refuse_mixed_encoding(bytes: &[u8], name: &str) -> Result<()> {
     let Err(error) = std::str::from_utf8(bytes) else {
         return Ok(());
     };
-    let high = bytes.iter().filter(|b| **b >= 0x80).count();
-    let utf8_cyrillic = bytes
-        .windows(2)
-        .filter(|w| matches!(w[0], 0xD0 | 0xD1) && (0x80..=0xBF).contains(&w[1]))
-        .count();
-    if utf8_cyrillic >= 3 && utf8_cyrillic * 2 * 2 >= high {
+    let mut counts = HighBytes::default();
+    counts.add(bytes);
+    if counts.mostly_utf8_cyrillic() {
         let line = bytes[..error.valid_up_to()]
             .iter()
             .filter(|b| **b == b'\n')
             .count()
             + 1;
-        bail!(
-            "{name}: mixed encodings: the file is mostly UTF-8, but line {line} is not (Windows-1251?); \
-             re-save the whole file in one encoding"
-        );
+        bail!(mixed_encoding(name, line));
     }
     Ok(())
+}
+
+/// The message for a file that is mostly UTF-8 but not on `line`.
+pub(super) fn mixed_encoding(name: &str, line: usize) -> String {
+    format!(
+        "{name}: mixed encodings: the file is mostly UTF-8, but line {line} is not (Windows-1251?); \
+         re-save the whole file in one encoding"
+    )
+}
+
+/// Counts of the bytes above ASCII and of the UTF-8 Cyrillic pairs among
+/// them, added chunk by chunk (a pair may straddle two chunks).
+#[derive(Default)]
+pub(super) struct HighBytes {
+    high: usize,
+    utf8_cyrillic: usize,
+    last: Option<u8>,
+}
+
+impl HighBytes {
+    pub(super) fn add(&mut self, bytes: &[u8]) {
+        self.high += bytes.iter().filter(|b| **b >= 0x80).count();
+        let is_pair = |a: u8, b: u8| matches!(a, 0xD0 | 0xD1) && (0x80..=0xBF).contains(&b);
+        if let (Some(last), Some(first)) = (self.last, bytes.first()) {
+            self.utf8_cyrillic += is_pair(last, *first) as usize;
+        }
+        self.utf8_cyrillic += bytes.windows(2).filter(|w| is_pair(w[0], w[1])).count();
+        if let Some(last) = bytes.last() {
+            self.last = Some(*last);
+        }
+    }
+
+    /// True when most bytes above ASCII are UTF-8 Cyrillic: the file is
+    /// UTF-8 with some lines in another encoding.
+    pub(super) fn mostly_utf8_cyrillic(&self) -> bool {
+        self.utf8_cyrillic >= 3 && self.utf8_cyrillic * 2 * 2 >= self.high
+    }
 }
 
 /// Refuses a line too long to be a table row (a broken export, or not CSV).
@@ -460,6 +503,17 @@ fn decode_csv(
         refuse_mixed_encoding(&bytes, name)?;
     }
     let (text, encoding) = decode_known(bytes, overrides.encoding, utf8);
+    csv_from_text(text, encoding, name, overrides)
+}
+
+/// The dialect of decoded CSV text, after the checks that refuse a file
+/// that cannot be a table.
+pub(super) fn csv_from_text(
+    text: Vec<u8>,
+    encoding: TextEncoding,
+    name: &str,
+    overrides: CsvOverrides,
+) -> Result<(Vec<u8>, CsvDialect, Vec<String>)> {
     if text.iter().all(|b| b.is_ascii_whitespace()) {
         bail!("{name}: the file is empty; expected a header line and data rows");
     }
