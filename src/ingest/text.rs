@@ -54,12 +54,10 @@ pub fn read_text(path: &Path, name: &str, forced: Option<TextEncoding>) -> Resul
             // The whole-file road: the rest is read as it is.
             let mut raw = Vec::with_capacity(size);
             raw.extend_from_slice(part);
-            let mut rest = Vec::new();
-            file.read_to_end(&mut rest)
+            file.read_to_end(&mut raw)
                 .with_context(|| format!("cannot read {name}"))?;
-            hasher.update(&rest);
-            bytes += rest.len() as u64;
-            raw.extend_from_slice(&rest);
+            hasher.update(&raw[n..]);
+            bytes = raw.len() as u64;
             return Ok(ReadText {
                 text: None,
                 raw,
