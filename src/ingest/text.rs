@@ -116,7 +116,8 @@ struct Reader {
     mode: Mode,
     /// The text while it is UTF-8.
     text: Vec<u8>,
-    /// Counted only when the encoding was not forced.
+    /// Counted once the file proves not UTF-8, and only when the encoding
+    /// was not forced.
     high_bytes: Option<HighBytes>,
 }
 
@@ -147,14 +148,16 @@ impl Reader {
 
     /// Takes the next chunk; `last` after the end of the file.
     fn push(&mut self, chunk: &[u8], last: bool) {
-        if let Some(counts) = &mut self.high_bytes {
-            counts.add(chunk);
-        }
         match &mut self.mode {
             Mode::ForcedUtf8 => self.text.extend_from_slice(chunk),
             Mode::Windows1251 {
                 decoder, decoded, ..
-            } => decode(decoder, chunk, decoded, last),
+            } => {
+                if let Some(counts) = &mut self.high_bytes {
+                    counts.add(chunk);
+                }
+                decode(decoder, chunk, decoded, last)
+            }
             Mode::Utf8 { pending } => {
                 let mut joined = std::mem::take(pending);
                 joined.extend_from_slice(chunk);
@@ -176,6 +179,11 @@ impl Reader {
     fn switch_to_windows_1251(&mut self, joined: &[u8], valid_up_to: usize, last: bool) {
         let newlines = |b: &[u8]| memchr::memchr_iter(b'\n', b).count();
         let first_bad_line = newlines(&self.text) + newlines(&joined[..valid_up_to]) + 1;
+        // Counted only now: a file that stays UTF-8 never needs them.
+        if let Some(counts) = &mut self.high_bytes {
+            counts.add(&self.text);
+            counts.add(joined);
+        }
         let mut decoder = WINDOWS_1251.new_decoder_without_bom_handling();
         let mut decoded = String::with_capacity(self.text.capacity());
         let so_far = std::mem::take(&mut self.text);
