@@ -28,8 +28,11 @@ pub struct ReadText {
     /// UTF-8 text; `None` when the file starts with a byte-order mark and
     /// `raw` holds its bytes to be decoded whole.
     pub text: Option<(Vec<u8>, TextEncoding)>,
+    /// The file's bytes when `text` is `None`; empty otherwise.
     pub raw: Vec<u8>,
+    /// SHA-256 of the file's bytes, in hex, as `manifest.json` records it.
     pub sha256: String,
+    /// The file's size in bytes.
     pub bytes: u64,
 }
 
