@@ -38,38 +38,31 @@ pub struct ReadText {
 
 /// Reads `path` as text; `forced` is the encoding given on the command line.
 pub fn read_text(path: &Path, name: &str, forced: Option<TextEncoding>) -> Result<ReadText> {
-    let mut file = File::open(path).with_context(|| format!("cannot read {name}"))?;
+    let cannot_read = || format!("cannot read {name}");
+    let mut file = File::open(path).with_context(cannot_read)?;
     let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
-    let mut hasher = Sha256::new();
     let mut chunk = vec![0u8; CHUNK.min(size.max(1))];
+    let mut n = read_full(&mut file, &mut chunk).with_context(cannot_read)?;
+    if starts_with_bom(&chunk[..n]) {
+        // The whole-file road: the rest is read as it is.
+        let mut raw = Vec::with_capacity(size);
+        raw.extend_from_slice(&chunk[..n]);
+        file.read_to_end(&mut raw).with_context(cannot_read)?;
+        return Ok(ReadText {
+            text: None,
+            sha256: format!("{:x}", Sha256::digest(&raw)),
+            bytes: raw.len() as u64,
+            raw,
+        });
+    }
+    let mut hasher = Sha256::new();
     let mut reader = Reader::new(forced, size);
     let mut bytes = 0u64;
-    let mut first = true;
-    loop {
-        let n = read_full(&mut file, &mut chunk).with_context(|| format!("cannot read {name}"))?;
-        if n == 0 {
-            break;
-        }
-        let part = &chunk[..n];
-        hasher.update(part);
+    while n > 0 {
+        hasher.update(&chunk[..n]);
         bytes += n as u64;
-        if first && starts_with_bom(part) {
-            // The whole-file road: the rest is read as it is.
-            let mut raw = Vec::with_capacity(size);
-            raw.extend_from_slice(part);
-            file.read_to_end(&mut raw)
-                .with_context(|| format!("cannot read {name}"))?;
-            hasher.update(&raw[n..]);
-            bytes = raw.len() as u64;
-            return Ok(ReadText {
-                text: None,
-                raw,
-                sha256: format!("{:x}", hasher.finalize()),
-                bytes,
-            });
-        }
-        first = false;
-        reader.push(part, false);
+        reader.push(&chunk[..n], false);
+        n = read_full(&mut file, &mut chunk).with_context(cannot_read)?;
     }
     reader.push(&[], true);
     let (text, encoding) = reader.finish(name)?;
@@ -104,8 +97,9 @@ fn starts_with_bom(bytes: &[u8]) -> bool {
 enum Mode {
     /// Every byte so far is UTF-8; `pending` is a sequence cut by the chunk.
     Utf8 { pending: Vec<u8> },
-    /// UTF-8 because the command line says so: taken as it is.
-    ForcedUtf8,
+    /// UTF-8 because the command line says so (`utf8` or `utf8-bom`):
+    /// taken as it is.
+    ForcedUtf8(TextEncoding),
     /// Windows-1251: decoded as read; `first_bad_line` is the line of the
     /// first byte that was not UTF-8 (unknown when forced).
     Windows1251 {
@@ -130,7 +124,7 @@ impl Reader {
             None => Mode::Utf8 {
                 pending: Vec::new(),
             },
-            Some(TextEncoding::Utf8 | TextEncoding::Utf8Bom) => Mode::ForcedUtf8,
+            Some(given @ (TextEncoding::Utf8 | TextEncoding::Utf8Bom)) => Mode::ForcedUtf8(given),
             Some(TextEncoding::Windows1251) => Mode::Windows1251 {
                 decoder: WINDOWS_1251.new_decoder_without_bom_handling(),
                 decoded: String::with_capacity(size),
@@ -152,7 +146,7 @@ impl Reader {
     /// Takes the next chunk; `last` after the end of the file.
     fn push(&mut self, chunk: &[u8], last: bool) {
         match &mut self.mode {
-            Mode::ForcedUtf8 => self.text.extend_from_slice(chunk),
+            Mode::ForcedUtf8(_) => self.text.extend_from_slice(chunk),
             Mode::Windows1251 {
                 decoder, decoded, ..
             } => {
@@ -203,7 +197,7 @@ impl Reader {
     fn finish(self, name: &str) -> Result<(Vec<u8>, TextEncoding)> {
         match self.mode {
             Mode::Utf8 { .. } => Ok((self.text, TextEncoding::Utf8)),
-            Mode::ForcedUtf8 => Ok((self.text, TextEncoding::Utf8)),
+            Mode::ForcedUtf8(given) => Ok((self.text, given)),
             Mode::Windows1251 {
                 decoded,
                 first_bad_line,
