@@ -183,39 +183,39 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
         .and_then(|e| e.to_str())
         .map(str::to_lowercase)
         .unwrap_or_default();
-    let mut notes = Vec::new();
-    if matches!(extension.as_str(), "csv" | "txt" | "tsv") {
-        let read = super::text::read_text(path, name, overrides.encoding)?;
-        let (text, dialect, found) = match read.text {
-            Some((text, encoding)) => csv_from_text(text, encoding, name, overrides)?,
-            None => decode_csv(read.raw, name, overrides)?,
-        };
-        notes.extend(found);
-        return Ok(LoadedFile {
-            name: name.to_string(),
-            path: path.to_path_buf(),
-            sha256: read.sha256,
-            bytes: read.bytes,
-            content: Content::Csv {
-                text: text.into(),
-                dialect,
-            },
-            notes,
-            max_memory: overrides.max_memory,
-        });
-    }
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
-    let sha256 = format!("{:x}", Sha256::digest(&bytes));
-    let size = bytes.len() as u64;
-    let content = match extension.as_str() {
-        "parquet" | "pq" => Content::Parquet(bytes.into()),
+    let (sha256, size, content, notes) = match extension.as_str() {
+        "csv" | "txt" | "tsv" => {
+            let read = super::text::read_text(path, name, overrides.encoding)?;
+            let (text, dialect, notes) = match read.text {
+                Some((text, encoding)) => csv_from_text(text, encoding, name, overrides)?,
+                None => decode_csv(read.raw, name, overrides)?,
+            };
+            let text = text.into();
+            (
+                read.sha256,
+                read.bytes,
+                Content::Csv { text, dialect },
+                notes,
+            )
+        }
+        "parquet" | "pq" => {
+            let (bytes, sha256) = read_hashed(path, name)?;
+            (
+                sha256,
+                bytes.len() as u64,
+                Content::Parquet(bytes.into()),
+                Vec::new(),
+            )
+        }
         e if WORKBOOK_ENDINGS.contains(&e) => {
+            let (bytes, sha256) = read_hashed(path, name)?;
             let unpacked_cap = overrides
                 .max_memory
                 .map(|m| m / MEMORY_PER_INPUT_BYTE)
                 .unwrap_or(MAX_WORKBOOK_UNPACKED);
             super::xlsx::check_unpacked_size(&bytes, name, unpacked_cap)?;
-            Content::Workbook(bytes.into())
+            let size = bytes.len() as u64;
+            (sha256, size, Content::Workbook(bytes.into()), Vec::new())
         }
         other => bail!("{name}: files of type `.{other}` are not read; give CSV, Parquet or XLSX"),
     };
@@ -228,6 +228,13 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
         notes,
         max_memory: overrides.max_memory,
     })
+}
+
+/// A file's bytes and their SHA-256, in hex.
+fn read_hashed(path: &Path, name: &str) -> Result<(Vec<u8>, String)> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
+    let sha256 = format!("{:x}", Sha256::digest(&bytes));
+    Ok((bytes, sha256))
 }
 
 /// Refuses a file whose reading needs `need` bytes, above the `--max-memory` cap.
