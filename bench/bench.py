@@ -20,7 +20,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 WORK = os.path.join(BENCH, "work")
 # SHNOR_BIN: another build to measure (e.g. a copy, while the tree is rebuilt).
-SHNOR = os.environ.get("SHNOR_BIN") or os.path.join(ROOT, "target", "release", "shnor")
+# Otherwise the build run.sh just made, wherever CARGO_TARGET_DIR puts it.
+TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+SHNOR = os.environ.get("SHNOR_BIN") or os.path.join(os.path.abspath(TARGET), "release", "shnor")
 
 
 def measure(cmd, env=None):
