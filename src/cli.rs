@@ -68,7 +68,8 @@ pub struct ReportArgs {
 pub struct RerunArgs {
     /// manifest.json of the run to reproduce.
     pub manifest: PathBuf,
-    /// Output folder (default: the manifest's folder).
+    /// Output folder (default: OUT-rerun beside the run's folder; the run
+    /// itself is never overwritten unless named here).
     #[arg(long, short)]
     pub out: Option<PathBuf>,
 }

@@ -12,6 +12,7 @@ pub mod classify;
 pub mod cli;
 pub mod compare;
 pub mod explain;
+pub mod files;
 pub mod ingest;
 pub mod measure;
 pub mod methodology;

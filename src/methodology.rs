@@ -343,6 +343,9 @@ pub struct LoadedMethodology {
     pub origin: String,
     pub base_dir: Option<PathBuf>,
     pub text: String,
+    /// The methodologies it `extends`, nearest first (origin, text): part of
+    /// what the run used, so recorded and hashed with it.
+    pub bases: Vec<(String, String)>,
 }
 
 impl LoadedMethodology {
@@ -372,8 +375,7 @@ impl LoadedMethodology {
 
     /// Reads and validates a methodology file.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read methodology file {}", path.display()))?;
+        let text = crate::files::read_settings(path, "методика")?;
         Self::from_text(
             &text,
             path.display().to_string(),
@@ -388,7 +390,10 @@ impl LoadedMethodology {
     }
 
     fn from_text(text: &str, origin: String, base_dir: Option<PathBuf>) -> Result<Self> {
-        let table = merged_table(text, &origin, base_dir.as_deref(), 0)?;
+        let mut bases = Vec::new();
+        let table = merged_table(text, &origin, base_dir.as_deref(), 0, &mut bases)?;
+        refuse_non_finite(&toml::Value::Table(table.clone()), "")
+            .with_context(|| format!("methodology {origin} is not valid"))?;
         let rule: Methodology = table
             .try_into()
             .with_context(|| format!("methodology {origin} is not valid"))?;
@@ -399,6 +404,7 @@ impl LoadedMethodology {
             origin,
             base_dir,
             text: text.to_string(),
+            bases,
         })
     }
 
@@ -421,14 +427,18 @@ impl LoadedMethodology {
                     )
                 });
         }
-        let path = self.relative_path(reference);
-        std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "cannot read query {} named in methodology {}",
-                path.display(),
-                self.origin
-            )
-        })
+        let (_, text) = self.setting_file(reference, "запрос")?;
+        Ok(text)
+    }
+
+    /// A file the methodology names, read from inside its folder (or the
+    /// working directory for a methodology given as text).
+    fn setting_file(&self, reference: &str, what: &str) -> Result<(PathBuf, String)> {
+        let what = format!("{what} {reference} из методики {}", self.origin);
+        let root = self.base_dir.clone().unwrap_or_else(|| PathBuf::from("."));
+        let path = crate::files::confined(&root, reference, &what)?;
+        let text = crate::files::read_settings(&path, &what)?;
+        Ok((path, text))
     }
 
     /// The previous-lists folder named in the methodology, resolved.
@@ -449,14 +459,7 @@ impl LoadedMethodology {
                 "builtin:reference/ege-min-scores.csv".into(),
             ));
         }
-        let path = self.relative_path(reference);
-        let text = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "cannot read the minimum scores table {} named in methodology {}",
-                path.display(),
-                self.origin
-            )
-        })?;
+        let (path, text) = self.setting_file(reference, "таблица минимальных баллов")?;
         Ok((text, path.display().to_string()))
     }
 
@@ -477,6 +480,7 @@ fn merged_table(
     origin: &str,
     base_dir: Option<&Path>,
     depth: usize,
+    bases: &mut Vec<(String, String)>,
 ) -> Result<toml::Table> {
     if depth > 8 {
         bail!("methodology {origin}: `extends` goes more than 8 levels deep (a cycle?)");
@@ -497,29 +501,48 @@ fn merged_table(
     {
         (text.to_string(), format!("builtin:{name}"), None)
     } else {
-        let path = match base_dir {
-            Some(dir) if Path::new(&base).is_relative() => dir.join(&base),
-            _ => PathBuf::from(&base),
-        };
-        let text = std::fs::read_to_string(&path).with_context(|| {
-                format!(
-                    "methodology {origin} extends `{base}`, which is neither a preset nor a readable file"
-                )
-            })?;
+        let what = format!("методика {origin}: extends = «{base}» (не предустановка и не файл)");
+        let path = crate::files::confined(base_dir.unwrap_or(Path::new(".")), &base, &what)?;
+        let text = crate::files::read_settings(&path, &what)?;
         (
             text,
             path.display().to_string(),
             path.parent().map(Path::to_path_buf),
         )
     };
+    bases.push((base_origin.clone(), base_text.clone()));
     let mut merged = merged_table(
         &base_text,
         &base_origin,
         base_base_dir.as_deref(),
         depth + 1,
+        bases,
     )?;
     merge_into(&mut merged, table);
     Ok(merged)
+}
+
+/// NaN and ±inf are valid TOML but never a valid setting: a threshold of NaN
+/// compares false with everything and would empty or fill a list silently.
+fn refuse_non_finite(value: &toml::Value, key: &str) -> Result<()> {
+    match value {
+        toml::Value::Float(f) if !f.is_finite() => {
+            bail!("{key} = {f}: значение должно быть конечным числом (не nan и не inf)")
+        }
+        toml::Value::Table(t) => t.iter().try_for_each(|(k, v)| {
+            let path = if key.is_empty() {
+                k.clone()
+            } else {
+                format!("{key}.{k}")
+            };
+            refuse_non_finite(v, &path)
+        }),
+        toml::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| refuse_non_finite(v, &format!("{key}[{i}]"))),
+        _ => Ok(()),
+    }
 }
 
 fn merge_into(base: &mut toml::Table, overrides: toml::Table) {

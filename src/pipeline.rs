@@ -24,6 +24,7 @@ use crate::write::manifest::{
     self, InputRecord, Invocation, Manifest, MethodologyRecord, OutputRecord, SourceRecord,
 };
 use crate::write::partition::PartitionKey;
+use crate::write::target::{self, OutputTarget};
 use crate::write::{CsvOutput, Staging};
 
 /// Confidence level of the interval reported for every failure share.
@@ -320,6 +321,7 @@ pub fn run_reporting(
     options: &RunOptions,
     inputs_read: impl FnOnce(&[String]),
 ) -> Result<RunSummary> {
+    let target = claim_output(options)?;
     let mut timings = Timings::new(Progress::new(options.progress));
     let prepared = prepare(options, &mut timings)?;
     let inputs = prepared.describe_inputs()?;
@@ -328,6 +330,7 @@ pub fn run_reporting(
     let methodology = &p.methodology;
     let (min_scores_text, min_scores_origin) = &p.min_scores;
     let mut warnings = p.warnings.clone();
+    warnings.extend(target.notes.iter().cloned());
     let registry = &p.schools.valid;
 
     timings.stage("4_measure");
@@ -453,7 +456,7 @@ pub fn run_reporting(
     }
 
     let staging = Staging::new(
-        &options.out,
+        target,
         options.csv_output,
         vec![
             ("shnor_version".into(), env!("CARGO_PKG_VERSION").into()),
@@ -591,6 +594,24 @@ pub fn run_reporting(
     staging.write_bytes("manifest.json", &json)?;
     staging.commit()?;
     Ok(summary)
+}
+
+/// The output folder, checked against every input before anything is read.
+fn claim_output(options: &RunOptions) -> Result<OutputTarget> {
+    let methodology = options
+        .methodology
+        .as_deref()
+        .map(std::path::Path::new)
+        .filter(|p| p.exists());
+    let mut read = vec![options.data_dir.as_path()];
+    read.extend(methodology);
+    read.extend(options.previous_lists.as_deref());
+    let mut walked: Vec<PathBuf> = ["results", "survey", "previous-lists"]
+        .iter()
+        .map(|dir| options.data_dir.join(dir))
+        .collect();
+    walked.extend(options.previous_lists.clone());
+    OutputTarget::claim(&options.out, &target::Inputs { read, walked })
 }
 
 /// An absolute path as text (the path as given when it cannot be resolved).

@@ -58,12 +58,21 @@ pub fn rerun(manifest_path: &Path, out: Option<PathBuf>) -> Result<RunSummary> {
             changed.join("\n  ")
         );
     }
-    let out = out.unwrap_or_else(|| {
-        manifest_path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf()
-    });
+    let out = out.unwrap_or_else(|| beside(manifest_path));
     run(&RunOptions::from_invocation(&invocation, out))
+}
+
+/// Without `--out`, a rerun writes beside the run it reproduces
+/// (`OUT-rerun`), never over it.
+fn beside(manifest_path: &Path) -> PathBuf {
+    let dir = manifest_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    dir.with_file_name(format!("{name}-rerun"))
 }

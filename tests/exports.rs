@@ -191,7 +191,10 @@ fn an_adapter_that_reads_files_is_refused() {
     );
     let (ok, stderr) = data.run(&[]);
     assert!(!ok);
-    assert!(stderr.contains("query evil.sql calls read_csv"), "{stderr}");
+    assert!(
+        stderr.contains("запрос evil.sql: табличная функция read_csv(…) запрещена"),
+        "{stderr}"
+    );
 }
 
 #[test]

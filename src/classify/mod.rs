@@ -316,18 +316,23 @@ fn bands(m: &LoadedMethodology) -> Result<DataFrame> {
 /// Runs methodology queries in one SQL context and keeps their text.
 struct QueryRunner<'a> {
     ctx: SQLContext,
+    /// The tables registered so far: all a query may read.
+    tables: Vec<&'static str>,
     methodology: &'a LoadedMethodology,
     log: Vec<(String, String)>,
 }
 
 impl QueryRunner<'_> {
-    fn register(&mut self, name: &str, frame: LazyFrame) {
+    fn register(&mut self, name: &'static str, frame: LazyFrame) {
         self.ctx.register(name, frame);
+        if !self.tables.contains(&name) {
+            self.tables.push(name);
+        }
     }
 
     fn run(&mut self, reference: &str) -> Result<DataFrame> {
         let sql = self.methodology.query_text(reference)?;
-        crate::sql_guard::check(&sql, reference)?;
+        crate::sql_guard::check(&sql, reference, &self.tables)?;
         let frame = self
             .ctx
             .execute(&sql)
@@ -353,6 +358,7 @@ pub struct Inputs<'a> {
 pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<Classification> {
     let mut q = QueryRunner {
         ctx: SQLContext::new(),
+        tables: Vec::new(),
         methodology: m,
         log: Vec::new(),
     };

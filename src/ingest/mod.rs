@@ -61,13 +61,19 @@ impl DataDirFiles {
                 root.display()
             );
         }
+        let root = &root
+            .canonicalize()
+            .with_context(|| format!("не удаётся открыть папку {}", root.display()))?;
         let candidates: Vec<PathBuf> = ["schools.csv", "schools.parquet", "schools.xlsx"]
             .iter()
             .map(|n| root.join(n))
             .filter(|p| p.is_file())
             .collect();
         let schools = match candidates.as_slice() {
-            [one] => one.clone(),
+            [one] => {
+                let name = one.file_name().unwrap_or_default().to_string_lossy();
+                crate::files::confined(root, &name, "реестр школ")?
+            }
             [] => bail!(
                 "{}: no school registry; add schools.csv (or .parquet, .xlsx) with school_id, school_name, municipality",
                 root.display()
@@ -249,8 +255,7 @@ fn load_adapters(root: &Path) -> Result<Vec<Adapter>> {
     if !path.is_file() {
         return Ok(Vec::new());
     }
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text = crate::files::read_settings(&path, "adapters.toml")?;
     let file: AdapterFile = toml::from_str(&text).with_context(|| {
         format!(
             "{} is not valid: see README, \"Bringing your region's exports\"",
@@ -284,28 +289,59 @@ fn load_adapters(root: &Path) -> Result<Vec<Adapter>> {
                                 .join(", ")
                         )
                     })?,
-                None => std::fs::read_to_string(root.join(&a.query)).with_context(|| {
-                    format!("{}: cannot read adapter query {}", path.display(), a.query)
-                })?,
+                None => {
+                    let what = format!("adapters.toml: query = «{}»", a.query);
+                    let query = crate::files::confined(root, &a.query, &what)?;
+                    crate::files::read_settings(&query, &what)?
+                }
             };
             Ok(a)
         })
         .collect()
 }
 
+/// The table files under `dir`, sorted. Links are followed only when they
+/// stay inside `root`, each folder is walked once (a link back up is a loop,
+/// not more files), and anything but a regular file — a FIFO would hang the
+/// read, a device never ends — is reported, not read.
 fn list_files(root: &Path, dir: &Path, ignored: &mut Vec<String>) -> Result<Vec<PathBuf>> {
+    let root_real = root
+        .canonicalize()
+        .with_context(|| format!("не удаётся открыть папку {}", root.display()))?;
+    let shown = |path: &Path| {
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
     let mut found = Vec::new();
+    let mut visited = std::collections::BTreeSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(current) = stack.pop() {
+        if !visited.insert(current.canonicalize().unwrap_or_else(|_| current.clone())) {
+            ignored.push(format!(
+                "{}: папка уже прочитана (ссылка образует цикл); повторно не читается",
+                shown(&current)
+            ));
+            continue;
+        }
         let entries = std::fs::read_dir(&current)
-            .with_context(|| format!("cannot list {}", current.display()))?;
+            .with_context(|| format!("не удаётся прочитать папку {}", current.display()))?;
         for entry in entries {
-            let path = entry?.path();
+            let entry = entry?;
+            let path = entry.path();
             let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if file_name.starts_with('.') {
                 continue;
             }
-            if path.is_dir() {
+            let kind = match entry_kind(&entry, &root_real) {
+                Ok(kind) => kind,
+                Err(why) => {
+                    ignored.push(format!("{}: не читается ({why})", shown(&path)));
+                    continue;
+                }
+            };
+            if kind.is_dir() {
                 stack.push(path);
                 continue;
             }
@@ -317,13 +353,36 @@ fn list_files(root: &Path, dir: &Path, ignored: &mut Vec<String>) -> Result<Vec<
             if READABLE.contains(&extension.as_str()) {
                 found.push(path);
             } else {
-                let shown = path.strip_prefix(root).unwrap_or(&path).display();
                 ignored.push(format!(
-                    "{shown}: not read (only CSV and Parquet files are)"
+                    "{}: не читается (читаются только файлы CSV, Parquet и XLSX)",
+                    shown(&path)
                 ));
             }
         }
     }
     found.sort();
     Ok(found)
+}
+
+/// What a folder entry is, after following a link that stays inside
+/// `root_real`; `Err` says why it is not read.
+fn entry_kind(entry: &std::fs::DirEntry, root_real: &Path) -> Result<std::fs::FileType, String> {
+    let mut kind = entry.file_type().map_err(|e| e.to_string())?;
+    if kind.is_symlink() {
+        let target = entry
+            .path()
+            .canonicalize()
+            .map_err(|_| "символическая ссылка никуда не ведёт".to_string())?;
+        if !target.starts_with(root_real) {
+            return Err("символическая ссылка ведёт за пределы папки данных".into());
+        }
+        kind = std::fs::metadata(&target)
+            .map_err(|e| e.to_string())?
+            .file_type();
+    }
+    if kind.is_dir() || kind.is_file() {
+        Ok(kind)
+    } else {
+        Err("не обычный файл: устройство, канал или сокет".into())
+    }
 }

@@ -172,9 +172,7 @@ pub enum Content {
 
 /// Reads a file's bytes and hashes them; decodes a CSV and detects its dialect.
 pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<LoadedFile> {
-    let on_disk = std::fs::metadata(path)
-        .with_context(|| format!("cannot read {name}"))?
-        .len();
+    let on_disk = crate::files::regular_file(path, name)?.len();
     // The bytes themselves must fit; checking every cell as text needs more,
     // which `LoadedFile::read` refuses (a clean student file never needs it).
     refuse_above_cap(name, on_disk, on_disk, overrides.max_memory)?;
@@ -666,7 +664,7 @@ pub struct Adapter {
 /// through `__line` when the query selects it, or by position when the query
 /// keeps every row in order.
 fn apply_adapter(raw: DataFrame, adapter: &Adapter, name: &str) -> Result<DataFrame> {
-    crate::sql_guard::check(&adapter.sql, &adapter.query)?;
+    crate::sql_guard::check(&adapter.sql, &adapter.query, &["raw"])?;
     let lines = raw.column(LINE)?.clone();
     let height = raw.height();
     let mut ctx = polars::sql::SQLContext::new();

@@ -52,7 +52,14 @@ impl MinScores {
                 .with_context(|| format!("{}: from_year `{from_year}` is not a year", at()))?;
             let min_score: f64 = min_score
                 .parse()
-                .with_context(|| format!("{}: min_score `{min_score}` is not a number", at()))?;
+                .ok()
+                .filter(|m: &f64| m.is_finite() && *m >= 0.0)
+                .with_context(|| {
+                    format!(
+                        "{}: min_score `{min_score}` is not a non-negative number",
+                        at()
+                    )
+                })?;
             entries.push(Entry {
                 assessment,
                 subject: normalize_subject(subject),

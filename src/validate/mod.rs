@@ -223,7 +223,16 @@ pub fn parse_number(text: Expr, decimal_comma: bool) -> Expr {
     } else {
         text
     };
-    t.cast(DataType::Float64)
+    finite(t.cast(DataType::Float64))
+}
+
+/// A number, or null when it is NaN or infinite (`NaN`, `inf`, `1e309`):
+/// such a value compares oddly with every threshold, so it is never a
+/// number here and the checks report the cell.
+pub fn finite(value: Expr) -> Expr {
+    when(value.clone().is_finite())
+        .then(value)
+        .otherwise(lit(NULL).cast(DataType::Float64))
 }
 
 /// True when a parsed number is not a whole number.

@@ -6,7 +6,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::{
-    Check, Checked, apply_checks, not_whole, number, parse_number, quoted, repeat_check,
+    Check, Checked, apply_checks, finite, not_whole, number, parse_number, quoted, repeat_check,
     school_checks, source_text, text,
 };
 use crate::ingest::RawTable;
@@ -333,7 +333,7 @@ fn key_checks() -> Vec<Check> {
 /// parsed once, from its cleaned form `raw`.
 fn typed_or_parsed_with(schema: &Schema, name: &str, raw: &str, comma: bool) -> Expr {
     match schema.get(name) {
-        Some(dtype) if dtype.is_primitive_numeric() => col(name).cast(DataType::Float64),
+        Some(dtype) if dtype.is_primitive_numeric() => finite(col(name).cast(DataType::Float64)),
         _ => parse_number(col(raw), comma),
     }
 }
@@ -483,6 +483,10 @@ fn aggregate_columns(keyed: LazyFrame, failure: FailureColumn, comma: bool) -> L
         ])
 }
 
+/// More participants than one school's procedure can have: a typo, or an
+/// integer too large to count with.
+const MAX_PARTICIPANTS: i64 = 1_000_000;
+
 fn aggregate_checks(failure: FailureColumn) -> Vec<Check> {
     let column = match failure {
         FailureColumn::Count => "failed",
@@ -504,6 +508,15 @@ fn aggregate_checks(failure: FailureColumn) -> Vec<Check> {
                 "participants ",
                 col("raw_participants"),
                 " is not a whole number",
+            ),
+        ),
+        Check::new(
+            "participants",
+            col("participants_number").gt(lit(MAX_PARTICIPANTS)),
+            quoted(
+                "participants ",
+                col("raw_participants"),
+                &format!(" is more than any procedure has (at most {MAX_PARTICIPANTS})"),
             ),
         ),
         Check::new(

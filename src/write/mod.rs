@@ -4,6 +4,7 @@
 
 pub mod manifest;
 pub mod partition;
+pub mod target;
 pub mod xlsx;
 
 use std::collections::HashMap;
@@ -13,6 +14,8 @@ use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
+
+use target::OutputTarget;
 
 /// Russian labels of output columns (reference/labels.csv).
 const LABELS: &str = include_str!("../../reference/labels.csv");
@@ -62,7 +65,7 @@ const CSV_FLOAT_PRECISION: usize = 6;
 
 /// An output folder being written.
 pub struct Staging {
-    target: PathBuf,
+    target: OutputTarget,
     staging: PathBuf,
     committed: bool,
     csv: CsvOutput,
@@ -71,27 +74,18 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// Starts a staging folder for `target` (a sibling, so the final rename
-    /// stays on one file system).
-    pub fn new(target: &Path, csv: CsvOutput, metadata: Vec<(String, String)>) -> Result<Self> {
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| "out".into());
-        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging)?;
-        }
+    /// Starts a staging folder for a claimed target (a sibling, so the final
+    /// rename stays on one file system).
+    pub fn new(
+        target: OutputTarget,
+        csv: CsvOutput,
+        metadata: Vec<(String, String)>,
+    ) -> Result<Self> {
+        let staging = target.staging_path();
         std::fs::create_dir_all(&staging)
-            .with_context(|| format!("cannot create {}", staging.display()))?;
+            .with_context(|| format!("не удаётся создать папку {}", staging.display()))?;
         Ok(Self {
-            target: target.to_path_buf(),
+            target,
             staging,
             committed: false,
             csv,
@@ -101,12 +95,6 @@ impl Staging {
 
     pub fn path(&self, file: &str) -> PathBuf {
         self.staging.join(file)
-    }
-
-    /// Writes `NAME.parquet` and `NAME.csv`.
-    pub fn write_table(&self, name: &str, frame: &mut DataFrame) -> Result<()> {
-        self.write_parquet(name, frame)?;
-        self.write_csv(name, frame)
     }
 
     pub fn write_parquet(&self, name: &str, frame: &mut DataFrame) -> Result<()> {
@@ -141,7 +129,7 @@ impl Staging {
         match self.csv {
             CsvOutput::Standard => writer.finish(frame),
             CsvOutput::ExcelRu => {
-                let mut labelled = frame.clone();
+                let mut labelled = excel_safe(frame)?;
                 let names: Vec<String> = labelled
                     .get_column_names()
                     .iter()
@@ -168,66 +156,65 @@ impl Staging {
         std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
     }
 
-    /// Replaces the target folder with the staged one. The old outputs are
-    /// moved aside first and removed only after the new ones are in place.
+    /// Replaces the target folder with the staged one. The old outputs (known
+    /// to be ours: [`OutputTarget::claim`]) are moved aside first and removed
+    /// only after the new ones are in place; a kill in between is repaired by
+    /// the next run's claim.
     pub fn commit(mut self) -> Result<()> {
-        let aside = self.target.with_file_name(format!(
-            ".{}.previous-{}",
-            self.target
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
-        let had_previous = self.target.exists();
+        let target = self.target.path.clone();
+        let aside = self.target.aside_path();
+        let had_previous = target.exists();
         if had_previous {
-            std::fs::rename(&self.target, &aside).with_context(|| {
+            std::fs::rename(&target, &aside).with_context(|| {
                 format!(
-                    "cannot move the previous outputs {} aside",
-                    self.target.display()
+                    "не удаётся отодвинуть прежние результаты {}",
+                    target.display()
                 )
             })?;
         }
-        if let Err(e) = std::fs::rename(&self.staging, &self.target) {
+        if let Err(e) = std::fs::rename(&self.staging, &target) {
             if had_previous {
-                let _ = std::fs::rename(&aside, &self.target);
+                let _ = std::fs::rename(&aside, &target);
             }
-            return Err(e)
-                .with_context(|| format!("cannot move outputs into {}", self.target.display()));
+            return Err(e).with_context(|| {
+                format!("не удаётся переместить результаты в {}", target.display())
+            });
         }
         self.committed = true;
-        self.remove_stale_staging();
         if had_previous {
             std::fs::remove_dir_all(&aside).with_context(|| {
-                format!("cannot remove the previous outputs {}", aside.display())
+                format!("не удаётся удалить прежние результаты {}", aside.display())
             })?;
         }
         Ok(())
     }
 }
 
-impl Staging {
-    /// Staging folders of runs that were killed (no chance to clean up) are
-    /// removed after the next successful run.
-    fn remove_stale_staging(&self) {
-        let (Some(parent), Some(name)) = (self.target.parent(), self.target.file_name()) else {
-            return;
-        };
-        let parent = if parent.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            parent
-        };
-        let prefix = format!(".{}.partial-", name.to_string_lossy());
-        let Ok(entries) = std::fs::read_dir(parent) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            if entry.file_name().to_string_lossy().starts_with(&prefix) {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
+/// Text cells that Excel would run as a formula (`=`, `+`, `-`, `@`, and the
+/// tab and carriage return it also honours) get a leading apostrophe, which
+/// Excel shows as text. Numbers are not text cells, so negative numbers stay.
+fn excel_safe(frame: &DataFrame) -> Result<DataFrame> {
+    let text: Vec<Expr> = frame
+        .schema()
+        .iter()
+        .filter(|(_, dtype)| **dtype == DataType::String)
+        .map(|(name, _)| {
+            let c = col(name.clone());
+            let risky = ["=", "+", "-", "@", "\t", "\r"]
+                .into_iter()
+                .map(|p| c.clone().str().starts_with(lit(p)))
+                .reduce(|a, b| a.or(b))
+                .expect("six prefixes");
+            when(risky)
+                .then(lit("'") + c.clone())
+                .otherwise(c)
+                .alias(name.clone())
+        })
+        .collect();
+    if text.is_empty() {
+        return Ok(frame.clone());
     }
+    Ok(frame.clone().lazy().with_columns(text).collect()?)
 }
 
 impl Drop for Staging {
