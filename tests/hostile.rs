@@ -493,3 +493,288 @@ fn a_methodology_naming_a_missing_indicator_is_refused_before_work() {
         "shnsu.weights.ovz_share = -1: weights must be positive numbers",
     );
 }
+
+// Round 2: outputs never destroy what they did not make.
+
+/// A file that must survive a refused run.
+fn precious(dir: &Path) -> std::path::PathBuf {
+    fs::create_dir_all(dir).unwrap();
+    let path = dir.join("диплом.docx");
+    fs::write(&path, "не трогать").unwrap();
+    path
+}
+
+fn run_into(case: &DataDir, out: &Path, extra: &[&str]) -> Outcome {
+    let output = Command::cargo_bin("shnor")
+        .unwrap()
+        .current_dir(repo())
+        .arg("run")
+        .arg(&case.root)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    Outcome {
+        ok: output.status.success(),
+        stderr: String::from_utf8_lossy(&output.stderr).to_string(),
+        rejected: fs::read_to_string(out.join("rejected.csv")).unwrap_or_default(),
+    }
+}
+
+#[test]
+fn out_naming_the_data_directory_is_refused_and_the_data_stays() {
+    let case = case();
+    let o = run_into(&case, &case.root, &[]);
+    refused(&o, "эта папка содержит входные данные");
+    assert!(case.root.join("results/base.csv").exists());
+    let o = run_into(&case, case.root.parent().unwrap(), &[]);
+    refused(&o, "эта папка содержит входные данные");
+    let o = run_into(&case, &case.root.join("results/out"), &[]);
+    refused(&o, "читается как входные данные");
+}
+
+#[test]
+fn out_naming_a_folder_of_other_files_or_a_file_is_refused() {
+    let case = case();
+    let documents = case.root.parent().unwrap().join("Documents");
+    let kept = precious(&documents);
+    let o = run_into(&case, &documents, &[]);
+    refused(&o, "папка не пуста и не похожа на результаты shnor");
+    assert!(o.stderr.contains("диплом.docx"), "{}", o.stderr);
+    assert!(kept.exists());
+    let o = run_into(&case, &kept, &[]);
+    refused(&o, "это файл, а не папка");
+    assert_eq!(fs::read_to_string(&kept).unwrap(), "не трогать");
+    let hidden: Vec<_> = fs::read_dir(&documents)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(hidden.len(), 1, "{hidden:?}");
+    // An empty folder, and an earlier output, are replaced.
+    let empty = case.root.parent().unwrap().join("empty");
+    fs::create_dir_all(&empty).unwrap();
+    assert!(run_into(&case, &empty, &[]).ok);
+    let o = run_into(&case, &empty, &[]);
+    assert!(o.ok, "{}", o.stderr);
+}
+
+#[test]
+fn a_commit_cut_short_is_repaired_by_the_next_run() {
+    let case = case();
+    let out = case.out();
+    assert!(case.outcome(&[]).ok);
+    // Killed between the two renames: the old outputs moved aside, no out/.
+    let aside = out.with_file_name(".out.previous-999999");
+    fs::rename(&out, &aside).unwrap();
+    let o = case.outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("результаты до него восстановлены"),
+        "{}",
+        o.stderr
+    );
+    assert!(!aside.exists());
+    // Killed after them: out/ in place and a stale copy beside it.
+    fs::create_dir_all(&aside).unwrap();
+    fs::copy(out.join("manifest.json"), aside.join("manifest.json")).unwrap();
+    assert!(case.outcome(&[]).ok);
+    assert!(!aside.exists());
+}
+
+#[test]
+fn a_second_run_on_a_locked_folder_is_refused() {
+    let case = case();
+    let out = case.out();
+    let lock = fs::File::create(out.with_file_name(".out.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let o = case.outcome(&[]);
+    refused(&o, "в эту папку сейчас пишет другой запуск shnor");
+    drop(lock);
+    assert!(case.outcome(&[]).ok);
+}
+
+// SQL reads only its tables; paths stay inside their folder.
+
+fn with_adapter(query_file: &str, sql: &str, query: &str) -> DataDir {
+    case()
+        .file("results/r.csv", "a;b\n1;2\n")
+        .file(query_file, sql)
+        .file(
+            "adapters.toml",
+            format!("[[adapter]]\nfiles = \"results/r.csv\"\nquery = \"{query}\"\n"),
+        )
+}
+
+#[test]
+fn every_spelling_of_a_file_reader_in_an_adapter_is_refused() {
+    for sql in [
+        "SELECT * FROM \"read_csv\"('/etc/hostname')",
+        "SELECT * FROM read_csv/**/('/etc/hostname')",
+        "SELECT * FROM read_csv -- c\n('/etc/hostname')",
+        "SELECT * FROM \"read_parquet\"('x.parquet')",
+    ] {
+        let o = with_adapter("a.sql", sql, "a.sql").outcome(&[]);
+        refused(&o, "запрос a.sql: табличная функция");
+    }
+}
+
+#[test]
+fn a_methodology_query_reading_a_file_is_refused() {
+    let case = case();
+    let dir = case.root.parent().unwrap();
+    fs::write(
+        dir.join("evil.sql"),
+        "SELECT * FROM read_csv/**/('/etc/hostname')",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("m.toml"),
+        "extends = \"federal-2025\"\nname = \"x\"\n[shnor]\nquery = \"evil.sql\"\n",
+    )
+    .unwrap();
+    let o = case.outcome(&["--methodology", dir.join("m.toml").to_str().unwrap()]);
+    refused(&o, "запрос evil.sql: табличная функция");
+}
+
+#[test]
+fn settings_pointing_outside_their_folder_or_at_devices_are_refused() {
+    for query in [
+        "../../../../etc/passwd",
+        "/etc/passwd",
+        "/proc/self/environ",
+    ] {
+        let o = with_adapter("a.sql", "SELECT * FROM raw", query).outcome(&[]);
+        refused(&o, "указывает за пределы папки");
+        assert!(!o.stderr.contains("root:"), "{}", o.stderr);
+    }
+    let case = case();
+    let dir = case.root.parent().unwrap();
+    for (key, value) in [
+        ("[failure]\nmin_scores", "/dev/zero"),
+        ("extends", "/dev/zero"),
+        ("[failure]\nmin_scores", "../../etc/passwd"),
+    ] {
+        let text = if key == "extends" {
+            format!("extends = \"{value}\"\nname = \"x\"\n")
+        } else {
+            format!("extends = \"federal-2025\"\nname = \"x\"\n{key} = \"{value}\"\n")
+        };
+        fs::write(dir.join("m.toml"), text).unwrap();
+        let o = case.outcome(&["--methodology", dir.join("m.toml").to_str().unwrap()]);
+        refused(&o, "указывает за пределы папки");
+    }
+    let o = case.outcome(&["--methodology", "/dev/zero"]);
+    refused(&o, "is neither a file nor a preset");
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_links_out_of_the_data_directory_are_not_read() {
+    let case = case();
+    let fifo = case.root.join("results/pipe.csv");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::os::unix::fs::symlink(".", case.root.join("results/self")).unwrap();
+    std::os::unix::fs::symlink("..", case.root.join("results/up")).unwrap();
+    std::os::unix::fs::symlink("/proc/self", case.root.join("results/proc")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", case.root.join("results/host.csv")).unwrap();
+    let o = case.outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "results/pipe.csv: не читается (не обычный файл: устройство, канал или сокет)"
+        ),
+        "{}",
+        o.stderr
+    );
+    for link in ["results/proc", "results/host.csv", "results/up"] {
+        assert!(
+            o.stderr.contains(&format!(
+                "{link}: не читается (символическая ссылка ведёт за пределы папки results)"
+            )),
+            "{}",
+            o.stderr
+        );
+    }
+    // results/self leads back to results/: a loop, and no row is counted
+    // twice.
+    assert!(o.stderr.contains("ссылка образует цикл"), "{}", o.stderr);
+    let procedures = case.read_out("procedures.csv");
+    assert!(procedures.contains(",1,1,"), "{procedures}");
+}
+
+// Numbers are finite or rejected.
+
+#[test]
+fn nan_and_infinities_are_set_aside_on_both_paths() {
+    let o = case()
+        .file(
+            "results/n.csv",
+            format!(
+                "{HEADER}2025,ВПР,математика,5,s1,n1,NaN,\n2025,ВПР,математика,5,s1,n2,inf,\n\
+                 2025,ВПР,математика,NaN,s1,n3,2,\n2025,ЕГЭ,русский язык,11,s1,n4,,NaN\n\
+                 2025,ЕГЭ,русский язык,11,s1,n5,,1e309\n"
+            ),
+        )
+        .outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(
+        rejected_rows(&o),
+        [
+            "results/n.csv,2,mark,mark is not a whole number",
+            "results/n.csv,3,mark,mark is not a whole number",
+            "results/n.csv,4,grade,grade «NaN» is not a whole number",
+            "results/n.csv,5,score,score is not a number",
+            "results/n.csv,6,score,score is not a number",
+        ]
+    );
+}
+
+#[test]
+fn an_infinite_survey_cell_is_set_aside_and_a_nan_setting_refused() {
+    let o = case()
+        .file(
+            "survey/survey.csv",
+            "school_id,year,ovz_share\ns1,2025,inf\ns2,2025,0.3\n",
+        )
+        .outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(
+        rejected_rows(&o),
+        [
+            "survey/survey.csv,2,ovz_share,ovz_share: value «inf» is not a number; this indicator is left out for the school"
+        ]
+    );
+    let case = case();
+    let dir = case.root.parent().unwrap();
+    fs::write(
+        dir.join("m.toml"),
+        "extends = \"federal-2025\"\nname = \"x\"\n[context]\nresilient_max_std_residual = nan\n",
+    )
+    .unwrap();
+    let o = case.outcome(&["--methodology", dir.join("m.toml").to_str().unwrap()]);
+    refused(
+        &o,
+        "context.resilient_max_std_residual = NaN: значение должно быть конечным числом",
+    );
+}
+
+#[test]
+fn a_formula_in_a_name_is_written_as_text_for_excel() {
+    let case = case().file(
+        "schools.csv",
+        "school_id,school_name,municipality\ns1,\"=HYPERLINK(\"\"http://x\"\")\",Район\ns2,Школа 2,-Район\n",
+    );
+    let o = case.outcome(&["--csv-dialect", "excel-ru"]);
+    assert!(o.ok, "{}", o.stderr);
+    let schools = case.read_out("schools.csv");
+    assert!(schools.contains("'=HYPERLINK"), "{schools}");
+    assert!(schools.contains("'-Район"), "{schools}");
+    assert!(!schools.contains(";=HYPERLINK"), "{schools}");
+}

@@ -305,9 +305,17 @@ fn load_adapters(root: &Path) -> Result<Vec<Adapter>> {
 /// not more files), and anything but a regular file — a FIFO would hang the
 /// read, a device never ends — is reported, not read.
 fn list_files(root: &Path, dir: &Path, ignored: &mut Vec<String>) -> Result<Vec<PathBuf>> {
-    let root_real = root
+    // Links may lead anywhere inside the folder walked, not above it: a
+    // link up to the data directory would read the registry as results.
+    let walked_real = dir
         .canonicalize()
-        .with_context(|| format!("не удаётся открыть папку {}", root.display()))?;
+        .with_context(|| format!("не удаётся открыть папку {}", dir.display()))?;
+    let walked_name = dir.strip_prefix(root).unwrap_or(dir).display().to_string();
+    let walked_name = if walked_name.is_empty() {
+        ".".into()
+    } else {
+        walked_name
+    };
     let shown = |path: &Path| {
         path.strip_prefix(root)
             .unwrap_or(path)
@@ -334,7 +342,7 @@ fn list_files(root: &Path, dir: &Path, ignored: &mut Vec<String>) -> Result<Vec<
             if file_name.starts_with('.') {
                 continue;
             }
-            let kind = match entry_kind(&entry, &root_real) {
+            let kind = match entry_kind(&entry, &walked_real, &walked_name) {
                 Ok(kind) => kind,
                 Err(why) => {
                     ignored.push(format!("{}: не читается ({why})", shown(&path)));
@@ -365,16 +373,22 @@ fn list_files(root: &Path, dir: &Path, ignored: &mut Vec<String>) -> Result<Vec<
 }
 
 /// What a folder entry is, after following a link that stays inside
-/// `root_real`; `Err` says why it is not read.
-fn entry_kind(entry: &std::fs::DirEntry, root_real: &Path) -> Result<std::fs::FileType, String> {
+/// `walked_real`; `Err` says why it is not read.
+fn entry_kind(
+    entry: &std::fs::DirEntry,
+    walked_real: &Path,
+    walked_name: &str,
+) -> Result<std::fs::FileType, String> {
     let mut kind = entry.file_type().map_err(|e| e.to_string())?;
     if kind.is_symlink() {
         let target = entry
             .path()
             .canonicalize()
             .map_err(|_| "символическая ссылка никуда не ведёт".to_string())?;
-        if !target.starts_with(root_real) {
-            return Err("символическая ссылка ведёт за пределы папки данных".into());
+        if !target.starts_with(walked_real) {
+            return Err(format!(
+                "символическая ссылка ведёт за пределы папки {walked_name}"
+            ));
         }
         kind = std::fs::metadata(&target)
             .map_err(|e| e.to_string())?
