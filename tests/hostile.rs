@@ -778,3 +778,52 @@ fn a_formula_in_a_name_is_written_as_text_for_excel() {
     assert!(schools.contains("'-Район"), "{schools}");
     assert!(!schools.contains(";=HYPERLINK"), "{schools}");
 }
+
+// Workbooks are bounded before they are expanded.
+
+/// A results workbook of two rows and one more cell at `(row, column)`.
+fn workbook_with_a_far_cell(path: &Path, row: u32, column: u16) {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (c, h) in HEADER.trim().split(',').enumerate() {
+        sheet.write_string(0, c as u16, h).unwrap();
+    }
+    for (c, v) in ["2025", "ВПР", "математика", "5", "s1", "w1", "2"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(1, c as u16, *v).unwrap();
+    }
+    sheet.write_string(row, column, "x").unwrap();
+    workbook.save(path).unwrap();
+}
+
+#[test]
+fn a_cell_at_the_last_address_is_refused_before_a_grid_is_allocated() {
+    let case = case();
+    workbook_with_a_far_cell(&case.root.join("results/far.xlsx"), 1_048_575, 16_383);
+    let o = case.outcome(&[]);
+    refused(&o, "results/far.xlsx: лист занимает 17179869184 ячеек");
+    // Near cells are an ordinary table.
+    workbook_with_a_far_cell(&case.root.join("results/far.xlsx"), 2, 10);
+    assert!(case.outcome(&[]).ok);
+}
+
+#[test]
+fn an_ods_row_repeated_sixty_million_times_is_refused() {
+    let case = case();
+    let path = case.root.join("results/rows.ods");
+    let mut zip = zip::ZipWriter::new(fs::File::create(&path).unwrap());
+    let options = zip::write::SimpleFileOptions::default();
+    zip.start_file("mimetype", options).unwrap();
+    std::io::Write::write_all(&mut zip, b"application/vnd.oasis.opendocument.spreadsheet").unwrap();
+    zip.start_file("content.xml", options).unwrap();
+    let content = r#"<?xml version="1.0"?><office:document-content><office:body><office:spreadsheet><table:table table:name="s"><table:table-row table:number-rows-repeated="60000000"><table:table-cell office:value-type="string"><text:p>2</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+    std::io::Write::write_all(&mut zip, content.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    let o = case.outcome(&[]);
+    refused(&o, "results/rows.ods: лист занимает 60000000 ячеек");
+    // --max-memory lowers the cap.
+    let o = case.outcome(&["--max-memory", "100MB"]);
+    refused(&o, "больше допустимых 1048576");
+}

@@ -212,6 +212,9 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
                 .map(|m| m / MEMORY_PER_INPUT_BYTE)
                 .unwrap_or(MAX_WORKBOOK_UNPACKED);
             super::xlsx::check_unpacked_size(&bytes, name, unpacked_cap)?;
+            let max_cells =
+                overrides.max_memory.unwrap_or(MAX_WORKBOOK_UNPACKED) / super::xlsx::BYTES_PER_CELL;
+            super::xlsx::check_extent(&bytes, name, max_cells)?;
             let size = bytes.len() as u64;
             (sha256, size, Content::Workbook(bytes.into()), Vec::new())
         }

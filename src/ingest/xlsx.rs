@@ -64,6 +64,233 @@ pub fn check_unpacked_size(bytes: &[u8], name: &str, cap: u64) -> Result<()> {
     Ok(())
 }
 
+/// Memory a sheet cell costs once expanded (calamine's cell, our text copy
+/// and its string): the estimate behind the cell cap.
+pub const BYTES_PER_CELL: u64 = 100;
+
+/// Refuses a workbook whose sheets would expand to more than `max_cells`
+/// cells, counted from the sheet XML before any grid is allocated: the
+/// reader allocates the rectangle from the first to the last cell, so one
+/// cell at XFD1048576 costs 17 billion, and an ODS row repeated 60 million
+/// times costs 60 million rows. XLS (not a zip) passes.
+pub fn check_extent(bytes: &[u8], name: &str, max_cells: u64) -> Result<()> {
+    let Ok(mut archive) = ::zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    for index in 0..archive.len() {
+        let mut entry = archive
+            .by_index(index)
+            .with_context(|| format!("{name}: повреждённый архив книги"))?;
+        let entry_name = entry.name().map(|n| n.to_string()).unwrap_or_default();
+        let mut extent = if entry_name.starts_with("xl/worksheets/") && entry_name.ends_with(".xml")
+        {
+            Extent::xlsx()
+        } else if entry_name == "content.xml" {
+            Extent::ods()
+        } else {
+            continue;
+        };
+        scan_tags(&mut entry, |tag| extent.tag(tag))
+            .with_context(|| format!("{name}: не удаётся прочитать {entry_name}"))?;
+        let cells = extent.cells();
+        if cells > max_cells {
+            bail!(
+                "{name}: лист занимает {cells} ячеек (от первой заполненной до последней; {entry_name}),                  больше допустимых {max_cells}: обычно это одна ячейка далеко за таблицей или                  повторённые миллионы раз строки. Удалите лишние ячейки или сохраните таблицу как CSV;                  если файл подлинный, увеличьте --max-memory"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Calls `on_tag` with the text between each `<` and `>` of an XML stream,
+/// read in blocks (a sheet is never held whole).
+fn scan_tags(reader: &mut impl std::io::Read, mut on_tag: impl FnMut(&[u8])) -> Result<()> {
+    let mut block = vec![0u8; 1 << 16];
+    let mut tag: Vec<u8> = Vec::new();
+    let mut inside = false;
+    loop {
+        let n = reader.read(&mut block)?;
+        if n == 0 {
+            return Ok(());
+        }
+        for &b in &block[..n] {
+            match (inside, b) {
+                (false, b'<') => {
+                    inside = true;
+                    tag.clear();
+                }
+                (true, b'>') => {
+                    inside = false;
+                    on_tag(&tag);
+                }
+                (true, _) if tag.len() < 4096 => tag.push(b),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The value of attribute `name` in a tag's text.
+fn attribute<'a>(tag: &'a [u8], name: &str) -> Option<&'a [u8]> {
+    let key = format!(" {name}=\"");
+    let at = memchr::memmem::find(tag, key.as_bytes())? + key.len();
+    let len = memchr::memchr(b'"', &tag[at..])?;
+    Some(&tag[at..at + len])
+}
+
+fn number(bytes: Option<&[u8]>) -> Option<u64> {
+    std::str::from_utf8(bytes?).ok()?.parse().ok()
+}
+
+/// The rectangle a sheet expands to, from its tags.
+enum Extent {
+    /// XLSX: first and last row and column of the cells with content.
+    Xlsx {
+        rows: (u64, u64),
+        columns: (u64, u64),
+        row: u64,
+        column: u64,
+    },
+    /// ODS: rows of this sheet expanded so far, rows up to its last with
+    /// content, its widest row up to the last cell with content, and the
+    /// largest sheet before it.
+    Ods {
+        rows: u64,
+        filled_rows: u64,
+        widest: u64,
+        row_width: u64,
+        row_filled: u64,
+        row_repeats: u64,
+        largest: u64,
+    },
+}
+
+impl Extent {
+    fn xlsx() -> Self {
+        Extent::Xlsx {
+            rows: (u64::MAX, 0),
+            columns: (u64::MAX, 0),
+            row: 0,
+            column: 0,
+        }
+    }
+
+    fn ods() -> Self {
+        Extent::Ods {
+            rows: 0,
+            filled_rows: 0,
+            widest: 0,
+            row_width: 0,
+            row_filled: 0,
+            row_repeats: 1,
+            largest: 0,
+        }
+    }
+
+    fn cells(&self) -> u64 {
+        match self {
+            Extent::Xlsx { rows, columns, .. } if rows.0 <= rows.1 => {
+                (rows.1 - rows.0 + 1).saturating_mul(columns.1 - columns.0 + 1)
+            }
+            Extent::Xlsx { .. } => 0,
+            Extent::Ods {
+                filled_rows,
+                widest,
+                largest,
+                ..
+            } => filled_rows.saturating_mul(*widest).max(*largest),
+        }
+    }
+
+    fn tag(&mut self, tag: &[u8]) {
+        let start = usize::from(tag.first() == Some(&b'/'));
+        let name_end = tag[start..]
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || *b == b'/')
+            .map_or(tag.len(), |p| p + start);
+        let (name, closing) = (&tag[..name_end], tag.last() == Some(&b'/'));
+        match self {
+            Extent::Xlsx {
+                rows,
+                columns,
+                row,
+                column,
+            } => match name {
+                b"row" => {
+                    *row = number(attribute(tag, "r")).unwrap_or(*row + 1);
+                    *column = 0;
+                }
+                b"c" => {
+                    let (r, c) = attribute(tag, "r")
+                        .and_then(cell_reference)
+                        .unwrap_or((*row, *column + 1));
+                    (*row, *column) = (r, c);
+                    if !closing {
+                        *rows = (rows.0.min(r), rows.1.max(r));
+                        *columns = (columns.0.min(c), columns.1.max(c));
+                    }
+                }
+                _ => {}
+            },
+            Extent::Ods {
+                rows,
+                filled_rows,
+                widest,
+                row_width,
+                row_filled,
+                row_repeats,
+                largest,
+            } => match name {
+                b"table:table" => {
+                    *largest = filled_rows.saturating_mul(*widest).max(*largest);
+                    (*rows, *filled_rows, *widest) = (0, 0, 0);
+                }
+                b"table:table-row" => {
+                    *row_repeats =
+                        number(attribute(tag, "table:number-rows-repeated")).unwrap_or(1);
+                    *row_width = 0;
+                    *row_filled = 0;
+                    if closing {
+                        *rows = rows.saturating_add(*row_repeats);
+                    }
+                }
+                b"/table:table-row" => {
+                    *rows = rows.saturating_add(*row_repeats);
+                    if *row_filled > 0 {
+                        *filled_rows = (*filled_rows).max(*rows);
+                        *widest = (*widest).max(*row_filled);
+                    }
+                }
+                b"table:table-cell" | b"table:covered-table-cell" => {
+                    let repeats =
+                        number(attribute(tag, "table:number-columns-repeated")).unwrap_or(1);
+                    *row_width = row_width.saturating_add(repeats);
+                    if !closing || attribute(tag, "office:value-type").is_some() {
+                        *row_filled = *row_width;
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+}
+
+/// `B12` → (12, 2).
+fn cell_reference(reference: &[u8]) -> Option<(u64, u64)> {
+    let letters = reference
+        .iter()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    let column = reference[..letters].iter().fold(0u64, |n, b| {
+        n * 26 + u64::from(b.to_ascii_uppercase() - b'A' + 1)
+    });
+    let row = std::str::from_utf8(&reference[letters..])
+        .ok()?
+        .parse()
+        .ok()?;
+    (letters > 0).then_some((row, column))
+}
+
 /// Reads every sheet with a header row; sheets without one are returned by
 /// name in the second list, so that the caller can say so.
 pub fn read_workbook(
@@ -232,6 +459,21 @@ mod tests {
             .iter()
             .map(|c| (!c.is_empty()).then(|| c.to_string()))
             .collect()
+    }
+
+    fn cells_of(mut extent: Extent, xml: &str) -> u64 {
+        scan_tags(&mut xml.as_bytes(), |t| extent.tag(t)).unwrap();
+        extent.cells()
+    }
+
+    #[test]
+    fn the_extent_counts_cells_with_content_only() {
+        // LibreOffice ends every sheet with a million empty repeated rows.
+        let ods = r#"<table:table><table:table-row><table:table-cell office:value-type="float"/><table:table-cell table:number-columns-repeated="3"/><table:table-cell><text:p>x</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/></table:table-row></table:table>"#;
+        assert_eq!(cells_of(Extent::ods(), ods), 5);
+        let xlsx = r#"<row r="2"><c r="B2"><v>1</v></c><c r="C2" s="1"/></row><row r="9"><c r="D9" t="s"><v>0</v></c></row>"#;
+        assert_eq!(cells_of(Extent::xlsx(), xlsx), 8 * 3);
+        assert_eq!(cell_reference(b"XFD1048576"), Some((1_048_576, 16_384)));
     }
 
     #[test]
