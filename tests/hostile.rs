@@ -827,3 +827,63 @@ fn an_ods_row_repeated_sixty_million_times_is_refused() {
     let o = case.outcome(&["--max-memory", "100MB"]);
     refused(&o, "больше допустимых 1048576");
 }
+
+// Line endings, malformed text and personal data in messages.
+
+#[test]
+fn cr_only_line_endings_are_read_as_lines() {
+    let text = format!("{HEADER}2025,ВПР,математика,6,s1,c1,2,\n2025,ВПР,математика,6,s1,c2,3,\n")
+        .replace('\n', "\r");
+    let case = case().file("results/mac.csv", text);
+    let o = case.outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("results/mac.csv: строки разделены одним символом CR"),
+        "{}",
+        o.stderr
+    );
+    let procedures = case.read_out("procedures.csv");
+    let maths: Vec<&str> = procedures
+        .lines()
+        .filter(|l| l.contains("математика"))
+        .collect();
+    assert_eq!(maths.len(), 1, "{procedures}");
+    assert!(maths[0].contains(",6,2,1,"), "{procedures}");
+}
+
+#[test]
+fn a_stray_quote_and_an_extra_field_are_named_by_line_without_the_data() {
+    let mut rows = String::from(HEADER);
+    for i in 0..50 {
+        rows.push_str(&format!("2025,ВПР,математика,7,s1,secret{i},3,\n"));
+    }
+    let quote = rows.replacen("secret3,3", "secret3,\"3", 1);
+    let o = case()
+        .file("results/q.csv", &quote)
+        .outcome(&["--full-checks"]);
+    refused(
+        &o,
+        "results/q.csv: кавычка, открытая в строке 5, не закрыта до конца файла",
+    );
+    assert!(!o.stderr.contains("secret"), "{}", o.stderr);
+    assert!(!o.stderr.contains("infer_schema_length"), "{}", o.stderr);
+    let extra = rows.replacen("secret7,3,", "secret7,3,,1", 1);
+    let o = case()
+        .file("results/e.csv", &extra)
+        .outcome(&["--full-checks"]);
+    refused(&o, "results/e.csv: в строке 9 полей 9, а в заголовке 8");
+    assert!(!o.stderr.contains("secret"), "{}", o.stderr);
+}
+
+#[test]
+fn a_file_without_a_header_does_not_show_its_first_row() {
+    let o = case()
+        .file(
+            "results/h.csv",
+            "2025,ВПР,математика,7,s1,P000123,3,\n2025,ВПР,математика,7,s1,P000124,2,\n",
+        )
+        .outcome(&[]);
+    refused(&o, "похоже, в файле нет строки заголовка");
+    assert!(!o.stderr.contains("P000123"), "{}", o.stderr);
+}

@@ -525,8 +525,18 @@ pub(super) fn csv_from_text(
     if text.iter().all(|b| b.is_ascii_whitespace()) {
         bail!("{name}: the file is empty; expected a header line and data rows");
     }
-    refuse_long_lines(&text, name)?;
     let mut notes = Vec::new();
+    let text = if memchr::memchr(b'\n', &text).is_none() && memchr::memchr(b'\r', &text).is_some() {
+        notes.push(format!(
+            "{name}: строки разделены одним символом CR (старый формат Mac); прочитаны как обычные переводы строк"
+        ));
+        text.into_iter()
+            .map(|b| if b == b'\r' { b'\n' } else { b })
+            .collect()
+    } else {
+        text
+    };
+    refuse_long_lines(&text, name)?;
     let (text, inner_boms) = strip_inner_boms(text);
     if let Some(line) = inner_boms {
         notes.push(format!(
@@ -570,18 +580,71 @@ pub fn csv_unreadable(name: &str, dialect: CsvDialect) -> String {
     )
 }
 
-/// Every cell as text, with the line of each row.
+/// Every cell as text, with the line of each row. polars' own message on
+/// a malformed file quotes the file's text (participants' ids and scores),
+/// so it is never shown: the line is found here instead.
 fn parse_csv(text: Bytes, name: &str, dialect: CsvDialect) -> Result<DataFrame> {
-    csv_options(dialect)
+    let frame = csv_options(dialect)
         .with_infer_schema_length(Some(0))
         .with_row_index(Some(RowIndex {
             name: LINE.into(),
             offset: 2,
         }))
-        .into_reader_with_file_handle(Cursor::new(text))
+        .into_reader_with_file_handle(Cursor::new(text.clone()))
         .finish()
-        .map_err(anyhow::Error::from)
-        .with_context(|| csv_unreadable(name, dialect))
+        .map_err(|_| anyhow::anyhow!("{}", malformed(&text, name, dialect)))?;
+    if frame.height() == 0 && frame.width() > MAX_HEADER_COLUMNS {
+        bail!(
+            "{name}: заголовок из {} столбцов и ни одной строки данных: похоже, переводы строк \
+             не распознаны или разделитель не тот; сохраните файл заново как CSV",
+            frame.width() - 1
+        );
+    }
+    Ok(frame)
+}
+
+/// More columns than any export has: a header like this is a misread file.
+const MAX_HEADER_COLUMNS: usize = 2000;
+
+/// Where a CSV stops being a table, without quoting any cell: the first
+/// record whose field count differs from the header's, or a quote that
+/// never closes.
+fn malformed(text: &[u8], name: &str, dialect: CsvDialect) -> String {
+    let (mut line, mut record_line, mut fields, mut quoted) = (1usize, 1usize, 1usize, false);
+    let mut expected = None;
+    let mut quote_line = 0;
+    for &b in text {
+        match b {
+            b'"' => {
+                quoted = !quoted;
+                if quoted {
+                    quote_line = line;
+                }
+            }
+            b'\n' => {
+                line += 1;
+                if !quoted {
+                    let header = *expected.get_or_insert(fields);
+                    if fields != header && fields > 1 {
+                        return format!(
+                            "{name}: в строке {record_line} полей {fields}, а в заголовке {header}; \
+                             проверьте разделитель (--delimiter) и кавычки в этой строке"
+                        );
+                    }
+                    (fields, record_line) = (1, line);
+                }
+            }
+            d if d == dialect.delimiter && !quoted => fields += 1,
+            _ => {}
+        }
+    }
+    if quoted {
+        return format!(
+            "{name}: кавычка, открытая в строке {quote_line}, не закрыта до конца файла; \
+             исправьте кавычки в этой строке"
+        );
+    }
+    csv_unreadable(name, dialect)
 }
 
 /// Removes byte-order marks after the start of the text; returns the line of

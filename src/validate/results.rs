@@ -42,10 +42,21 @@ pub fn detect_form(table: &RawTable) -> Result<ResultsForm> {
         .copied()
         .filter(|c| !table.has(c))
         .collect();
-    let found = column_list(table);
+    let found = table
+        .columns
+        .iter()
+        .map(|c| c.found.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let known_parts = |d: char| {
+        found
+            .split(d)
+            .filter(|p| crate::ingest::normalize::known_column(p).is_some())
+            .count()
+    };
     if let Some(d) = [';', ',', '\t']
         .into_iter()
-        .find(|d| !found.contains(", ") && found.contains(*d))
+        .find(|d| table.columns.len() == 1 && known_parts(*d) >= 2)
     {
         bail!(
             "{}: the header was read as one column «{found}»: the file looks `{}`-separated; check the \
@@ -87,7 +98,21 @@ pub fn detect_form(table: &RawTable) -> Result<ResultsForm> {
     )
 }
 
+/// The header as found, for a message; when no column of it is one the
+/// tool knows, the "header" is most likely a first data row (a participant's
+/// id and score), so it is described, not quoted.
 fn column_list(table: &RawTable) -> String {
+    let known = table
+        .columns
+        .iter()
+        .any(|c| crate::ingest::normalize::known_column(&c.found).is_some());
+    if !known {
+        return format!(
+            "{} столбц(ов), ни одного знакомого: похоже, в файле нет строки заголовка и первая строка — \
+             данные (не показаны); добавьте заголовок",
+            table.columns.len()
+        );
+    }
     table
         .frame
         .get_column_names()
