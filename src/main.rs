@@ -40,6 +40,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 } else {
                     ProgressMode::Auto
                 },
+                expected_sources: None,
             };
             let summary = run_reporting(&options, |inputs| {
                 if !args.quiet {
@@ -71,6 +72,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 csv_output: Default::default(),
                 partition_by: Vec::new(),
                 progress: ProgressMode::Quiet,
+                expected_sources: None,
             };
             let report = shnor::check::check(&options, args.all)?;
             print_out(&report.text)?;

@@ -46,6 +46,9 @@ pub struct RunOptions {
     pub partition_by: Vec<PartitionKey>,
     /// Progress on standard error (bars or log lines), or none.
     pub progress: ProgressMode,
+    /// `shnor rerun`: the sources the recorded run read; the run is refused
+    /// before writing when what it reads now differs.
+    pub expected_sources: Option<BTreeMap<String, String>>,
 }
 
 /// What a run reports back to the command line.
@@ -134,6 +137,8 @@ pub struct Prepared {
     pub survey_tables: Vec<RawTable>,
     pub checked_survey: Vec<Checked>,
     pub previous_lists: Option<(DataFrame, Vec<RawTable>)>,
+    /// The data directory's adapters, with their SQL.
+    pub adapters: Vec<crate::ingest::Adapter>,
     pub warnings: Vec<String>,
 }
 
@@ -262,7 +267,21 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
     })?;
     let mut results_tables = Vec::new();
     let mut checked_results = Vec::new();
+    // The same bytes under two names (`ege_2025 (1).csv`, a second
+    // download) would count every participant twice: the first name wins.
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for (tables, checked, skipped) in checked_files {
+        let copy_of = tables.first().and_then(|t| seen.get(&t.sha256).cloned());
+        if let (Some(first), Some(table)) = (copy_of, tables.first()) {
+            warnings.push(format!(
+                "{}: побайтно тот же файл, что {first} (SHA-256 совпадает); учтён один раз",
+                table.path_name()
+            ));
+            continue;
+        }
+        for table in &tables {
+            seen.insert(table.sha256.clone(), table.path_name());
+        }
         results_tables.extend(tables);
         checked_results.extend(checked);
         warnings.extend(skipped);
@@ -306,6 +325,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         survey_tables,
         checked_survey,
         previous_lists,
+        adapters: files.adapters.clone(),
         warnings,
     })
 }
@@ -420,6 +440,7 @@ pub fn run_reporting(
         )
         .collect()?;
     let mut outputs = assemble_outputs(&classification, registry)?;
+    crate::write::checks::check_outputs(&outputs)?;
     if p.previous_lists.is_none() {
         warnings.push("no previous lists given (--previous-lists): repeat listing and transitions are not reported".into());
     }
@@ -440,8 +461,25 @@ pub fn run_reporting(
             .iter()
             .map(|(name, text)| SourceRecord::new(name, text))
             .collect(),
+        extends: methodology
+            .bases
+            .iter()
+            .map(|(name, text)| SourceRecord::new(name, text))
+            .collect(),
     };
-    let run_id = manifest::run_id(&inputs, &methodology_record);
+    let invocation = options.invocation();
+    let sources = manifest::sources(&inputs, &methodology_record, &p.adapters, &invocation);
+    if let Some(recorded) = &options.expected_sources {
+        let changed = manifest::changed_sources(recorded, &sources);
+        if !changed.is_empty() {
+            bail!(
+                "запуск не воспроизводится: с записанного запуска изменилось то, что он читал\n  {}\n\
+                 верните прежние файлы или сделайте новый запуск командой shnor run",
+                changed.join("\n  ")
+            );
+        }
+    }
+    let run_id = manifest::run_id(&sources);
     let text_column = |name: &str, value: &str, height: usize| {
         Column::new_scalar(
             name.into(),
@@ -573,11 +611,13 @@ pub fn run_reporting(
         tool: "shnor",
         version: env!("CARGO_PKG_VERSION"),
         run_id,
-        invocation: options.invocation(),
+        invocation,
         methodology: methodology_record,
         years: years.clone(),
         context_fit: classification.fit.clone(),
         inputs,
+        adapters: p.adapters.clone(),
+        sources,
         rows_rejected,
         outputs: output_records,
         counts: BTreeMap::from([
@@ -662,6 +702,7 @@ impl RunOptions {
             csv_output: invocation.csv_dialect,
             partition_by: invocation.partition_by.clone(),
             progress: ProgressMode::Auto,
+            expected_sources: None,
         }
     }
 }

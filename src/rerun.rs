@@ -3,63 +3,35 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
-use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
-use crate::methodology::LoadedMethodology;
+use anyhow::{Context, Result};
+
 use crate::pipeline::{RunOptions, RunSummary, run};
 use crate::write::manifest::Invocation;
 
-/// Checks the recorded inputs and methodology, then runs into `out`
-/// (default: the manifest's folder).
+/// Runs again as recorded into `out` (default: beside the run); the run is
+/// refused before anything is written when any file it reads — inputs,
+/// methodology and everything it pulls in, adapters — differs from the
+/// recorded run, or when the set of input files is not the same.
 pub fn rerun(manifest_path: &Path, out: Option<PathBuf>) -> Result<RunSummary> {
-    let text = std::fs::read_to_string(manifest_path)
-        .with_context(|| format!("cannot read {}", manifest_path.display()))?;
+    let text = crate::files::read_settings(manifest_path, "манифест")?;
     let manifest: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a shnor manifest", manifest_path.display()))?;
     let invocation: Invocation = serde_json::from_value(manifest["invocation"].clone())
         .with_context(|| format!("{} has no usable `invocation`", manifest_path.display()))?;
-    let mut changed = Vec::new();
-    let mut checked = std::collections::BTreeSet::new();
-    for input in manifest["inputs"].as_array().into_iter().flatten() {
-        let path = input["path"].as_str().unwrap_or_default();
-        if !checked.insert(path.to_string()) {
-            continue;
-        }
-        let recorded = input["sha256"].as_str().unwrap_or_default();
-        match std::fs::read(path) {
-            Err(_) => changed.push(format!("{path}: missing")),
-            Ok(bytes) => {
-                let now = format!("{:x}", Sha256::digest(&bytes));
-                if now != recorded {
-                    changed.push(format!("{path}: SHA-256 was {recorded}, now {now}"));
-                }
-            }
-        }
-    }
-    let methodology = match &invocation.methodology {
-        Some(m) => LoadedMethodology::resolve(m)?,
-        None => LoadedMethodology::default_builtin()?,
-    };
-    let recorded = manifest["methodology"]["sha256"]
-        .as_str()
-        .unwrap_or_default();
-    let now = crate::write::manifest::sha256_hex(methodology.text.as_bytes());
-    if now != recorded {
-        changed.push(format!(
-            "methodology {}: SHA-256 was {recorded}, now {now}",
-            methodology.origin
-        ));
-    }
-    if !changed.is_empty() {
-        bail!(
-            "cannot reproduce the run of {}: its inputs changed since\n  {}\nrestore them, or make a new run with `shnor run`",
-            manifest_path.display(),
-            changed.join("\n  ")
-        );
-    }
+    let sources: BTreeMap<String, String> = serde_json::from_value(manifest["sources"].clone())
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "{}: в манифесте нет списка прочитанных файлов (sources): его записала прежняя версия \
+                 shnor; сделайте новый запуск командой shnor run",
+                manifest_path.display()
+            )
+        })?;
     let out = out.unwrap_or_else(|| beside(manifest_path));
-    run(&RunOptions::from_invocation(&invocation, out))
+    let mut options = RunOptions::from_invocation(&invocation, out);
+    options.expected_sources = Some(sources);
+    run(&options)
 }
 
 /// Without `--out`, a rerun writes beside the run it reproduces

@@ -183,7 +183,7 @@ fn the_same_aggregate_procedure_in_two_files_is_counted_once() {
     let rows = "year,assessment,subject,grade,school_id,participants,failed\n2025,ОГЭ,математика,9,s1,10,4\n";
     let o = case()
         .file("results/x1.csv", rows)
-        .file("results/x2.csv", rows)
+        .file("results/x2.csv", rows.replace('\n', "\r\n"))
         .outcome(&[]);
     assert!(o.ok, "{}", o.stderr);
     assert_eq!(
@@ -886,4 +886,104 @@ fn a_file_without_a_header_does_not_show_its_first_row() {
         .outcome(&[]);
     refused(&o, "похоже, в файле нет строки заголовка");
     assert!(!o.stderr.contains("P000123"), "{}", o.stderr);
+}
+
+#[test]
+fn the_same_file_twice_is_counted_once_with_a_warning() {
+    let rows = format!("{HEADER}2025,ВПР,математика,8,s1,d1,2,\n2025,ВПР,математика,8,s1,d2,2,\n");
+    let case = case()
+        .file("results/ege_2025.csv", &rows)
+        .file("results/ege_2025 (1).csv", &rows);
+    let o = case.outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "results/ege_2025.csv: побайтно тот же файл, что results/ege_2025 (1).csv (SHA-256 совпадает); учтён один раз"
+        ),
+        "{}",
+        o.stderr
+    );
+    let procedures = case.read_out("procedures.csv");
+    let line = procedures.lines().find(|l| l.contains(",8,")).unwrap();
+    assert!(line.contains(",8,2,2,"), "{procedures}");
+}
+
+// rerun proves what it says.
+
+fn rerun(manifest: &Path, out: Option<&Path>) -> Outcome {
+    let mut cmd = Command::cargo_bin("shnor").unwrap();
+    cmd.current_dir(repo()).arg("rerun").arg(manifest);
+    if let Some(out) = out {
+        cmd.arg("--out").arg(out);
+    }
+    let output = cmd.output().unwrap();
+    Outcome {
+        ok: output.status.success(),
+        stderr: String::from_utf8_lossy(&output.stderr).to_string(),
+        rejected: String::new(),
+    }
+}
+
+#[test]
+fn rerun_refuses_any_changed_setting_file_adapter_or_extra_input() {
+    let case = with_adapter(
+        "a.sql",
+        "SELECT '2025' AS year, 'ВПР' AS assessment, 'математика' AS subject, '9' AS grade, \
+         's1' AS school_id, a AS mark, __line FROM raw",
+        "a.sql",
+    );
+    let dir = case.root.parent().unwrap().to_path_buf();
+    fs::write(
+        dir.join("min.csv"),
+        "assessment,subject,from_year,min_score\nЕГЭ,русский язык,2020,24\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("m.toml"),
+        "extends = \"federal-2025\"\nname = \"x\"\n[failure]\nmin_scores = \"min.csv\"\n",
+    )
+    .unwrap();
+    let o = case.outcome(&["--methodology", dir.join("m.toml").to_str().unwrap()]);
+    assert!(o.ok, "{}", o.stderr);
+    let manifest = case.out().join("manifest.json");
+    let before = fs::read(&manifest).unwrap();
+    // Unchanged: reproduced beside the run, which stays as it was.
+    let o = rerun(&manifest, None);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(dir.join("out-rerun/shnor.csv").exists());
+    assert_eq!(fs::read(&manifest).unwrap(), before);
+    let edits: [(&str, &str, &str); 3] = [
+        (
+            "min.csv",
+            "assessment,subject,from_year,min_score\nЕГЭ,русский язык,2020,87\n",
+            "таблица минимальных баллов",
+        ),
+        (
+            "data/a.sql",
+            "SELECT '2025' AS year, 'ВПР' AS assessment, 'математика' AS subject, '9' AS grade, 's1' AS school_id, b AS mark, __line FROM raw",
+            "адаптер results/r.csv → a.sql",
+        ),
+        (
+            "data/results/extra.csv",
+            "year,assessment,subject,grade,school_id,mark\n2025,ВПР,математика,9,s2,3\n",
+            "входной файл results/extra.csv: новый",
+        ),
+    ];
+    for (file, text, said) in edits {
+        let path = dir.join(file);
+        let original = fs::read(&path).ok();
+        fs::write(&path, text).unwrap();
+        let o = rerun(&manifest, Some(&dir.join("again")));
+        refused(&o, said);
+        assert!(
+            o.stderr.contains("запуск не воспроизводится"),
+            "{}",
+            o.stderr
+        );
+        assert!(!dir.join("again").exists());
+        match original {
+            Some(bytes) => fs::write(&path, bytes).unwrap(),
+            None => fs::remove_file(&path).unwrap(),
+        }
+    }
 }

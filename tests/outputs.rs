@@ -280,7 +280,10 @@ fn rerun_reproduces_the_outputs_byte_for_byte_and_refuses_changed_inputs() {
     let output = rerun(&tmp.path().join("third"));
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("survey_2025.csv: SHA-256 was"), "{stderr}");
+    assert!(
+        stderr.contains("входной файл survey/survey_2025.csv: SHA-256 был"),
+        "{stderr}"
+    );
     assert!(!tmp.path().join("third").exists());
 }
 

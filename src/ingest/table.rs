@@ -132,6 +132,14 @@ impl RawTable {
         self.row_count
     }
 
+    /// The file's name without a `[sheet]`: what two sheets of one file share.
+    pub fn path_name(&self) -> String {
+        match self.name.rsplit_once('[') {
+            Some((file, sheet)) if sheet.ends_with(']') => file.to_string(),
+            _ => self.name.clone(),
+        }
+    }
+
     /// Frees the rows once they are checked; the description stays.
     pub fn release_rows(&mut self) {
         self.frame = self.frame.clear();

@@ -26,6 +26,11 @@ pub struct Manifest {
     /// The contextual regression (failure share on risk score).
     pub context_fit: Fit,
     pub inputs: Vec<InputRecord>,
+    /// The adapters of the data directory, with their SQL.
+    pub adapters: Vec<crate::ingest::Adapter>,
+    /// Everything the run read, by what it is, with its SHA-256: what the
+    /// run id is made of and what `shnor rerun` compares.
+    pub sources: BTreeMap<String, String>,
     pub rows_rejected: usize,
     pub outputs: Vec<OutputRecord>,
     pub counts: BTreeMap<String, usize>,
@@ -57,6 +62,8 @@ pub struct MethodologyRecord {
     pub resolved: Methodology,
     pub min_scores: SourceRecord,
     pub queries: Vec<SourceRecord>,
+    /// The methodologies this one `extends`, nearest first.
+    pub extends: Vec<SourceRecord>,
 }
 
 /// A text the run used (query, table), kept whole so the run can be read back.
@@ -106,18 +113,83 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
-/// The run id: a hash over the input hashes (in file order), the methodology
-/// text, the minimum scores and the queries.
-pub fn run_id(inputs: &[InputRecord], methodology: &MethodologyRecord) -> String {
-    let mut hasher = Sha256::new();
+/// Everything a run read, named the way `shnor rerun` reports a change:
+/// each input table, the methodology and every file it pulls in (bases,
+/// minimum scores, queries), each adapter, and the CSV reading options.
+pub fn sources(
+    inputs: &[InputRecord],
+    methodology: &MethodologyRecord,
+    adapters: &[crate::ingest::Adapter],
+    reading: &Invocation,
+) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
     for input in inputs {
-        hasher.update(input.file.as_bytes());
-        hasher.update(input.sha256.as_bytes());
+        map.insert(format!("входной файл {}", input.file), input.sha256.clone());
     }
-    hasher.update(methodology.sha256.as_bytes());
-    hasher.update(methodology.min_scores.sha256.as_bytes());
-    for q in &methodology.queries {
-        hasher.update(q.sha256.as_bytes());
+    map.insert(
+        format!("методика {}", methodology.origin),
+        methodology.sha256.clone(),
+    );
+    for base in &methodology.extends {
+        map.insert(
+            format!("базовая методика {}", base.name),
+            base.sha256.clone(),
+        );
+    }
+    map.insert(
+        format!("таблица минимальных баллов {}", methodology.min_scores.name),
+        methodology.min_scores.sha256.clone(),
+    );
+    for query in &methodology.queries {
+        map.insert(format!("запрос {}", query.name), query.sha256.clone());
+    }
+    for adapter in adapters {
+        let text = serde_json::to_vec(adapter).expect("an adapter serialises");
+        map.insert(
+            format!("адаптер {} → {}", adapter.files, adapter.query),
+            sha256_hex(&text),
+        );
+    }
+    let options = format!(
+        "{:?} {:?} {:?}",
+        reading.encoding, reading.delimiter, reading.decimal_comma
+    );
+    map.insert(
+        "параметры чтения CSV".into(),
+        sha256_hex(options.as_bytes()),
+    );
+    map
+}
+
+/// The run id: a hash over [`sources`]. Equal run ids mean the same files,
+/// methodology, adapters and reading, hence equal lists.
+pub fn run_id(sources: &BTreeMap<String, String>) -> String {
+    let mut hasher = Sha256::new();
+    for (what, sha) in sources {
+        hasher.update(what.as_bytes());
+        hasher.update([0]);
+        hasher.update(sha.as_bytes());
     }
     format!("{:x}", hasher.finalize())[..16].to_string()
+}
+
+/// What differs between the sources a run recorded and those read now.
+pub fn changed_sources(
+    recorded: &BTreeMap<String, String>,
+    now: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut changed = Vec::new();
+    for (what, was) in recorded {
+        match now.get(what) {
+            None => changed.push(format!("{what}: был, теперь отсутствует")),
+            Some(is) if is != was => {
+                changed.push(format!("{what}: SHA-256 был {was}, теперь {is}"))
+            }
+            _ => {}
+        }
+    }
+    for what in now.keys().filter(|w| !recorded.contains_key(*w)) {
+        changed.push(format!("{what}: новый, при записанном запуске его не было"));
+    }
+    changed
 }
