@@ -987,3 +987,22 @@ fn rerun_refuses_any_changed_setting_file_adapter_or_extra_input() {
         }
     }
 }
+
+#[test]
+fn an_adapter_matching_no_file_is_said() {
+    let o = case()
+        .file("a.sql", "SELECT * FROM raw")
+        .file(
+            "adapters.toml",
+            "[[adapter]]\nfiles = \"results/*.xslx\"\nquery = \"a.sql\"\n",
+        )
+        .outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "adapters.toml: files = «results/*.xslx» не совпадает ни с одним файлом; адаптер a.sql не применён"
+        ),
+        "{}",
+        o.stderr
+    );
+}

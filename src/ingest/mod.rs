@@ -107,7 +107,7 @@ impl DataDirFiles {
         };
         let previous_lists = Some(root.join("previous-lists")).filter(|p| p.is_dir());
         let adapters = load_adapters(root)?;
-        Ok(Self {
+        let files = Self {
             root: root.to_path_buf(),
             schools,
             results,
@@ -115,7 +115,29 @@ impl DataDirFiles {
             previous_lists,
             adapters,
             ignored,
-        })
+        };
+        Ok(files.with_unused_adapters_said())
+    }
+
+    /// An adapter whose pattern matches no file is a typo more often than
+    /// not; it is said, not ignored.
+    fn with_unused_adapters_said(mut self) -> Self {
+        let names: Vec<String> = std::iter::once(&self.schools)
+            .chain(&self.results)
+            .chain(&self.survey)
+            .map(|p| self.display_name(p))
+            .collect();
+        for adapter in &self.adapters {
+            let used = glob::Pattern::new(&adapter.files)
+                .is_ok_and(|p| names.iter().any(|n| p.matches(n)));
+            if !used {
+                self.ignored.push(format!(
+                    "adapters.toml: files = «{}» не совпадает ни с одним файлом; адаптер {} не применён",
+                    adapter.files, adapter.query
+                ));
+            }
+        }
+        self
     }
 
     /// The CSV and Parquet files of any folder (sorted), e.g. earlier lists.
