@@ -12,11 +12,12 @@ use crate::classify::{self, Classification, history};
 use crate::ingest::table::RowChecks;
 use crate::ingest::{CsvOverrides, DataDirFiles, LoadedFile, RawTable};
 use crate::measure::min_scores::MinScores;
+use crate::measure::repeats::{self, CountedPart, Repeats};
 use crate::measure::{clean_students, procedures};
 use crate::methodology::ConditionYears;
 use crate::methodology::LoadedMethodology;
 use crate::progress::{Progress, ProgressMode};
-use crate::validate::results::{ResultsForm, check_results};
+use crate::validate::results::{ResultsForm, check_results, participant_rows};
 use crate::validate::schools::check_schools;
 use crate::validate::survey::{check_survey, empty_long, indicator_columns};
 use crate::validate::{Checked, empty_frame, empty_rejected};
@@ -139,6 +140,8 @@ pub struct Prepared {
     pub previous_lists: Option<(DataFrame, Vec<RawTable>)>,
     /// The data directory's adapters, with their SQL.
     pub adapters: Vec<crate::ingest::Adapter>,
+    /// Participants repeated across files of one procedure.
+    pub repeats: Option<Repeats>,
     pub warnings: Vec<String>,
 }
 
@@ -191,6 +194,7 @@ impl Prepared {
                 .iter()
                 .map(|(_, c)| c.rejected.clone().lazy()),
         );
+        parts.extend(self.repeats.iter().map(|r| r.rejected.clone().lazy()));
         parts.extend(
             self.checked_survey
                 .iter()
@@ -286,6 +290,13 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         checked_results.extend(checked);
         warnings.extend(skipped);
     }
+    let repeats = cross_file_repeats(
+        &files,
+        (&results_tables, &checked_results),
+        registry,
+        &min_scores,
+        options.csv,
+    )?;
     let (survey_tables, skipped) = files.read_all(&files.survey, options.csv)?;
     warnings.extend(skipped);
     let previous_lists_dir = options
@@ -326,8 +337,64 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         checked_survey,
         previous_lists,
         adapters: files.adapters.clone(),
+        repeats,
         warnings,
     })
+}
+
+/// Participants given again by a second file of the same procedure (see
+/// [`repeats`]); None when no procedure is given by two files that name
+/// their participants.
+fn cross_file_repeats(
+    files: &DataDirFiles,
+    (tables, checked): (&[RawTable], &[(ResultsForm, Checked)]),
+    registry: &DataFrame,
+    min_scores: &MinScores,
+    csv: CsvOverrides,
+) -> Result<Option<Repeats>> {
+    let named: Vec<(&RawTable, &DataFrame)> = tables
+        .iter()
+        .zip(checked)
+        .filter(|(t, (form, _))| *form == ResultsForm::Student && t.has("participant_id"))
+        .map(|(t, (_, c))| (t, &c.valid))
+        .collect();
+    let parts: Vec<CountedPart> = named
+        .iter()
+        .map(|(t, procedures)| CountedPart {
+            file: &t.name,
+            procedures,
+        })
+        .collect();
+    let shared = repeats::shared_procedures(&parts)?;
+    if shared.height() == 0 {
+        return Ok(None);
+    }
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for (table, procedures) in &named {
+        let gives_shared = repeats::in_shared((*procedures).clone().lazy(), &shared)
+            .limit(1)
+            .collect()?
+            .height()
+            > 0;
+        if gives_shared && !paths.contains(&table.path) {
+            paths.push(table.path.clone());
+        }
+    }
+    let reread = files.check_in_order(&paths, csv, |loaded| {
+        let adapter = files.adapter_for(&loaded.path);
+        let file = loaded.read(adapter)?;
+        let mut rows = Vec::new();
+        for table in &file.tables {
+            if let Some(r) = participant_rows(table, registry, min_scores)? {
+                rows.push((
+                    table.name.clone(),
+                    repeats::in_shared(r, &shared).collect()?,
+                ));
+            }
+        }
+        Ok(rows)
+    })?;
+    Ok(Some(repeats::find(reread.into_iter().flatten().collect())?))
 }
 
 /// Runs the whole job and writes the outputs.
@@ -364,6 +431,7 @@ pub fn run_reporting(
             }
         }
     }
+    student_parts.extend(p.repeats.iter().map(|r| r.correction.clone().lazy()));
     let student_procedures = if student_parts.is_empty() {
         empty_procedures()
     } else {

@@ -908,6 +908,32 @@ fn the_same_file_twice_is_counted_once_with_a_warning() {
     assert!(line.contains(",8,2,2,"), "{procedures}");
 }
 
+#[test]
+fn a_participant_in_two_files_of_one_procedure_is_counted_once() {
+    // One exam split over two files, d2 in both (the second time with
+    // spaces around the id): the second row is set aside, the rest add up.
+    let case = case()
+        .file(
+            "results/vpr_a.csv",
+            format!("{HEADER}2025,ВПР,математика,8,s1,d1,2,\n2025,ВПР,математика,8,s1,d2,2,\n"),
+        )
+        .file(
+            "results/vpr_b.csv",
+            format!("{HEADER}2025,ВПР,математика,8,s1, d2 ,2,\n2025,ВПР,математика,8,s1,d3,4,\n"),
+        );
+    let o = case.outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(
+        rejected_rows(&o),
+        [
+            "results/vpr_b.csv,2,participant_id,этот участник уже учтён в этой процедуре по файлу results/vpr_a.csv; повторная строка не учитывается"
+        ]
+    );
+    let procedures = case.read_out("procedures.csv");
+    let line = procedures.lines().find(|l| l.contains(",8,")).unwrap();
+    assert!(line.contains(",8,3,2,"), "{procedures}");
+}
+
 // rerun proves what it says.
 
 fn rerun(manifest: &Path, out: Option<&Path>) -> Outcome {

@@ -5,4 +5,5 @@
 pub mod clean_students;
 pub mod min_scores;
 pub mod procedures;
+pub mod repeats;
 pub mod row_hash;

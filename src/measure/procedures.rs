@@ -26,16 +26,22 @@ fn counted_columns() -> Vec<Expr> {
 /// Student rows → procedures. A participant fails with mark 2; without a mark,
 /// with a score below the minimum (a score equal to the minimum passes).
 pub fn from_students(students: LazyFrame) -> LazyFrame {
-    let failed = when(col("mark").is_not_null())
-        .then(col("mark").eq(lit(2)))
-        .otherwise(col("score").lt(col("min_score")));
     students
-        .with_column(failed.alias("is_failed"))
+        .with_column(is_failed())
         .group_by(key_exprs())
         .agg([
             len().cast(DataType::Int64).alias("participants"),
             col("is_failed").sum().cast(DataType::Int64).alias("failed"),
         ])
+}
+
+/// Whether a student row counts as failed: mark 2, or without a mark a
+/// score below the minimum; as `is_failed`.
+pub fn is_failed() -> Expr {
+    when(col("mark").is_not_null())
+        .then(col("mark").eq(lit(2)))
+        .otherwise(col("score").lt(col("min_score")))
+        .alias("is_failed")
 }
 
 /// Procedures counted file by file, added up: a region may split one exam

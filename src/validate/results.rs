@@ -137,6 +137,83 @@ pub fn check_results(
     registry: &DataFrame,
     min_scores: &MinScores,
 ) -> Result<CheckedResults> {
+    let (form, checked) = check_rows(table, registry, min_scores)?;
+    let keep: Vec<Expr> = match form {
+        ResultsForm::Student => [
+            "school_id",
+            "year",
+            "assessment",
+            "subject",
+            "grade",
+            "mark",
+            "score",
+            "min_score",
+        ]
+        .iter()
+        .map(|c| col(*c))
+        .collect(),
+        ResultsForm::Aggregate => [
+            "school_id",
+            "year",
+            "assessment",
+            "subject",
+            "grade",
+            "participants",
+            "failed",
+            LINE,
+        ]
+        .iter()
+        .map(|c| col(*c))
+        .collect(),
+    };
+    let valid = checked.valid.lazy().select(keep).collect()?;
+    Ok(CheckedResults {
+        form,
+        checked: Checked {
+            valid,
+            rejected: checked.rejected,
+        },
+    })
+}
+
+/// The valid student rows of a file that names its participants: the
+/// procedure key, `participant_id` (trimmed), the line, mark, score and
+/// minimum score. None for aggregates and files without `participant_id`.
+pub fn participant_rows(
+    table: &RawTable,
+    registry: &DataFrame,
+    min_scores: &MinScores,
+) -> Result<Option<LazyFrame>> {
+    let columns = [
+        "school_id",
+        "year",
+        "assessment",
+        "subject",
+        "grade",
+        "participant_id",
+        LINE,
+        "mark",
+        "score",
+        "min_score",
+    ];
+    let (form, checked) = check_rows(table, registry, min_scores)?;
+    let rows = checked.valid.lazy();
+    if form != ResultsForm::Student || !table.has("participant_id") {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.with_column(text("participant_id"))
+            .select(columns.map(col))
+            .filter(col("participant_id").is_not_null()),
+    ))
+}
+
+/// Every check of a results file; the valid rows keep every column.
+fn check_rows(
+    table: &RawTable,
+    registry: &DataFrame,
+    min_scores: &MinScores,
+) -> Result<(ResultsForm, Checked)> {
     let form = detect_form(table)?;
     let comma = table.dialect.is_none_or(|d| d.decimal_comma);
     let keyed = canonical_keys(table, registry)?;
@@ -184,43 +261,7 @@ pub fn check_results(
             frame
         }
     };
-    let checked = apply_checks(frame, checks, &table.name)?;
-    let keep: Vec<Expr> = match form {
-        ResultsForm::Student => [
-            "school_id",
-            "year",
-            "assessment",
-            "subject",
-            "grade",
-            "mark",
-            "score",
-            "min_score",
-        ]
-        .iter()
-        .map(|c| col(*c))
-        .collect(),
-        ResultsForm::Aggregate => [
-            "school_id",
-            "year",
-            "assessment",
-            "subject",
-            "grade",
-            "participants",
-            "failed",
-            LINE,
-        ]
-        .iter()
-        .map(|c| col(*c))
-        .collect(),
-    };
-    let valid = checked.valid.lazy().select(keep).collect()?;
-    Ok(CheckedResults {
-        form,
-        checked: Checked {
-            valid,
-            rejected: checked.rejected,
-        },
-    })
+    Ok((form, apply_checks(frame, checks, &table.name)?))
 }
 
 /// Adds parsed keys (`school_id`, `year`, `grade`, canonical `assessment` and
