@@ -21,25 +21,32 @@ pub struct CheckReport {
 
 /// One line that describes how a table was read.
 pub fn describe(role: &str, form: Option<ResultsForm>, table: &RawTable) -> String {
+    let role = match role {
+        "schools" => "реестр школ",
+        "results" => "результаты",
+        "survey" => "анкета",
+        "previous_list" => "прежний список",
+        other => other,
+    };
     let mut line = format!("{} ({role}", table.name);
     if let Some(form) = form {
         let form = match form {
-            ResultsForm::Student => "student rows",
-            ResultsForm::Aggregate => "school aggregates",
+            ResultsForm::Student => "строки участников",
+            ResultsForm::Aggregate => "итоги по школам",
         };
         write!(line, ", {form}").unwrap();
     }
     match &table.dialect {
         Some(d) => write!(
             line,
-            "; CSV {}, delimiter «{}», decimal comma {}",
+            "; CSV {}, разделитель «{}», десятичная запятая {}",
             d.encoding,
             if d.delimiter == b'\t' {
                 "tab".to_string()
             } else {
                 (d.delimiter as char).to_string()
             },
-            if d.decimal_comma { "yes" } else { "no" }
+            if d.decimal_comma { "да" } else { "нет" }
         )
         .unwrap(),
         None if table
@@ -49,12 +56,12 @@ pub fn describe(role: &str, form: Option<ResultsForm>, table: &RawTable) -> Stri
         {
             line.push_str("; Parquet")
         }
-        None => line.push_str("; workbook"),
+        None => line.push_str("; книга Excel/ODS"),
     }
     if let Some(adapter) = &table.adapter {
-        write!(line, "; adapter {adapter}").unwrap();
+        write!(line, "; адаптер {adapter}").unwrap();
     }
-    write!(line, "): {} rows", table.rows()).unwrap();
+    write!(line, "): строк {}", table.rows()).unwrap();
     line
 }
 
@@ -90,7 +97,7 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
         )
         .collect()?;
     let mut text = format!(
-        "methodology: {} ({})\n\n",
+        "методика: {} ({})\n\n",
         prepared.methodology.rule.name, prepared.methodology.origin
     );
     let valid_results: Vec<&DataFrame> = prepared
@@ -112,13 +119,13 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
                 }
             })
             .collect();
-        writeln!(text, "  columns: {}", mapped.join(", "))?;
+        writeln!(text, "  столбцы: {}", mapped.join(", "))?;
         if role == "results" {
             let valid = valid_results[result_index];
             result_index += 1;
             writeln!(
                 text,
-                "  years: {}; assessments: {}; subjects: {}",
+                "  годы: {}; процедуры: {}; предметы: {}",
                 distinct(valid, "year"),
                 distinct(valid, "assessment"),
                 distinct(valid, "subject")
@@ -130,9 +137,9 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
             .filter(col("file").eq(lit(table.name.as_str())))
             .collect()?;
         if problems.height() == 0 {
-            writeln!(text, "  no problems")?;
+            writeln!(text, "  замечаний нет")?;
         } else {
-            writeln!(text, "  {} row(s) would be set aside:", problems.height())?;
+            writeln!(text, "  будет отложено строк: {}", problems.height())?;
             let shown = if show_all {
                 problems.height()
             } else {
@@ -144,7 +151,7 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
             for i in 0..shown {
                 writeln!(
                     text,
-                    "    line {}, column {}: {}",
+                    "    строка {}, столбец {}: {}",
                     lines
                         .get(i)
                         .map(|l| l.to_string())
@@ -156,20 +163,16 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
             if shown < problems.height() {
                 writeln!(
                     text,
-                    "    … {} more (shnor check --all lists every one)",
+                    "    … и ещё {} (shnor check --all покажет все)",
                     problems.height() - shown
                 )?;
             }
         }
     }
     for warning in &prepared.warnings {
-        writeln!(text, "warning: {warning}")?;
+        writeln!(text, "предупреждение: {warning}")?;
     }
-    writeln!(
-        text,
-        "\n{} row(s) would be set aside in all.",
-        rejected.height()
-    )?;
+    writeln!(text, "\nВсего будет отложено строк: {}.", rejected.height())?;
     Ok(CheckReport {
         text,
         rows_rejected: rejected.height(),

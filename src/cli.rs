@@ -14,7 +14,7 @@ use crate::write::partition::PartitionKey;
 #[command(
     name = "shnor",
     version,
-    about = "Выявление ШНОР и ШНСУ: schools with low educational results and schools in unfavourable social conditions"
+    about = "Выявление ШНОР (школ с низкими образовательными результатами) и ШНСУ (школ, функционирующих в неблагоприятных социальных условиях)"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -23,34 +23,34 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read a data directory and write the ШНОР and ШНСУ lists.
+    /// Прочитать папку данных и записать списки ШНОР и ШНСУ.
     Run(RunArgs),
-    /// Write a synthetic region (the generator of sample-data/).
+    /// Записать учебный (синтетический) регион — генератор sample-data/.
     Sample(SampleArgs),
-    /// Check a data directory without computing lists: how each file is
-    /// read and every row that would be set aside (exit code 1 if any).
+    /// Проверить папку данных, не составляя списков: как читается каждый
+    /// файл и какие строки будут отложены (код выхода 1, если такие есть).
     Check(CheckArgs),
-    /// Write OUT/report.html: the methodology, figures, charts and lists.
+    /// Записать OUT/report.html: методика, цифры, графики и списки.
     Report(ReportArgs),
-    /// Run again from a manifest, after checking the inputs are unchanged.
+    /// Повторить запуск по manifest.json, проверив, что входные данные не менялись.
     Rerun(RerunArgs),
-    /// Compare a published list (CSV or XLSX) with a run's list.
+    /// Сравнить опубликованный список (CSV или XLSX) со списком запуска.
     Compare(CompareArgs),
-    /// List the methodology presets shipped with the tool.
+    /// Перечислить готовые методики, поставляемые с программой.
     Methodologies,
-    /// Explain why a school is or is not on each list of a finished run.
+    /// Объяснить, почему школа есть или нет в каждом списке готового запуска.
     Explain(ExplainArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Folder with schools.csv, results/ and survey/.
+    /// Папка с schools.csv, results/ и survey/.
     #[arg(default_value = "sample-data")]
     pub data_dir: PathBuf,
-    /// Methodology (it decides, e.g., which survey indicators must exist).
+    /// Методика (от неё зависит, например, какие показатели анкеты нужны).
     #[arg(long, short)]
     pub methodology: Option<String>,
-    /// List every problem, not the first 20 per file.
+    /// Показать все замечания, а не первые 20 на файл.
     #[arg(long)]
     pub all: bool,
     #[command(flatten)]
@@ -59,76 +59,75 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Output folder of the run.
+    /// Папка результатов запуска.
     #[arg(long, default_value = "out")]
     pub run: PathBuf,
 }
 
 #[derive(Debug, Args)]
 pub struct RerunArgs {
-    /// manifest.json of the run to reproduce.
+    /// manifest.json запуска, который нужно повторить.
     pub manifest: PathBuf,
-    /// Output folder (default: OUT-rerun beside the run's folder; the run
-    /// itself is never overwritten unless named here).
+    /// Папка результатов (по умолчанию OUT-rerun рядом с папкой запуска;
+    /// сам запуск не перезаписывается, если его папка не названа здесь).
     #[arg(long, short)]
     pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// The published list: school_id, or school_name with municipality.
+    /// Опубликованный список: school_id или school_name с municipality.
     #[arg(long)]
     pub published: PathBuf,
-    /// Output folder of the run.
+    /// Папка результатов запуска.
     #[arg(long, default_value = "out")]
     pub run: PathBuf,
-    /// Which list: shnor or shnsu.
+    /// Какой список: shnor или shnsu.
     #[arg(long, default_value = "shnor", value_parser = ["shnor", "shnsu"])]
     pub list: String,
-    /// Where to write the comparison table (default: RUN/compare.csv).
+    /// Куда записать таблицу сравнения (по умолчанию RUN/compare.csv).
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The school to explain.
+    /// Школа, которую нужно объяснить.
     pub school_id: String,
-    /// Output folder of the run.
+    /// Папка результатов запуска.
     #[arg(long, default_value = "out")]
     pub run: PathBuf,
 }
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Folder with schools.csv, results/ and survey/.
+    /// Папка с schools.csv, results/ и survey/.
     #[arg(default_value = "sample-data")]
     pub data_dir: PathBuf,
-    /// Methodology: a preset name (see `shnor methodologies`) or a TOML file;
-    /// federal-2025 when omitted.
+    /// Методика: имя готовой (см. `shnor methodologies`) или файл TOML;
+    /// без неё — federal-2025.
     #[arg(long, short)]
     pub methodology: Option<String>,
-    /// Folder of earlier published lists (CSV: school_id, year, optional
-    /// list = ШНОР/ШНСУ), for repeat listings and transitions.
+    /// Папка прежних опубликованных списков (CSV: school_id, year и
+    /// необязательный list = ШНОР/ШНСУ) — для повторных попаданий и переходов.
     #[arg(long)]
     pub previous_lists: Option<PathBuf>,
-    /// Output folder; replaced only when the run succeeds.
+    /// Папка результатов; заменяется только при успешном запуске.
     #[arg(long, short, default_value = "out")]
     pub out: PathBuf,
-    /// CSV outputs: `standard` (UTF-8, comma, snake_case, for tools) or
-    /// `excel-ru` (BOM, `;`, decimal comma, Russian headers, for Excel).
+    /// CSV на выходе: `standard` (UTF-8, запятая, snake_case — для программ)
+    /// или `excel-ru` (BOM, `;`, десятичная запятая, русские заголовки — для Excel).
     #[arg(long, value_enum, default_value = "standard")]
     pub csv_dialect: CsvOutput,
-    /// Also write hive-style partitioned Parquet under OUT/partitioned/, by
-    /// `region` (a registry column) and/or `year`, e.g. `region,year`.
+    /// Записать также Parquet, разбитый по папкам в стиле Hive, в OUT/partitioned/:
+    /// по `region` (столбец реестра) и/или `year`, например `region,year`.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub partition_by: Vec<PartitionKey>,
-    /// Also write OUT/report.html (as `shnor report` does).
+    /// Записать также OUT/report.html (как `shnor report`).
     #[arg(long)]
     pub report: bool,
-    /// No progress, no list of inputs, no summary: only warnings and errors
-    /// (on standard error). Progress is a bar on a terminal and log lines
-    /// otherwise.
+    /// Без хода работы, списка входных файлов и итога: только предупреждения
+    /// и ошибки (в stderr). Ход работы — полоса в терминале, иначе строки журнала.
     #[arg(long, short)]
     pub quiet: bool,
     #[command(flatten)]
@@ -138,22 +137,21 @@ pub struct RunArgs {
 /// How CSV inputs are read; detected per file unless given.
 #[derive(Debug, Args, Default)]
 pub struct CsvArgs {
-    /// Text encoding of every CSV input (detected per file by default).
+    /// Кодировка всех входных CSV (по умолчанию определяется для каждого файла).
     #[arg(long, value_enum)]
     pub encoding: Option<TextEncoding>,
-    /// Field delimiter of every CSV input: `;`, `,` or `tab`.
+    /// Разделитель полей всех входных CSV: `;`, `,` или `tab`.
     #[arg(long)]
     pub delimiter: Option<String>,
-    /// Whether numbers use a decimal comma (default: yes unless the
-    /// delimiter is `,`).
+    /// Десятичная запятая в числах (по умолчанию да, если разделитель не `,`).
     #[arg(long)]
     pub decimal_comma: Option<bool>,
-    /// Memory cap, e.g. `4GB` or `512MB`: an input whose reading would need
-    /// more is refused with a message instead of exhausting the machine.
+    /// Предел памяти, например `4GB` или `512MB`: файл, для чтения которого
+    /// нужно больше, отклоняется с сообщением, а не исчерпывает память машины.
     #[arg(long, value_parser = parse_size)]
     pub max_memory: Option<u64>,
-    /// Check every cell of student-level files as text, even when a typed
-    /// read proves the file clean (slower; the lists are the same).
+    /// Проверять каждую ячейку файлов участников как текст, даже когда
+    /// типизированное чтение показывает, что файл чист (медленнее; списки те же).
     #[arg(long)]
     pub full_checks: bool,
 }
@@ -170,14 +168,18 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "K" | "KB" => 1 << 10,
         "M" | "MB" => 1 << 20,
         "G" | "GB" => 1 << 30,
-        other => return Err(format!("unknown unit `{other}`: use KB, MB or GB")),
+        other => {
+            return Err(format!(
+                "неизвестная единица `{other}`: укажите KB, MB или GB"
+            ));
+        }
     };
     let value: f64 = number
         .trim()
         .parse()
-        .map_err(|_| format!("`{text}` is not a size such as 4GB"))?;
+        .map_err(|_| format!("`{text}` — не размер вида 4GB"))?;
     if !(value.is_finite() && value > 0.0) {
-        return Err(format!("`{text}` must be a positive size"));
+        return Err(format!("`{text}`: размер должен быть больше нуля"));
     }
     Ok((value * factor as f64) as u64)
 }
@@ -189,7 +191,9 @@ impl CsvArgs {
             Some(";") => Some(b';'),
             Some(",") => Some(b','),
             Some("tab") | Some("\\t") | Some("\t") => Some(b'\t'),
-            Some(other) => bail!("--delimiter `{other}` is not supported; use `;`, `,` or `tab`"),
+            Some(other) => {
+                bail!("--delimiter `{other}` не поддерживается; укажите `;`, `,` или `tab`")
+            }
         };
         Ok(CsvOverrides {
             encoding: self.encoding,
@@ -203,23 +207,23 @@ impl CsvArgs {
 
 #[derive(Debug, Args)]
 pub struct SampleArgs {
-    /// Number of regular schools (the planted boundary cases come on top).
+    /// Число обычных школ (к ним добавляются заложенные пограничные случаи).
     #[arg(long, default_value_t = 200)]
     pub schools: usize,
-    /// Years of results, comma-separated.
+    /// Годы результатов через запятую.
     #[arg(long, value_delimiter = ',', default_value = "2023,2024,2025")]
     pub years: Vec<i32>,
-    /// Seed of the generator: the same seed gives the same files.
+    /// Зерно генератора: одно зерно — одни и те же файлы.
     #[arg(long, default_value_t = 2025)]
     pub seed: u64,
-    /// Output folder (replaced).
+    /// Папка для записи (заменяется).
     #[arg(long, default_value = "sample-data")]
     pub out: PathBuf,
-    /// Every result as a student row, in one plain dialect, for scale and
-    /// benchmarks (no planted boundary schools, no broken rows).
+    /// Все результаты строками участников в одном простом формате — для
+    /// замеров объёма и скорости (без пограничных школ и испорченных строк).
     #[arg(long)]
     pub student_level: bool,
-    /// With --student-level: CSV (UTF-8, comma) or Parquet.
+    /// Вместе с --student-level: CSV (UTF-8, запятая) или Parquet.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: crate::sample::SampleFormat,
 }

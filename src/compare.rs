@@ -54,7 +54,7 @@ fn read_parquet(run: &Path, name: &str) -> Result<DataFrame> {
     let path = run.join(format!("{name}.parquet"));
     let file = File::open(&path).with_context(|| {
         format!(
-            "cannot open {}: give the output folder of `shnor run` (--run)",
+            "не удалось открыть {}: укажите папку результатов `shnor run` (--run)",
             path.display()
         )
     })?;
@@ -94,7 +94,7 @@ fn resolve_published(
     }
     if !published.has("school_name") {
         bail!(
-            "{}: a published list needs school_id, or school_name (with municipality) to match by name",
+            "{}: в опубликованном списке нужен school_id или school_name (с municipality), чтобы сопоставить школы по названию",
             published.name
         );
     }
@@ -243,7 +243,7 @@ fn why_not_listed(
 pub fn compare(run: &Path, published_path: &Path, list: &str) -> Result<Comparison> {
     let manifest: serde_json::Value = serde_json::from_reader(
         File::open(run.join("manifest.json"))
-            .with_context(|| format!("cannot open {}/manifest.json", run.display()))?,
+            .with_context(|| format!("не удалось открыть {}/manifest.json", run.display()))?,
     )?;
     let published_name = published_path.display().to_string();
     let published = read_table(published_path, &published_name, CsvOverrides::default())?;
@@ -352,7 +352,7 @@ pub fn compare(run: &Path, published_path: &Path, list: &str) -> Result<Comparis
         count("only_computed"),
     );
     let mut text = format!(
-        "{published_name} vs {}/{list}: in both {both}, only published {only_published}, only computed {only_computed}\n",
+        "{published_name} и {}/{list}: в обоих {both}, только в опубликованном {only_published}, только в рассчитанном {only_computed}\n",
         run.display()
     );
     for r in 0..table.height() {

@@ -12,7 +12,7 @@ fn read(run: &Path, name: &str) -> Result<DataFrame> {
     let path = run.join(format!("{name}.parquet"));
     let file = File::open(&path).with_context(|| {
         format!(
-            "cannot open {}: is {} the output folder of `shnor run`?",
+            "не удалось открыть {}: {} — папка результатов `shnor run`?",
             path.display(),
             run.display()
         )
@@ -77,11 +77,11 @@ fn yes_no(b: bool) -> &'static str {
 pub fn explain(run: &Path, school_id: &str) -> Result<String> {
     let manifest: serde_json::Value = serde_json::from_reader(
         File::open(run.join("manifest.json"))
-            .with_context(|| format!("cannot open {}/manifest.json", run.display()))?,
+            .with_context(|| format!("не удалось открыть {}/manifest.json", run.display()))?,
     )?;
     let schools = rows_of(&read(run, "schools")?, school_id)?;
     if schools.height() == 0 {
-        bail!("school {school_id} is not in the registry of this run");
+        bail!("школы {school_id} нет в реестре этого запуска");
     }
     let rule = &manifest["methodology"]["resolved"];
     let shnor_rule = &rule["shnor"];

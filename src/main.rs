@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     match execute(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("ошибка: {error:#}");
             ExitCode::from(2)
         }
     }
@@ -51,14 +51,14 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             if args.quiet {
                 for warning in &summary.warnings {
-                    eprintln!("warning: {warning}");
+                    eprintln!("предупреждение: {warning}");
                 }
             } else {
                 report(&summary);
             }
             if args.report {
                 let path = shnor::report::write_report(&summary.out)?;
-                eprintln!("report: {}", path.display());
+                eprintln!("отчёт: {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -83,7 +83,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report(args) => {
             let path = shnor::report::write_report(&args.run)?;
-            eprintln!("report: {}", path.display());
+            eprintln!("отчёт: {}", path.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Rerun(args) => {
@@ -98,7 +98,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 .include_header(true)
                 .finish(&mut table)?;
             print_out(&comparison.text)?;
-            eprintln!("comparison written to {}", path.display());
+            eprintln!("сравнение записано в {}", path.display());
             Ok(if comparison.identical {
                 ExitCode::SUCCESS
             } else {
@@ -108,9 +108,12 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Methodologies => {
             for (name, text) in shnor::methodology::PRESETS {
                 let m = shnor::methodology::LoadedMethodology::parse(text, name)?;
-                let mut text = format!("{name}\n  {}\n  source: {}\n", m.rule.title, m.rule.source);
+                let mut text = format!(
+                    "{name}\n  {}\n  источник: {}\n",
+                    m.rule.title, m.rule.source
+                );
                 for a in &m.rule.assumptions {
-                    text.push_str(&format!("  assumption: {a}\n"));
+                    text.push_str(&format!("  допущение: {a}\n"));
                 }
                 print_out(&format!("{text}\n"))?;
             }
@@ -132,7 +135,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 shnor::sample::generate(&args.out, args.schools, &args.years, args.seed)?;
             }
-            eprintln!("sample region written to {}", args.out.display());
+            eprintln!("учебный регион записан в {}", args.out.display());
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -141,21 +144,25 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
 /// What a run tells the person who started it.
 fn report(summary: &shnor::pipeline::RunSummary) {
     for warning in &summary.warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("предупреждение: {warning}");
     }
     let previous = summary
         .previous_year
         .map(|y| y.to_string())
         .unwrap_or_else(|| "—".into());
     eprintln!(
-        "{} schools, {} procedures; current year {}, previous {previous}",
+        "школ: {}, процедур: {}; текущий год {}, предыдущий {previous}",
         summary.schools, summary.procedures, summary.current_year
     );
+    let set_aside = match summary.rows_rejected {
+        0 => "отложенных входных строк нет".to_string(),
+        n => format!("отложено входных строк: {n} (причины в rejected.csv)"),
+    };
     eprintln!(
-        "ШНОР: {} schools, ШНСУ: {} schools; {} input rows set aside (rejected.csv)",
-        summary.shnor, summary.shnsu, summary.rows_rejected
+        "ШНОР: {} школ, ШНСУ: {} школ; {set_aside}",
+        summary.shnor, summary.shnsu
     );
-    eprintln!("outputs in {}", summary.out.display());
+    eprintln!("результаты в {}", summary.out.display());
 }
 
 /// Prints to stdout; a closed pipe (`shnor explain … | head`) is not an error.

@@ -364,7 +364,7 @@ impl LoadedMethodology {
             return Self::from_text(text, format!("builtin:{name}"), None);
         }
         bail!(
-            "methodology `{name_or_path}` is neither a file nor a preset; presets: {} (see `shnor methodologies`)",
+            "методика `{name_or_path}` — не файл и не готовая методика; готовые: {} (см. `shnor methodologies`)",
             PRESETS
                 .iter()
                 .map(|(n, _)| *n)
@@ -393,12 +393,12 @@ impl LoadedMethodology {
         let mut bases = Vec::new();
         let table = merged_table(text, &origin, base_dir.as_deref(), 0, &mut bases)?;
         refuse_non_finite(&toml::Value::Table(table.clone()), "")
-            .with_context(|| format!("methodology {origin} is not valid"))?;
+            .with_context(|| format!("методика {origin} с ошибкой"))?;
         let rule: Methodology = table
             .try_into()
-            .with_context(|| format!("methodology {origin} is not valid"))?;
+            .with_context(|| format!("методика {origin} с ошибкой"))?;
         rule.validate()
-            .with_context(|| format!("methodology {origin} is not valid"))?;
+            .with_context(|| format!("методика {origin} с ошибкой"))?;
         Ok(Self {
             rule,
             origin,
@@ -418,7 +418,7 @@ impl LoadedMethodology {
                 .map(|(_, q)| q.to_string())
                 .with_context(|| {
                     format!(
-                        "unknown built-in query `{reference}`; built-in queries are {}",
+                        "встроенного запроса `{reference}` нет; встроенные запросы: {}",
                         BUILTIN_QUERIES
                             .iter()
                             .map(|(n, _)| format!("builtin:{n}"))
@@ -483,17 +483,17 @@ fn merged_table(
     bases: &mut Vec<(String, String)>,
 ) -> Result<toml::Table> {
     if depth > 8 {
-        bail!("methodology {origin}: `extends` goes more than 8 levels deep (a cycle?)");
+        bail!("методика {origin}: цепочка `extends` глубже 8 уровней (цикл?)");
     }
     let mut table: toml::Table =
-        toml::from_str(text).with_context(|| format!("methodology {origin} is not valid TOML"))?;
+        toml::from_str(text).with_context(|| format!("методика {origin}: ошибка в TOML"))?;
     let Some(base) = table.remove("extends") else {
         return Ok(table);
     };
     let base = base
         .as_str()
         .with_context(|| {
-            format!("methodology {origin}: `extends` must be a preset name or a file path")
+            format!("методика {origin}: в `extends` укажите имя готовой методики или путь к файлу")
         })?
         .to_string();
     let (base_text, base_origin, base_base_dir) = if let Some((name, text)) =
@@ -563,35 +563,37 @@ impl Methodology {
         let s = &self.shnor;
         if !(s.threshold_percent > 0.0 && s.threshold_percent <= 100.0) {
             bail!(
-                "shnor.threshold_percent = {} is out of range: give a percentage in (0, 100], e.g. 30",
+                "shnor.threshold_percent = {} вне допустимого: укажите процент в (0, 100], например 30",
                 s.threshold_percent
             );
         }
         if s.min_participants == 0 {
-            bail!("shnor.min_participants must be at least 1");
+            bail!("shnor.min_participants должен быть не меньше 1");
         }
         if s.conditions.is_empty() {
-            bail!("shnor.conditions is empty: give at least one [[shnor.conditions]]");
+            bail!("shnor.conditions пуст: задайте хотя бы одно [[shnor.conditions]]");
         }
         for c in &s.conditions {
             if c.min_procedures == 0 {
                 bail!(
-                    "shnor.conditions `{}`: min_procedures must be at least 1",
+                    "shnor.conditions `{}`: min_procedures должен быть не меньше 1",
                     c.name
                 );
             }
             if c.every_subject && s.subjects.is_empty() {
                 bail!(
-                    "shnor.conditions `{}`: every_subject needs the subjects listed in shnor.subjects",
+                    "shnor.conditions `{}`: для every_subject перечислите предметы в shnor.subjects",
                     c.name
                 );
             }
         }
         match &s.years {
             YearSelection::Explicit(years) if years.is_empty() => {
-                bail!("shnor.years is empty: list years, e.g. [2019, 2021], or use {{ last = 2 }}")
+                bail!(
+                    "shnor.years пуст: перечислите годы, например [2019, 2021], или задайте {{ last = 2 }}"
+                )
             }
-            YearSelection::Last { last: 0 } => bail!("shnor.years.last must be at least 1"),
+            YearSelection::Last { last: 0 } => bail!("shnor.years.last должен быть не меньше 1"),
             _ => {}
         }
         for a in &s.assessments {
@@ -601,7 +603,7 @@ impl Methodology {
         }
         for g in &s.grades {
             if !(1..=11).contains(g) {
-                bail!("shnor.grades: grade {g} is out of range 1–11");
+                bail!("shnor.grades: класс {g} вне 1–11");
             }
         }
         let h = &self.shnsu;
@@ -609,14 +611,14 @@ impl Methodology {
             && !(h.top_share_percent > 0.0 && h.top_share_percent <= 100.0)
         {
             bail!(
-                "shnsu.top_share_percent = {} is out of range: give a percentage in (0, 100], e.g. 10",
+                "shnsu.top_share_percent = {} вне допустимого: укажите процент в (0, 100], например 10",
                 h.top_share_percent
             );
         }
         if h.cut == Cut::Bands {
             if h.bands.is_empty() {
                 bail!(
-                    "shnsu.cut = \"bands\" needs [[shnsu.bands]] with label, min_score and listed"
+                    "для shnsu.cut = \"bands\" нужны [[shnsu.bands]] с label, min_score и listed"
                 );
             }
             if !h.bands.iter().any(|b| b.listed) {
@@ -627,7 +629,7 @@ impl Methodology {
         }
         for (name, w) in &h.weights {
             if !(w.is_finite() && *w > 0.0) {
-                bail!("shnsu.weights.{name} = {w}: weights must be positive numbers");
+                bail!("shnsu.weights.{name} = {w}: веса должны быть положительными числами");
             }
         }
         Ok(())
@@ -708,7 +710,7 @@ mod tests {
         let text =
             DEFAULT_METHODOLOGY.replace("threshold_percent = 30.0", "threshold_percent = 130.0");
         let err = LoadedMethodology::from_text(&text, "x.toml".into(), None).unwrap_err();
-        assert!(format!("{err:#}").contains("out of range"), "{err:#}");
+        assert!(format!("{err:#}").contains("вне допустимого"), "{err:#}");
     }
 
     #[test]

@@ -101,10 +101,24 @@ impl Timings {
     }
 }
 
-/// `2_read_and_check_results` → `[2/6] read and check results`.
+/// The stages as the manifest names them and as the progress shows them.
+const STAGES: [(&str, &str); 6] = [
+    ("1_methodology", "методика"),
+    ("2_read_and_check_results", "чтение и проверка результатов"),
+    ("3_read_and_check_survey", "чтение и проверка анкет"),
+    ("4_measure", "расчёт по процедурам"),
+    ("5_classify", "отнесение к спискам"),
+    ("6_write", "запись результатов"),
+];
+
+/// `2_read_and_check_results` → `[2/6] чтение и проверка результатов`.
 fn stage_label(name: &str) -> String {
-    let (number, words) = name.split_once('_').unwrap_or(("", name));
-    format!("[{number}/6] {}", words.replace('_', " "))
+    let number = name.split_once('_').map_or("", |(n, _)| n);
+    let words = STAGES
+        .iter()
+        .find(|(key, _)| *key == name)
+        .map_or(name, |(_, label)| label);
+    format!("[{number}/{}] {words}", STAGES.len())
 }
 
 /// One results file after checking: its tables (rows released), what each
@@ -117,11 +131,11 @@ fn describe_checked((tables, checked, _): &CheckedFile) -> String {
     let set_aside: usize = checked.iter().map(|(_, c)| c.rejected.height()).sum();
     let typed = tables.iter().all(|t| t.checks == RowChecks::TypedScan);
     format!(
-        "{rows} rows, {set_aside} set aside, {}",
+        "строк {rows}, отложено {set_aside}, {}",
         if typed {
-            "typed scan"
+            "типизированное чтение"
         } else {
-            "every cell checked"
+            "проверена каждая ячейка"
         }
     )
 }
@@ -179,7 +193,7 @@ impl Prepared {
                     .filter(|f| *f == Some(table.name.as_str()))
                     .count();
                 format!(
-                    "{}, {set_aside} set aside",
+                    "{}, отложено {set_aside}",
                     crate::check::describe(role, form, table)
                 )
             })
@@ -312,8 +326,8 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
     timings.stage("3_read_and_check_survey");
     if options.partition_by.contains(&PartitionKey::Region) && !schools_table.has("region") {
         bail!(
-            "--partition-by region: {} has no `region` column; add one (the subject of the federation \
-             of each school) or partition by year only",
+            "--partition-by region: в {} нет столбца `region`; добавьте его (субъект федерации \
+             каждой школы) или разбивайте только по году",
             schools_table.name
         );
     }
@@ -324,7 +338,10 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         .map(|t| check_survey(t, registry, wanted))
         .collect::<Result<_>>()?;
     if survey_tables.is_empty() {
-        warnings.push("no survey/ files: ШНСУ cannot be identified; every school is reported without a risk score".into());
+        warnings.push(
+            "нет файлов survey/: ШНСУ не выявить; школы даны без показателя социального риска"
+                .into(),
+        );
     }
     Ok(Prepared {
         methodology,
@@ -467,7 +484,7 @@ pub fn run_reporting(
             .any(|c| c.years == ConditionYears::CurrentAndPrevious)
     {
         warnings.push(format!(
-            "only one year of results ({}): the repeat condition cannot be met",
+            "результаты только за один год ({}): условие повторного попадания выполнить нельзя",
             years.current
         ));
     }
@@ -510,7 +527,7 @@ pub fn run_reporting(
     let mut outputs = assemble_outputs(&classification, registry)?;
     crate::write::checks::check_outputs(&outputs)?;
     if p.previous_lists.is_none() {
-        warnings.push("no previous lists given (--previous-lists): repeat listing and transitions are not reported".into());
+        warnings.push("прежние списки не даны (--previous-lists): повторное попадание и переходы не считаются".into());
     }
     let rows_rejected = rejected.height();
 
@@ -698,7 +715,7 @@ pub fn run_reporting(
         warnings,
         timings_ms: timings.done,
     };
-    let json = serde_json::to_vec_pretty(&manifest).context("cannot serialise the manifest")?;
+    let json = serde_json::to_vec_pretty(&manifest).context("не удалось записать manifest.json")?;
     staging.write_bytes("manifest.json", &json)?;
     staging.commit()?;
     Ok(summary)
@@ -824,8 +841,8 @@ fn check_wanted_indicators(m: &LoadedMethodology, survey: &[RawTable]) -> Result
     for (setting, indicator) in named {
         if !available.contains(indicator) {
             bail!(
-                "methodology {} names `{indicator}` in {setting}, but no survey file has such a column; \
-                 available indicators: {}",
+                "методика {} называет `{indicator}` в {setting}, но ни в одном файле анкеты нет такого \
+                 столбца; есть показатели: {}",
                 m.origin,
                 available.join(", ")
             );

@@ -112,7 +112,7 @@ impl Progress {
             }
             Display::Lines => {
                 eprintln!(
-                    "shnor: {label}: done in {:.1} s",
+                    "shnor: {label}: готово за {:.1} с",
                     started.elapsed().as_secs_f64()
                 )
             }

@@ -16,10 +16,19 @@ use crate::write::manifest::Invocation;
 /// recorded run, or when the set of input files is not the same.
 pub fn rerun(manifest_path: &Path, out: Option<PathBuf>) -> Result<RunSummary> {
     let text = crate::files::read_settings(manifest_path, "манифест")?;
-    let manifest: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a shnor manifest", manifest_path.display()))?;
+    let manifest: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} — не manifest.json запуска shnor",
+            manifest_path.display()
+        )
+    })?;
     let invocation: Invocation = serde_json::from_value(manifest["invocation"].clone())
-        .with_context(|| format!("{} has no usable `invocation`", manifest_path.display()))?;
+        .with_context(|| {
+            format!(
+                "в {} нет пригодного раздела `invocation`",
+                manifest_path.display()
+            )
+        })?;
     let sources: BTreeMap<String, String> = serde_json::from_value(manifest["sources"].clone())
         .map_err(|_| {
             anyhow::anyhow!(

@@ -40,13 +40,10 @@ fn sample_data_lists_match_the_golden_copy() {
     let stderr = run_ok(&repo().join("sample-data"), &out, &[]);
     // How each input was read comes first, as `shnor check` says it.
     let summary = stderr
-        .find("results/ege_2025.csv (results, student rows; CSV Windows-1251")
+        .find("results/ege_2025.csv (результаты, строки участников; CSV Windows-1251")
         .unwrap();
-    assert!(
-        summary < stderr.find("ШНОР: 28 schools").unwrap(),
-        "{stderr}"
-    );
-    assert!(stderr.contains("4439 rows, 3 set aside"), "{stderr}");
+    assert!(summary < stderr.find("ШНОР: 28 школ").unwrap(), "{stderr}");
+    assert!(stderr.contains("строк 4439, отложено 3"), "{stderr}");
     let golden = repo().join("tests/golden/sample");
     if std::env::var_os("SHNOR_UPDATE_GOLDEN").is_some() {
         fs::create_dir_all(&golden).unwrap();
@@ -237,16 +234,16 @@ fn unusable_rows_are_listed_with_file_line_and_reason() {
     run_ok(&data.root, &out, &[]);
     let rejected = read(&out.join("rejected.csv"));
     let expected = "file,line,column,reason\n\
-        results/aggregates.csv,2,failed,failed 11 is more than participants 10\n\
-        results/aggregates.csv,3,participants,participants «abc» is not a whole number\n\
-        results/students.csv,3,school_id,school_id «nope» is not in the school registry (schools.csv)\n\
-        results/students.csv,4,mark,mark outside 2–5\n\
-        results/students.csv,5,mark,mark is not a whole number\n\
-        results/students.csv,6,school_id,missing school_id\n\
-        results/students.csv,7,assessment,\"unknown assessment «олимпиада»; use ВПР, ОГЭ or ЕГЭ\"\n\
-        results/students.csv,8,year,year «20x5» is not a whole number\n\
-        results/students.csv,9,mark,no mark and no score: the row cannot say whether the participant failed\n\
-        results/students.csv,10,score,no mark and no minimum score for ОГЭ химия 2025; add it to the minimum scores table (methodology: failure.min_scores)\n";
+        results/aggregates.csv,2,failed,failed 11 больше числа участников 10\n\
+        results/aggregates.csv,3,participants,число участников «abc» — не целое число\n\
+        results/students.csv,3,school_id,\"school_id (значение скрыто, знаков: 4; из строк участников показываются только значения до 3 знаков, общие для 3 и более участников и коды вида кодов реестра) нет в реестре школ (schools.csv)\"\n\
+        results/students.csv,4,mark,отметка (mark) вне 2–5\n\
+        results/students.csv,5,mark,отметка (mark) — не целое число\n\
+        results/students.csv,6,school_id,не указан school_id\n\
+        results/students.csv,7,assessment,\"неизвестная процедура (значение скрыто, знаков: 9; из строк участников показываются только значения до 3 знаков, общие для 3 и более участников и коды вида кодов реестра); укажите ВПР, ОГЭ или ЕГЭ\"\n\
+        results/students.csv,8,year,\"год (значение скрыто, знаков: 4; из строк участников показываются только значения до 3 знаков, общие для 3 и более участников и коды вида кодов реестра) — не целое число\"\n\
+        results/students.csv,9,mark,\"нет ни отметки, ни балла: по строке нельзя понять, получил ли участник «2»\"\n\
+        results/students.csv,10,score,нет отметки и нет минимального балла для ОГЭ химия 2025; добавьте его в таблицу минимальных баллов (методика: failure.min_scores)\n";
     assert_eq!(rejected, expected.replace("        ", ""));
     let manifest: serde_json::Value =
         serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
@@ -290,7 +287,7 @@ fn an_aggregate_given_twice_is_counted_once() {
     assert!(read(&out.join("procedures.csv")).contains("s1,2025,ОГЭ,математика,9,10,4,"));
     let rejected = read(&out.join("rejected.csv"));
     assert!(
-        rejected.contains("results/b.csv,2,\"school_id, year, assessment, subject, grade\",the same procedure is already given by results/a.csv"),
+        rejected.contains("results/b.csv,2,\"school_id, year, assessment, subject, grade\",эта процедура уже дана файлом results/a.csv"),
         "{rejected}"
     );
 }
@@ -317,7 +314,7 @@ fn a_failed_run_leaves_the_previous_outputs_alone() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("results/broken.csv: missing column(s) school_id, year"),
+        stderr.contains("results/broken.csv: нет столбцов school_id, year"),
         "{stderr}"
     );
     assert_eq!(read(&out.join("procedures.csv")), before);
@@ -492,7 +489,7 @@ fn methodology_can_be_a_preset_name() {
         .arg(tmp.path().join("x"))
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&output.stderr).contains("neither a file nor a preset"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("не файл и не готовая методика"));
 }
 
 #[test]
@@ -548,7 +545,7 @@ fn student_level_generator_feeds_the_run_in_both_formats() {
         assert!(data.join(format!("schools.{format}")).is_file());
         let out = tmp.path().join(format!("out-{format}"));
         let stderr = run_ok(&data, &out, &[]);
-        assert!(stderr.contains("0 input rows set aside"), "{stderr}");
+        assert!(stderr.contains("отложенных входных строк нет"), "{stderr}");
     }
     // The same seed gives the same lists whatever the format.
     assert_eq!(
@@ -568,14 +565,17 @@ fn progress_is_logged_when_not_a_terminal_and_quiet_silences_it() {
     let tmp = tempfile::tempdir().unwrap();
     let stderr = run_ok(&repo().join("sample-data"), &tmp.path().join("a"), &[]);
     assert!(
-        stderr.contains("shnor: [2/6] read and check results"),
+        stderr.contains("shnor: [2/6] чтение и проверка результатов"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("results/ege_2023.csv (4323 rows, 0 set aside, typed scan)"),
+        stderr.contains("results/ege_2023.csv (строк 4323, отложено 0, типизированное чтение)"),
         "{stderr}"
     );
-    assert!(stderr.contains("shnor: [6/6] write: done in"), "{stderr}");
+    assert!(
+        stderr.contains("shnor: [6/6] запись результатов: готово за"),
+        "{stderr}"
+    );
     let quiet = run_ok(
         &repo().join("sample-data"),
         &tmp.path().join("b"),

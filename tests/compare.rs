@@ -57,7 +57,7 @@ fn an_identical_list_exits_zero() {
     assert_eq!(code, 0, "{stdout}");
     assert!(
         stdout.contains(&format!(
-            "in both {}, only published 0, only computed 0",
+            "в обоих {}, только в опубликованном 0, только в рассчитанном 0",
             ids.len()
         )),
         "{stdout}"
@@ -77,7 +77,7 @@ fn differences_come_with_the_closest_reason() {
     let (code, stdout, table) = compare(&out, &path);
     assert_eq!(code, 1);
     assert!(
-        stdout.contains("only published 3, only computed 1"),
+        stdout.contains("только в опубликованном 3, только в рассчитанном 1"),
         "{stdout}"
     );
     let row = |id: &str| {

@@ -92,7 +92,7 @@ fn fisoko_xlsx_with_title_rows_and_two_row_header_is_read_through_an_adapter() {
     let rejected = data.read_out("rejected.csv");
     assert_eq!(
         rejected,
-        "file,line,column,reason\nresults/vpr_ru_5.xlsx,7,fail_percent,missing fail_percent\n"
+        "file,line,column,reason\nresults/vpr_ru_5.xlsx,7,fail_percent,не указан fail_percent\n"
     );
 }
 
@@ -114,7 +114,7 @@ fn cp1251_csv_with_russian_headers_is_read_without_an_adapter() {
     );
     assert!(
         data.read_out("rejected.csv")
-            .contains("results/vpr.csv,3,mark,no mark and no score"),
+            .contains("results/vpr.csv,3,mark,\"нет ни отметки, ни балла"),
         "{}",
         data.read_out("rejected.csv")
     );
@@ -144,8 +144,8 @@ fn percent_columns_with_a_decimal_comma_become_counts() {
     assert_eq!(
         data.read_out("rejected.csv"),
         "file,line,column,reason\n\
-         results/oge.csv,3,participants,missing participants\n\
-         results/oge.csv,4,fail_percent,fail_percent «120» is outside 0–100\n"
+         results/oge.csv,3,participants,не указано число участников (participants)\n\
+         results/oge.csv,4,fail_percent,fail_percent «120» вне 0–100\n"
     );
 }
 
@@ -155,10 +155,7 @@ fn an_empty_file_is_refused_by_name() {
     data.write("results/empty.csv", "");
     let (ok, stderr) = data.run(&[]);
     assert!(!ok);
-    assert!(
-        stderr.contains("results/empty.csv: the file is empty"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("results/empty.csv: файл пуст"), "{stderr}");
 }
 
 #[test]
@@ -171,11 +168,11 @@ fn a_missing_required_column_is_named_with_what_was_found() {
     let (ok, stderr) = data.run(&[]);
     assert!(!ok);
     assert!(
-        stderr.contains("results/r.csv: missing column(s) assessment"),
+        stderr.contains("results/r.csv: нет столбцов assessment"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("Columns found: year, subject, grade, school_id, mark"),
+        stderr.contains("Найдены столбцы: year, subject, grade, school_id, mark"),
         "{stderr}"
     );
 }
@@ -215,15 +212,15 @@ fn check_reports_each_file_and_fails_when_rows_would_be_set_aside() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("results/oge.csv (results, school aggregates; CSV UTF-8, delimiter «;», decimal comma yes): 2 rows"), "{stdout}");
+    assert!(stdout.contains("results/oge.csv (результаты, итоги по школам; CSV UTF-8, разделитель «;», десятичная запятая да): строк 2"), "{stdout}");
     assert!(stdout.contains("«Код ОО» → school_id"), "{stdout}");
     assert!(stdout.contains("«% «2»» → fail_percent"), "{stdout}");
     assert!(
-        stdout.contains("years: 2025; assessments: ОГЭ; subjects: математика"),
+        stdout.contains("годы: 2025; процедуры: ОГЭ; предметы: математика"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("line 3, column school_id: school_id «edu9» is not in the school registry"),
+        stdout.contains("строка 3, столбец school_id: school_id «edu9» нет в реестре школ"),
         "{stdout}"
     );
     assert!(!data.out().exists(), "check writes no outputs");
@@ -234,7 +231,5 @@ fn check_reports_each_file_and_fails_when_rows_would_be_set_aside() {
         .args(["check", "sample-data"])
         .output()
         .unwrap();
-    assert!(
-        String::from_utf8_lossy(&output.stdout).contains("3 row(s) would be set aside in all.")
-    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Всего будет отложено строк: 3."));
 }

@@ -109,7 +109,9 @@ fn a_doubtful_row_sends_the_file_to_the_full_checks() {
     // Columns of the generated files:
     // year,assessment,subject,grade,school_id,participant_id,mark,score
     let defects: [Defect; 10] = [
-        ("mark outside 2–5", false, |l| replace_field(l, 6, "7")),
+        ("отметка (mark) вне 2–5", false, |l| {
+            replace_field(l, 6, "7")
+        }),
         ("placeholder mark", false, |l| replace_field(l, 6, "X")),
         ("unknown school", false, |l| {
             replace_field(l, 4, "edu999999")
@@ -122,8 +124,10 @@ fn a_doubtful_row_sends_the_file_to_the_full_checks() {
         ("grade 12", false, |l| replace_field(l, 3, "12")),
         ("grade 4.5", false, |l| replace_field(l, 3, "4.5")),
         ("mark 3.5", false, |l| replace_field(l, 6, "3.5")),
-        ("negative score", false, |l| replace_field(l, 7, "-1")),
-        ("no mark and no score", false, |l| {
+        ("отрицательный балл (score)", false, |l| {
+            replace_field(l, 7, "-1")
+        }),
+        ("нет ни отметки, ни балла", false, |l| {
             replace_field(&replace_field(l, 6, ""), 7, "")
         }),
     ];
@@ -195,5 +199,5 @@ fn the_memory_cap_lets_a_clean_file_through_and_refuses_a_doubtful_one() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("above --max-memory"), "{stderr}");
+    assert!(stderr.contains("больше --max-memory"), "{stderr}");
 }

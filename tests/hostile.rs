@@ -73,7 +73,7 @@ fn truncated_file_sets_the_cut_row_aside() {
     assert!(o.ok, "{}", o.stderr);
     assert_eq!(
         rejected_rows(&o),
-        ["results/t.csv,3,school_id,missing school_id"]
+        ["results/t.csv,3,school_id,не указан school_id"]
     );
 }
 
@@ -89,7 +89,7 @@ fn mixed_encodings_are_refused_with_the_line() {
     let o = case().file("results/m.csv", bytes).outcome(&[]);
     refused(
         &o,
-        "results/m.csv: mixed encodings: the file is mostly UTF-8, but line 3 is not",
+        "results/m.csv: смешаны кодировки: файл в основном в UTF-8, но строка 3 — нет",
     );
 }
 
@@ -102,7 +102,7 @@ fn a_wrong_forced_encoding_is_refused_not_garbled() {
             encoding_rs::WINDOWS_1251.encode(&text).0.as_ref(),
         )
         .outcome(&["--encoding", "utf8"]);
-    refused(&o, "results/w.csv: cannot be read as CSV");
+    refused(&o, "results/w.csv: не читается как CSV");
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn a_bom_in_the_middle_is_removed_and_reported() {
     assert!(o.ok, "{}", o.stderr);
     assert!(
         o.stderr.contains(
-            "results/b.csv: a byte-order mark in the middle of the file (first on line 3)"
+            "results/b.csv: метка порядка байтов (BOM) в середине файла (впервые в строке 3)"
         ),
         "{}",
         o.stderr
@@ -134,8 +134,8 @@ fn a_wrong_delimiter_names_the_missing_columns() {
         .outcome(&["--delimiter", ","]);
     refused(
         &o,
-        "results/d.csv: the header was read as one column «year;assessment;subject;grade;school_id;mark»: \
-         the file looks `;`-separated; check the delimiter (--delimiter)",
+        "results/d.csv: заголовок прочитан как один столбец «year;assessment;subject;grade;school_id;mark»: \
+         похоже, разделитель в файле `;`; проверьте разделитель (--delimiter)",
     );
 }
 
@@ -147,7 +147,7 @@ fn a_missing_required_column_is_refused() {
             "year,assessment,subject,school_id,mark\n2025,ВПР,русский язык,s1,2\n",
         )
         .outcome(&[]);
-    refused(&o, "results/c.csv: missing column(s) grade");
+    refused(&o, "results/c.csv: нет столбцов grade");
 }
 
 #[test]
@@ -158,7 +158,7 @@ fn duplicate_columns_are_refused() {
             "year,assessment,subject,grade,school_id,mark,Mark\n2025,ВПР,русский язык,5,s1,2,3\n",
         )
         .outcome(&[]);
-    refused(&o, "results/c.csv: column `mark` appears twice");
+    refused(&o, "results/c.csv: столбец `mark` встречается дважды");
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn a_duplicate_participant_is_counted_once() {
     assert_eq!(
         rejected_rows(&o),
         [
-            "results/p.csv,3,participant_id,the same participant appears again in this procedure (first on line 2); the first row is used"
+            "results/p.csv,3,participant_id,этот участник уже есть в этой процедуре (впервые в строке 2); учтена первая строка"
         ]
     );
 }
@@ -189,7 +189,7 @@ fn the_same_aggregate_procedure_in_two_files_is_counted_once() {
     assert_eq!(
         rejected_rows(&o),
         [
-            "results/x2.csv,2,\"school_id, year, assessment, subject, grade\",the same procedure is already given by results/x1.csv; counting it twice would double its participants"
+            "results/x2.csv,2,\"school_id, year, assessment, subject, grade\",эта процедура уже дана файлом results/x1.csv; при повторном учёте её участники удвоились бы"
         ]
     );
 }
@@ -206,7 +206,7 @@ fn a_school_twice_in_the_registry_keeps_its_first_row() {
     assert_eq!(
         rejected_rows(&o),
         [
-            "schools.csv,4,school_id,this school_id appears again (first on line 2); the first row is used"
+            "schools.csv,4,school_id,этот school_id уже встречался (впервые в строке 2); учтена первая строка"
         ]
     );
 }
@@ -240,13 +240,13 @@ fn bad_values_are_set_aside_one_reason_each() {
     assert_eq!(
         rejected_rows(&o),
         [
-            "results/agg.csv,2,fail_percent,fail_percent «130» is outside 0–100",
-            "results/agg2.csv,2,failed,failed 12 is more than participants 10",
-            "results/v.csv,2,school_id,school_id «s9» is not in the school registry (schools.csv)",
-            "results/v.csv,3,mark,mark outside 2–5",
-            "results/v.csv,4,score,negative score",
-            "results/v.csv,5,score,score is not a number",
-            "results/v.csv,6,year,year «1899» is outside 2000–2100",
+            "results/agg.csv,2,fail_percent,fail_percent «130» вне 0–100",
+            "results/agg2.csv,2,failed,failed 12 больше числа участников 10",
+            "results/v.csv,2,school_id,school_id «s9» нет в реестре школ (schools.csv)",
+            "results/v.csv,3,mark,отметка (mark) вне 2–5",
+            "results/v.csv,4,score,отрицательный балл (score)",
+            "results/v.csv,5,score,балл (score) — не число",
+            "results/v.csv,6,year,\"год (значение скрыто, знаков: 4; из строк участников показываются только значения до 3 знаков, общие для 3 и более участников и коды вида кодов реестра) вне 2000–2100\"",
         ]
     );
 }
@@ -254,7 +254,7 @@ fn bad_values_are_set_aside_one_reason_each() {
 #[test]
 fn an_empty_file_is_refused() {
     let o = case().file("results/e.csv", "").outcome(&[]);
-    refused(&o, "results/e.csv: the file is empty");
+    refused(&o, "results/e.csv: файл пуст");
 }
 
 #[test]
@@ -268,7 +268,10 @@ fn header_only_files_give_no_rows_and_no_results_is_refused() {
     );
     fs::remove_file(case.root.join("results/base.csv")).unwrap();
     let o = case.outcome(&[]);
-    refused(&o, "no usable result rows: nothing to classify");
+    refused(
+        &o,
+        "ни одной пригодной строки результатов: выявлять не по чему",
+    );
 }
 
 #[test]
@@ -277,7 +280,7 @@ fn a_50_mb_line_is_refused_by_line() {
     text.extend(std::iter::repeat_n(b'x', 50 << 20));
     text.push(b'\n');
     let o = case().file("results/long.csv", text).outcome(&[]);
-    refused(&o, "results/long.csv: line 3 is 50 MB long");
+    refused(&o, "results/long.csv: строка 3 длиной 50 МБ");
 }
 
 #[test]
@@ -285,7 +288,7 @@ fn a_directory_without_results_is_refused() {
     let case = case();
     fs::remove_file(case.root.join("results/base.csv")).unwrap();
     let o = case.outcome(&[]);
-    refused(&o, "the results/ folder has no CSV or Parquet files");
+    refused(&o, "в папке results/ нет файлов CSV, Parquet или XLSX");
 }
 
 #[test]
@@ -311,7 +314,7 @@ fn a_file_above_the_memory_cap_is_refused_with_a_message() {
     // need about their size; `tests/fast_path.rs` covers the 8× estimate
     // for files whose every cell is checked).
     let o = case().outcome(&["--max-memory", "64B"]);
-    refused(&o, "above --max-memory");
+    refused(&o, "больше --max-memory");
 }
 
 #[test]
@@ -330,7 +333,7 @@ fn a_workbook_bomb_is_refused_before_unpacking() {
         std::io::Write::write_all(&mut zip, &vec![0u8; 40 << 20]).unwrap();
         zip.finish().unwrap();
         let o = case.outcome(&["--max-memory", "1MB"]);
-        refused(&o, "results/bomb.xlsx: the workbook unpacks to 40 MB");
+        refused(&o, "results/bomb.xlsx: книга распаковывается в 40 МБ");
         path
     };
     assert!(!path.exists());
@@ -480,7 +483,7 @@ fn a_methodology_naming_a_missing_indicator_is_refused_before_work() {
     let o = case.outcome(&["--methodology", methodology.to_str().unwrap()]);
     refused(
         &o,
-        "names `ovz_shar` in shnsu.weights, but no survey file has such a column; available indicators: ovz_share",
+        "называет `ovz_shar` в shnsu.weights, но ни в одном файле анкеты нет такого столбца; есть показатели: ovz_share",
     );
     fs::write(
         &methodology,
@@ -490,7 +493,7 @@ fn a_methodology_naming_a_missing_indicator_is_refused_before_work() {
     let o = case.outcome(&["--methodology", methodology.to_str().unwrap()]);
     refused(
         &o,
-        "shnsu.weights.ovz_share = -1: weights must be positive numbers",
+        "shnsu.weights.ovz_share = -1: веса должны быть положительными числами",
     );
 }
 
@@ -665,7 +668,7 @@ fn settings_pointing_outside_their_folder_or_at_devices_are_refused() {
         refused(&o, "указывает за пределы папки");
     }
     let o = case.outcome(&["--methodology", "/dev/zero"]);
-    refused(&o, "is neither a file nor a preset");
+    refused(&o, "не файл и не готовая методика");
 }
 
 #[cfg(unix)]
@@ -727,11 +730,11 @@ fn nan_and_infinities_are_set_aside_on_both_paths() {
     assert_eq!(
         rejected_rows(&o),
         [
-            "results/n.csv,2,mark,mark is not a whole number",
-            "results/n.csv,3,mark,mark is not a whole number",
-            "results/n.csv,4,grade,grade «NaN» is not a whole number",
-            "results/n.csv,5,score,score is not a number",
-            "results/n.csv,6,score,score is not a number",
+            "results/n.csv,2,mark,отметка (mark) — не целое число",
+            "results/n.csv,3,mark,отметка (mark) — не целое число",
+            "results/n.csv,4,grade,класс «NaN» — не целое число",
+            "results/n.csv,5,score,балл (score) — не число",
+            "results/n.csv,6,score,балл (score) — не число",
         ]
     );
 }
@@ -748,7 +751,7 @@ fn an_infinite_survey_cell_is_set_aside_and_a_nan_setting_refused() {
     assert_eq!(
         rejected_rows(&o),
         [
-            "survey/survey.csv,2,ovz_share,ovz_share: value «inf» is not a number; this indicator is left out for the school"
+            "survey/survey.csv,2,ovz_share,ovz_share: значение «inf» — не число; показатель для школы не учитывается"
         ]
     );
     let case = case();
@@ -932,6 +935,75 @@ fn a_participant_in_two_files_of_one_procedure_is_counted_once() {
     let procedures = case.read_out("procedures.csv");
     let line = procedures.lines().find(|l| l.contains(",8,")).unwrap();
     assert!(line.contains(",8,3,2,"), "{procedures}");
+}
+
+#[test]
+fn swapped_headers_show_no_participant_id_in_any_message() {
+    // participant_id and school_id swapped: every row names a participant
+    // where the school should be.
+    let ids: Vec<String> = (1..=6).map(|i| format!("P00{i:04}")).collect();
+    let rows: String = ids
+        .iter()
+        .map(|id| format!("2025,ВПР,математика,6,s1,{id},3,\n"))
+        .collect();
+    let case = case().file(
+        "results/swapped.csv",
+        format!("year,assessment,subject,grade,participant_id,school_id,mark,score\n{rows}"),
+    );
+    let o = case.outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(rejected_rows(&o).len(), 6, "{}", o.rejected);
+    let check = Command::cargo_bin("shnor")
+        .unwrap()
+        .args(["check", "--all"])
+        .arg(&case.root)
+        .output()
+        .unwrap();
+    let check = String::from_utf8_lossy(&check.stdout).to_string();
+    assert!(check.contains("(значение скрыто, знаков: 7;"), "{check}");
+    for text in [&o.stderr, &o.rejected, &check] {
+        for id in &ids {
+            assert!(!text.contains(id.as_str()), "{id} leaked:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn a_school_id_with_lookalike_letters_is_pointed_at_the_registry_id() {
+    let o = case()
+        .file(
+            "results/agg.csv",
+            "year,assessment,subject,grade,school_id,participants,failed\n\
+             2025,ОГЭ,математика,9,ѕ1,10,1\n\
+             2025,ОГЭ,математика,9,s2\u{200b},10,1\n",
+        )
+        .outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(
+        rejected_rows(&o),
+        [
+            "results/agg.csv,2,school_id,\"school_id «ѕ1» (похож на «s1» из реестра, но отличается символами: «ѕ» U+0455) нет в реестре школ (schools.csv)\"",
+            "results/agg.csv,3,school_id,\"school_id «s2\u{200b}» (похож на «s2» из реестра, но отличается символами: «\u{200b}» U+200B) нет в реестре школ (schools.csv)\"",
+        ]
+    );
+}
+
+#[test]
+fn an_excel_date_in_a_year_cell_is_named_as_one() {
+    let o = case()
+        .file(
+            "results/agg.csv",
+            "year,assessment,subject,grade,school_id,participants,failed\n\
+             45658,ОГЭ,математика,9,s1,10,1\n",
+        )
+        .outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(
+        rejected_rows(&o),
+        [
+            "results/agg.csv,2,year,\"год «45658» похож на дату Excel (01.01.2025): запишите в ячейку год числом, например 2025\""
+        ]
+    );
 }
 
 // rerun proves what it says.

@@ -309,7 +309,7 @@ fn partitioned_parquet_is_hive_style_and_needs_a_region_column() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("--partition-by region: schools.csv has no `region` column"),
+        stderr.contains("--partition-by region: в schools.csv нет столбца `region`"),
         "{stderr}"
     );
     // Two regions: odd and even school numbers.

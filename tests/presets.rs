@@ -81,7 +81,10 @@ fn kuzbass_uses_2019_and_2021_across_the_gap() {
 fn kuzbass_refuses_data_without_its_years() {
     let m = preset("kuzbass-2022");
     let err = shnor::classify::choose_years(&[2021, 2022], &[], &m).unwrap_err();
-    assert!(err.to_string().contains("names year(s) 2019"), "{err}");
+    assert!(
+        err.to_string().contains("называет в shnor.years годы 2019"),
+        "{err}"
+    );
 }
 
 /// HSE: ЕГЭ Russian and mathematics (profile or base) failed in each of the

@@ -99,7 +99,7 @@ fn moscow_ege_list_matches_an_independent_count() {
         1
     );
     assert!(
-        stderr.contains("adapter builtin:mos-ege-2016-results.sql"),
+        stderr.contains("адаптер builtin:mos-ege-2016-results.sql"),
         "{stderr}"
     );
 }

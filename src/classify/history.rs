@@ -16,7 +16,7 @@ pub fn read_previous_lists(dir: &Path, csv: CsvOverrides) -> Result<(DataFrame, 
     let files = DataDirFiles::list_folder(dir)?;
     if files.is_empty() {
         bail!(
-            "previous lists folder {} has no CSV or Parquet files",
+            "в папке прежних списков {} нет файлов CSV или Parquet",
             dir.display()
         );
     }

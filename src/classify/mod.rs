@@ -60,7 +60,11 @@ pub fn choose_years(
     present.sort_unstable();
     present.dedup();
     if present.is_empty() {
-        bail!("no usable result rows: nothing to classify (see rejected.csv)");
+        // A failed run writes no rejected.csv: `check` lists the rows.
+        bail!(
+            "ни одной пригодной строки результатов: выявлять не по чему; все строки отложены \
+             или файлы пусты — список отложенных строк с причинами даёт `shnor check --all`"
+        );
     }
     let selected = match &m.rule.shnor.years {
         YearSelection::Explicit(years) => {
@@ -71,7 +75,7 @@ pub fn choose_years(
                 .collect();
             if !missing.is_empty() {
                 bail!(
-                    "methodology {} names year(s) {} in shnor.years, but the results have only {}",
+                    "методика {} называет в shnor.years годы {}, а в результатах есть только {}",
                     m.origin,
                     missing.join(", "),
                     present

@@ -57,7 +57,7 @@ impl DataDirFiles {
     pub fn discover(root: &Path) -> Result<Self> {
         if !root.is_dir() {
             bail!(
-                "data directory {} does not exist; give the folder that holds schools.csv, results/ and survey/",
+                "папки данных {} нет; укажите папку, где лежат schools.csv, results/ и survey/",
                 root.display()
             );
         }
@@ -75,11 +75,11 @@ impl DataDirFiles {
                 crate::files::confined(root, &name, "реестр школ")?
             }
             [] => bail!(
-                "{}: no school registry; add schools.csv (or .parquet, .xlsx) with school_id, school_name, municipality",
+                "{}: нет реестра школ; добавьте schools.csv (или .parquet, .xlsx) со столбцами school_id, school_name, municipality",
                 root.display()
             ),
             _ => bail!(
-                "{}: more than one schools file (schools.csv, .parquet, .xlsx); keep one so that the registry is unambiguous",
+                "{}: больше одного файла реестра школ (schools.csv, .parquet, .xlsx); оставьте один, чтобы реестр был однозначным",
                 root.display()
             ),
         };
@@ -87,7 +87,7 @@ impl DataDirFiles {
         let results_dir = root.join("results");
         if !results_dir.is_dir() {
             bail!(
-                "{}: no results/ folder; put the assessment result files (CSV or Parquet) into {}",
+                "{}: нет папки results/; положите файлы результатов оценочных процедур (CSV, Parquet или XLSX) в {}",
                 root.display(),
                 results_dir.display()
             );
@@ -95,7 +95,7 @@ impl DataDirFiles {
         let results = list_files(root, &results_dir, &mut ignored)?;
         if results.is_empty() {
             bail!(
-                "{}: the results/ folder has no CSV or Parquet files",
+                "{}: в папке results/ нет файлов CSV, Parquet или XLSX",
                 root.display()
             );
         }
@@ -143,7 +143,7 @@ impl DataDirFiles {
     /// The CSV and Parquet files of any folder (sorted), e.g. earlier lists.
     pub fn list_folder(dir: &Path) -> Result<Vec<PathBuf>> {
         if !dir.is_dir() {
-            bail!("{} is not a folder", dir.display());
+            bail!("{} — не папка", dir.display());
         }
         let mut ignored = Vec::new();
         list_files(dir, dir, &mut ignored)
@@ -266,7 +266,7 @@ impl DataDirFiles {
         )?;
         match file.tables.len() {
             1 => Ok(file.tables.remove(0)),
-            n => bail!("{name}: {n} sheets with tables; keep the registry on one sheet"),
+            n => bail!("{name}: таблицы на {n} листах; оставьте реестр на одном листе"),
         }
     }
 }
@@ -280,7 +280,7 @@ fn load_adapters(root: &Path) -> Result<Vec<Adapter>> {
     let text = crate::files::read_settings(&path, "adapters.toml")?;
     let file: AdapterFile = toml::from_str(&text).with_context(|| {
         format!(
-            "{} is not valid: see README, \"Bringing your region's exports\"",
+            "{} с ошибкой: см. README, раздел «Bringing your region's exports»",
             path.display()
         )
     })?;
@@ -289,7 +289,7 @@ fn load_adapters(root: &Path) -> Result<Vec<Adapter>> {
         .map(|mut a| {
             glob::Pattern::new(&a.files).with_context(|| {
                 format!(
-                    "{}: `files = \"{}\"` is not a valid pattern",
+                    "{}: `files = \"{}\"` — неверный шаблон имени файла",
                     path.display(),
                     a.files
                 )
@@ -301,7 +301,7 @@ fn load_adapters(root: &Path) -> Result<Vec<Adapter>> {
                     .map(|(_, q)| q.to_string())
                     .with_context(|| {
                         format!(
-                            "{}: unknown built-in adapter `{}`; built-in adapters: {}",
+                            "{}: встроенного адаптера `{}` нет; встроенные адаптеры: {}",
                             path.display(),
                             a.query,
                             BUILTIN_ADAPTERS

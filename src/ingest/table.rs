@@ -226,7 +226,7 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
             let size = bytes.len() as u64;
             (sha256, size, Content::Workbook(bytes.into()), Vec::new())
         }
-        other => bail!("{name}: files of type `.{other}` are not read; give CSV, Parquet or XLSX"),
+        other => bail!("{name}: файлы типа `.{other}` не читаются; дайте CSV, Parquet или XLSX"),
     };
     Ok(LoadedFile {
         name: name.to_string(),
@@ -241,7 +241,7 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
 
 /// A file's bytes and their SHA-256, in hex.
 fn read_hashed(path: &Path, name: &str) -> Result<(Vec<u8>, String)> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
+    let bytes = std::fs::read(path).with_context(|| format!("не удалось прочитать {name}"))?;
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
     Ok((bytes, sha256))
 }
@@ -252,8 +252,8 @@ fn refuse_above_cap(name: &str, size: u64, need: u64, cap: Option<u64>) -> Resul
         && need > cap
     {
         bail!(
-            "{name} is {} MB; reading it needs about {} MB, above --max-memory {} MB: split the file \
-             (e.g. by year or municipality) or raise the cap",
+            "{name}: {} МБ; для чтения нужно около {} МБ, больше --max-memory {} МБ: разделите файл \
+             (например, по годам или муниципалитетам) или поднимите предел",
             size >> 20,
             need >> 20,
             cap >> 20
@@ -309,9 +309,7 @@ impl LoadedFile {
                 let sheet = adapter.and_then(|a| a.sheet.as_deref());
                 let (sheets, without_header) = super::xlsx::read_workbook(bytes, name, sheet)?;
                 skipped.extend(without_header.into_iter().map(|s| {
-                    format!(
-                        "{name}[{s}]: no header row found in the first rows; the sheet is not read"
-                    )
+                    format!("{name}[{s}]: в первых строках нет строки заголовка; лист не читается")
                 }));
                 let single = sheets.len() == 1 && skipped.is_empty();
                 sheets
@@ -328,7 +326,7 @@ impl LoadedFile {
             }
         };
         if parts.is_empty() {
-            bail!("{name}: no sheet has a header row; check that the file holds a table");
+            bail!("{name}: ни на одном листе нет строки заголовка; проверьте, что в файле таблица");
         }
         let mut tables = Vec::with_capacity(parts.len());
         for (shown, frame, dialect) in parts {
@@ -359,7 +357,7 @@ pub fn read_table(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Ra
     let mut file = read_file(path, name, overrides, None)?;
     match file.tables.len() {
         1 => Ok(file.tables.remove(0)),
-        n => bail!("{name}: {n} sheets with tables; keep one sheet in this file"),
+        n => bail!("{name}: таблицы на {n} листах; оставьте в файле один лист"),
     }
 }
 
@@ -367,7 +365,7 @@ fn read_parquet(bytes: Bytes, name: &str) -> Result<DataFrame> {
     let frame = ParquetReader::new(Cursor::new(bytes))
         .finish()
         .map_err(anyhow::Error::from)
-        .with_context(|| format!("{name}: not a readable Parquet file"))?;
+        .with_context(|| format!("{name}: не читается как файл Parquet"))?;
     Ok(frame.with_row_index(LINE.into(), Some(1))?)
 }
 
@@ -457,8 +455,8 @@ fn refuse_mixed_encoding(bytes: &[u8], name: &str) -> Result<()> {
 /// The message for a file that is mostly UTF-8 but not on `line`.
 pub(super) fn mixed_encoding(name: &str, line: usize) -> String {
     format!(
-        "{name}: mixed encodings: the file is mostly UTF-8, but line {line} is not (Windows-1251?); \
-         re-save the whole file in one encoding"
+        "{name}: смешаны кодировки: файл в основном в UTF-8, но строка {line} — нет (Windows-1251?); \
+         пересохраните весь файл в одной кодировке"
     )
 }
 
@@ -498,8 +496,8 @@ fn refuse_long_lines(text: &[u8], name: &str) -> Result<()> {
     for (line, end) in ends.enumerate() {
         if end - start > MAX_LINE_BYTES {
             bail!(
-                "{name}: line {} is {} MB long; a table row is never that long — the file is broken \
-                 or not a CSV export",
+                "{name}: строка {} длиной {} МБ; строка таблицы не бывает такой длинной — файл повреждён \
+                 или это не выгрузка CSV",
                 line + 1,
                 (end - start) >> 20
             );
@@ -531,7 +529,7 @@ pub(super) fn csv_from_text(
     overrides: CsvOverrides,
 ) -> Result<(Vec<u8>, CsvDialect, Vec<String>)> {
     if text.iter().all(|b| b.is_ascii_whitespace()) {
-        bail!("{name}: the file is empty; expected a header line and data rows");
+        bail!("{name}: файл пуст; нужны строка заголовка и строки данных");
     }
     let mut notes = Vec::new();
     let text = if memchr::memchr(b'\n', &text).is_none() && memchr::memchr(b'\r', &text).is_some() {
@@ -548,8 +546,8 @@ pub(super) fn csv_from_text(
     let (text, inner_boms) = strip_inner_boms(text);
     if let Some(line) = inner_boms {
         notes.push(format!(
-            "{name}: a byte-order mark in the middle of the file (first on line {line}): were two files \
-             pasted together? The marks were removed"
+            "{name}: метка порядка байтов (BOM) в середине файла (впервые в строке {line}): не склеены ли \
+             два файла? Метки удалены"
         ));
     }
     let delimiter = overrides
@@ -582,8 +580,8 @@ pub fn csv_options(dialect: CsvDialect) -> CsvReadOptions {
 /// The message when a CSV cannot be parsed with its dialect.
 pub fn csv_unreadable(name: &str, dialect: CsvDialect) -> String {
     format!(
-        "{name}: cannot be read as CSV with delimiter `{}`; check the delimiter \
-         (--delimiter) and that every line has the header's number of fields",
+        "{name}: не читается как CSV с разделителем `{}`; проверьте разделитель \
+         (--delimiter) и что в каждой строке столько же полей, сколько в заголовке",
         dialect.delimiter as char
     )
 }
@@ -704,8 +702,8 @@ pub fn canonical_columns(
         }
         if mappings.iter().any(|m| m.column == canonical) {
             bail!(
-                "{name}: column `{canonical}` appears twice (as `{original}` and another spelling); \
-                 remove or rename one of them"
+                "{name}: столбец `{canonical}` встречается дважды (как `{original}` и в другом написании); \
+                 удалите или переименуйте один из них"
             );
         }
         frame.rename(original, canonical.as_str().into())?;
@@ -756,8 +754,8 @@ fn apply_adapter(raw: DataFrame, adapter: &Adapter, name: &str) -> Result<DataFr
         out
     } else {
         bail!(
-            "{name}: adapter {} changes the number of rows ({height} → {}); select `__line` so that \
-             every row can still be traced to its line",
+            "{name}: адаптер {} меняет число строк ({height} → {}); выберите в запросе `__line`, \
+             чтобы каждую строку можно было проследить до строки файла",
             adapter.query,
             out.height()
         );

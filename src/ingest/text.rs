@@ -38,7 +38,7 @@ pub struct ReadText {
 
 /// Reads `path` as text; `forced` is the encoding given on the command line.
 pub fn read_text(path: &Path, name: &str, forced: Option<TextEncoding>) -> Result<ReadText> {
-    let cannot_read = || format!("cannot read {name}");
+    let cannot_read = || format!("не удалось прочитать {name}");
     let mut file = File::open(path).with_context(cannot_read)?;
     let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
     let mut chunk = vec![0u8; CHUNK.min(size.max(1))];
@@ -276,7 +276,7 @@ mod tests {
         for chunk in [1, 4, 100] {
             let err = read_in_chunks(&bytes, chunk, None).unwrap_err().to_string();
             assert!(
-                err.contains("mixed encodings") && err.contains("line 4"),
+                err.contains("смешаны кодировки") && err.contains("строка 4"),
                 "{err}"
             );
         }

@@ -54,9 +54,9 @@ pub fn check_unpacked_size(bytes: &[u8], name: &str, cap: u64) -> Result<()> {
     };
     if unpacked > cap {
         bail!(
-            "{name}: the workbook unpacks to {} MB (from {} KB): refused as a possible \
-             decompression bomb or a sheet of millions of empty formatted rows; save the table as \
-             CSV, or raise --max-memory if the file is genuine",
+            "{name}: книга распаковывается в {} МБ (из {} КБ): отклонена как возможная \
+             «zip-бомба» или лист с миллионами пустых отформатированных строк; сохраните таблицу как \
+             CSV или поднимите --max-memory, если файл настоящий",
             unpacked >> 20,
             bytes.len() >> 10
         );
@@ -299,12 +299,12 @@ pub fn read_workbook(
     sheet: Option<&str>,
 ) -> Result<(Vec<Sheet>, Vec<String>)> {
     let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes))
-        .with_context(|| format!("{name}: not a readable XLSX/XLS/ODS workbook"))?;
+        .with_context(|| format!("{name}: не читается как книга XLSX/XLS/ODS"))?;
     let names = workbook.sheet_names();
     let wanted: Vec<String> = match sheet {
         Some(s) => {
             if !names.iter().any(|n| n == s) {
-                bail!("{name}: no sheet named «{s}»; sheets: {}", names.join(", "));
+                bail!("{name}: нет листа «{s}»; листы: {}", names.join(", "));
             }
             vec![s.to_string()]
         }
@@ -315,7 +315,7 @@ pub fn read_workbook(
     for sheet_name in wanted {
         let range = workbook
             .worksheet_range(&sheet_name)
-            .with_context(|| format!("{name}: cannot read sheet «{sheet_name}»"))?;
+            .with_context(|| format!("{name}: не удалось прочитать лист «{sheet_name}»"))?;
         let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
         let rows: Vec<Vec<Option<String>>> = range
             .rows()

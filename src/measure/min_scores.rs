@@ -31,8 +31,8 @@ impl MinScores {
             .unwrap_or_default();
         if header != "assessment,subject,from_year,min_score" {
             bail!(
-                "{origin}: the minimum scores table must start with the header \
-                 `assessment,subject,from_year,min_score` (found `{header}`)"
+                "{origin}: таблица минимальных баллов должна начинаться с заголовка \
+                 `assessment,subject,from_year,min_score` (а начинается с `{header}`)"
             );
         }
         let mut entries = Vec::new();
@@ -43,20 +43,20 @@ impl MinScores {
             let at = || format!("{origin}, line {}", index + 1);
             let fields: Vec<&str> = line.split(',').map(str::trim).collect();
             let [assessment, subject, from_year, min_score] = fields.as_slice() else {
-                bail!("{}: expected 4 comma-separated fields", at());
+                bail!("{}: нужны 4 поля через запятую", at());
             };
             let assessment = normalize_assessment(assessment)
-                .with_context(|| format!("{}: unknown assessment `{assessment}`", at()))?;
+                .with_context(|| format!("{}: неизвестная процедура `{assessment}`", at()))?;
             let from_year = from_year
                 .parse()
-                .with_context(|| format!("{}: from_year `{from_year}` is not a year", at()))?;
+                .with_context(|| format!("{}: from_year `{from_year}` — не год", at()))?;
             let min_score: f64 = min_score
                 .parse()
                 .ok()
                 .filter(|m: &f64| m.is_finite() && *m >= 0.0)
                 .with_context(|| {
                     format!(
-                        "{}: min_score `{min_score}` is not a non-negative number",
+                        "{}: min_score `{min_score}` — не неотрицательное число",
                         at()
                     )
                 })?;

@@ -67,6 +67,10 @@ pub fn sum_parts(parts: Vec<LazyFrame>) -> Result<DataFrame> {
         .collect()?)
 }
 
+/// The source name of procedures counted from student rows (no file is
+/// named so: a file name always has an extension).
+const STUDENT_ROWS: &str = "\u{0}student rows";
+
 /// One procedure given by two sources would be counted twice. Student rows
 /// from several files add up (a region may split one exam over files), but a
 /// procedure given as an aggregate is taken from one source only: student rows
@@ -93,7 +97,7 @@ pub fn dedupe_aggregates(
                 lit(0i64).cast(DataType::Int64).alias("participants"),
                 lit(0i64).cast(DataType::Int64).alias("failed"),
                 lit(NULL).cast(IDX_DTYPE).alias(LINE),
-                lit("student rows").alias("source"),
+                lit(STUDENT_ROWS).alias("source"),
                 lit(0i64).cast(DataType::Int64).alias("priority"),
             ]),
     ];
@@ -133,9 +137,11 @@ pub fn dedupe_aggregates(
             lit("school_id, year, assessment, subject, grade").alias("column"),
             concat_str(
                 [
-                    lit("the same procedure is already given by "),
-                    col("first_source"),
-                    lit("; counting it twice would double its participants"),
+                    lit("эта процедура уже дана "),
+                    when(col("first_source").eq(lit(STUDENT_ROWS)))
+                        .then(lit("строками участников"))
+                        .otherwise(concat_str([lit("файлом "), col("first_source")], "", false)),
+                    lit("; при повторном учёте её участники удвоились бы"),
                 ],
                 "",
                 false,

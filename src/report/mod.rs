@@ -18,14 +18,15 @@ fn read(run: &Path, name: &str) -> Result<Option<DataFrame>> {
     if !path.is_file() {
         return Ok(None);
     }
-    let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file =
+        File::open(&path).with_context(|| format!("не удалось открыть {}", path.display()))?;
     Ok(Some(ParquetReader::new(file).finish()?))
 }
 
 fn need(run: &Path, name: &str) -> Result<DataFrame> {
     read(run, name)?.with_context(|| {
         format!(
-            "{}/{name}.parquet is missing: give the output folder of `shnor run` (--run)",
+            "нет {}/{name}.parquet: укажите папку результатов `shnor run` (--run)",
             run.display()
         )
     })
@@ -116,11 +117,12 @@ document.body.dataset.ready='1';
 pub fn write_report(run: &Path) -> Result<PathBuf> {
     let manifest: serde_json::Value = serde_json::from_reader(
         File::open(run.join("manifest.json"))
-            .with_context(|| format!("cannot open {}/manifest.json", run.display()))?,
+            .with_context(|| format!("не удалось открыть {}/manifest.json", run.display()))?,
     )?;
     let html = render(run, &manifest)?;
     let path = run.join("report.html");
-    std::fs::write(&path, html).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, html)
+        .with_context(|| format!("не удалось записать {}", path.display()))?;
     Ok(path)
 }
 

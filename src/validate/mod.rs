@@ -4,7 +4,10 @@
 
 pub mod results;
 pub mod schools;
+mod shown;
 pub mod survey;
+
+pub use shown::{PERSON, Values, quoted, quoted_as};
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -126,23 +129,19 @@ pub fn empty_frame(columns: &[(&str, DataType)]) -> DataFrame {
 
 /// The checks every table keyed by school makes: a school_id is present and
 /// in the registry (`known_school`, from a join with it).
-pub fn school_checks() -> Vec<Check> {
-    vec![
+pub fn school_checks(values: Values, registry: &DataFrame) -> Result<Vec<Check>> {
+    Ok(vec![
         Check::new(
             "school_id",
             col("school_id").is_null(),
-            lit("missing school_id"),
+            lit("не указан school_id"),
         ),
         Check::new(
             "school_id",
             col("known_school").not(),
-            quoted(
-                "school_id ",
-                col("school_id"),
-                " is not in the school registry (schools.csv)",
-            ),
+            shown::not_in_registry(values, registry)?,
         ),
-    ]
+    ])
 }
 
 /// The row repeats a key seen on an earlier line (`first_line`, from
@@ -153,9 +152,9 @@ pub fn repeat_check(column: &'static str, what: &str) -> Check {
         col(LINE).neq(col("first_line")),
         concat_str(
             [
-                lit(format!("{what} (first on line ")),
+                lit(format!("{what} (впервые в строке ")),
                 col("first_line").cast(DataType::String),
-                lit("); the first row is used"),
+                lit("); учтена первая строка"),
             ],
             "",
             false,
@@ -238,15 +237,6 @@ pub fn finite(value: Expr) -> Expr {
 /// True when a parsed number is not a whole number.
 pub fn not_whole(value: Expr) -> Expr {
     value.clone().floor().neq(value)
-}
-
-/// `prefix «value» suffix`, for messages that quote what the file said.
-pub fn quoted(prefix: &str, value: Expr, suffix: &str) -> Expr {
-    concat_str(
-        [lit(format!("{prefix}«")), value, lit(format!("»{suffix}"))],
-        "",
-        false,
-    )
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::{
-    Check, Checked, apply_checks, finite, not_whole, number, parse_number, quoted, repeat_check,
-    school_checks, source_text, text,
+    Check, Checked, PERSON, Values, apply_checks, finite, not_whole, number, parse_number, quoted,
+    quoted_as, repeat_check, school_checks, source_text, text,
 };
 use crate::ingest::RawTable;
 use crate::ingest::normalize::{normalize_assessment, normalize_subject};
@@ -59,8 +59,8 @@ pub fn detect_form(table: &RawTable) -> Result<ResultsForm> {
         .find(|d| table.columns.len() == 1 && known_parts(*d) >= 2)
     {
         bail!(
-            "{}: the header was read as one column «{found}»: the file looks `{}`-separated; check the \
-             delimiter (--delimiter)",
+            "{}: заголовок прочитан как один столбец «{found}»: похоже, разделитель в файле `{}`; \
+             проверьте разделитель (--delimiter)",
             table.name,
             if d == '\t' {
                 "tab".to_string()
@@ -71,8 +71,8 @@ pub fn detect_form(table: &RawTable) -> Result<ResultsForm> {
     }
     if !missing.is_empty() {
         bail!(
-            "{}: missing column(s) {}; a results file needs {} and either mark/score (student rows) \
-             or participants with failed, fail_share or fail_percent (school aggregates). Columns found: {}",
+            "{}: нет столбцов {}; в файле результатов нужны {} и либо mark/score (строки участников), \
+             либо participants с failed, fail_share или fail_percent (итоги по школам). Найдены столбцы: {}",
             table.name,
             missing.join(", "),
             KEY_COLUMNS.join(", "),
@@ -90,9 +90,9 @@ pub fn detect_form(table: &RawTable) -> Result<ResultsForm> {
         return Ok(ResultsForm::Student);
     }
     bail!(
-        "{}: cannot tell student rows from school aggregates: add `mark` or `score` (one row per \
-         participant), or `participants` with `failed`, `fail_share` or `fail_percent` (one row \
-         per procedure). Columns found: {}",
+        "{}: не понять, строки участников это или итоги по школам: добавьте `mark` или `score` \
+         (строка на участника) либо `participants` с `failed`, `fail_share` или `fail_percent` \
+         (строка на процедуру). Найдены столбцы: {}",
         table.name,
         column_list(table)
     )
@@ -217,10 +217,20 @@ fn check_rows(
     let form = detect_form(table)?;
     let comma = table.dialect.is_none_or(|d| d.decimal_comma);
     let keyed = canonical_keys(table, registry)?;
-    let mut checks = key_checks();
+    let values = match form {
+        ResultsForm::Student => Values::Personal,
+        ResultsForm::Aggregate => Values::Shown,
+    };
+    let mut checks = key_checks(values, registry)?;
     let frame = match form {
         ResultsForm::Student => {
-            let frame = with_min_scores(student_columns(keyed, table, comma), min_scores)?;
+            let person = if table.has("participant_id") {
+                text("participant_id").fill_null(col(LINE).cast(DataType::String))
+            } else {
+                col(LINE).cast(DataType::String)
+            };
+            let frame = with_min_scores(student_columns(keyed, table, comma), min_scores)?
+                .with_column(person.alias(PERSON));
             checks.extend(student_checks());
             if table.has("participant_id") {
                 // The same participant twice in one procedure would be counted
@@ -241,7 +251,7 @@ fn check_rows(
                 );
                 checks.push(repeat_check(
                     "participant_id",
-                    "the same participant appears again in this procedure",
+                    "этот участник уже есть в этой процедуре",
                 ));
                 frame
             } else {
@@ -343,56 +353,96 @@ fn code_table(
         .filter(col(raw).is_not_null()))
 }
 
-fn key_checks() -> Vec<Check> {
-    let mut checks = school_checks();
+fn key_checks(values: Values, registry: &DataFrame) -> Result<Vec<Check>> {
+    let mut checks = school_checks(values, registry)?;
     checks.extend([
-        Check::new("year", col("raw_year").is_null(), lit("missing year")),
+        Check::new(
+            "year",
+            col("raw_year").is_null(),
+            lit("не указан год (year)"),
+        ),
         Check::new(
             "year",
             col("year_number")
                 .is_null()
                 .or(not_whole(col("year_number"))),
-            quoted("year ", col("raw_year"), " is not a whole number"),
+            quoted_as("год ", col("raw_year"), " — не целое число", values),
+        ),
+        Check::new(
+            "year",
+            col("year_number")
+                .gt_eq(lit(EXCEL_SERIAL_2000))
+                .and(col("year_number").lt(lit(EXCEL_SERIAL_2101))),
+            concat_str(
+                [
+                    quoted_as("год ", col("raw_year"), " похож на дату Excel (", values),
+                    excel_date(col("year_number")),
+                    lit("): запишите в ячейку год числом, например 2025"),
+                ],
+                "",
+                false,
+            ),
         ),
         Check::new(
             "year",
             col("year").lt(lit(2000)).or(col("year").gt(lit(2100))),
-            quoted("year ", col("raw_year"), " is outside 2000–2100"),
+            quoted_as("год ", col("raw_year"), " вне 2000–2100", values),
         ),
         Check::new(
             "assessment",
             col("raw_assessment").is_null(),
-            lit("missing assessment"),
+            lit("не указана процедура (assessment)"),
         ),
         Check::new(
             "assessment",
             col("assessment").is_null(),
-            quoted(
-                "unknown assessment ",
+            quoted_as(
+                "неизвестная процедура ",
                 col("raw_assessment"),
-                "; use ВПР, ОГЭ or ЕГЭ",
+                "; укажите ВПР, ОГЭ или ЕГЭ",
+                values,
             ),
         ),
         Check::new(
             "subject",
             col("raw_subject").is_null(),
-            lit("missing subject"),
+            lit("не указан предмет (subject)"),
         ),
-        Check::new("grade", col("raw_grade").is_null(), lit("missing grade")),
+        Check::new(
+            "grade",
+            col("raw_grade").is_null(),
+            lit("не указан класс (grade)"),
+        ),
         Check::new(
             "grade",
             col("grade_number")
                 .is_null()
                 .or(not_whole(col("grade_number"))),
-            quoted("grade ", col("raw_grade"), " is not a whole number"),
+            quoted_as("класс ", col("raw_grade"), " — не целое число", values),
         ),
         Check::new(
             "grade",
             col("grade").lt(lit(1)).or(col("grade").gt(lit(11))),
-            quoted("grade ", col("raw_grade"), " is outside 1–11"),
+            quoted_as("класс ", col("raw_grade"), " вне 1–11", values),
         ),
     ]);
-    checks
+    Ok(checks)
+}
+
+/// Excel's day numbers of 1 January 2000 and 2101: a year cell formatted
+/// as a date holds one of these instead of the year.
+const EXCEL_SERIAL_2000: f64 = 36_526.0;
+const EXCEL_SERIAL_2101: f64 = 73_051.0;
+
+/// An Excel day number as the date it shows, `dd.mm.yyyy`.
+fn excel_date(serial: Expr) -> Expr {
+    // Day 25569 is 1 January 1970, polars' day 0.
+    (serial - lit(25_569.0))
+        .floor()
+        .cast(DataType::Int32)
+        .cast(DataType::Date)
+        .dt()
+        .to_string("%d.%m.%Y")
 }
 
 /// A number column: typed columns (Parquet) are numbers already; text is
@@ -473,36 +523,42 @@ fn student_checks() -> Vec<Check> {
                     .is_null()
                     .or(not_whole(col("mark_number"))),
             ),
-            lit("mark is not a whole number"),
+            lit("отметка (mark) — не целое число"),
         ),
         Check::new(
             "mark",
             col("mark").lt(lit(2)).or(col("mark").gt(lit(5))),
-            lit("mark outside 2–5"),
+            lit("отметка (mark) вне 2–5"),
         ),
         Check::new(
             "score",
             col("raw_score").is_not_null().and(col("score").is_null()),
-            lit("score is not a number"),
+            lit("балл (score) — не число"),
         ),
-        Check::new("score", col("score").lt(lit(0.0)), lit("negative score")),
+        Check::new(
+            "score",
+            col("score").lt(lit(0.0)),
+            lit("отрицательный балл (score)"),
+        ),
         Check::new(
             "mark",
             col("mark").is_null().and(col("score").is_null()),
-            lit("no mark and no score: the row cannot say whether the participant failed"),
+            lit("нет ни отметки, ни балла: по строке нельзя понять, получил ли участник «2»"),
         ),
         Check::new(
             "score",
             col("mark").is_null().and(col("min_score").is_null()),
             concat_str(
                 [
-                    lit("no mark and no minimum score for "),
+                    lit("нет отметки и нет минимального балла для "),
                     col("assessment"),
                     lit(" "),
                     col("subject"),
                     lit(" "),
                     col("year").cast(DataType::String),
-                    lit("; add it to the minimum scores table (methodology: failure.min_scores)"),
+                    lit(
+                        "; добавьте его в таблицу минимальных баллов (методика: failure.min_scores)",
+                    ),
                 ],
                 "",
                 false,
@@ -563,7 +619,7 @@ fn aggregate_checks(failure: FailureColumn) -> Vec<Check> {
         Check::new(
             "participants",
             col("raw_participants").is_null(),
-            lit("missing participants"),
+            lit("не указано число участников (participants)"),
         ),
         Check::new(
             "participants",
@@ -571,49 +627,45 @@ fn aggregate_checks(failure: FailureColumn) -> Vec<Check> {
                 .is_null()
                 .or(not_whole(col("participants_number"))),
             quoted(
-                "participants ",
+                "число участников ",
                 col("raw_participants"),
-                " is not a whole number",
+                " — не целое число",
             ),
         ),
         Check::new(
             "participants",
             col("participants_number").gt(lit(MAX_PARTICIPANTS)),
             quoted(
-                "participants ",
+                "число участников ",
                 col("raw_participants"),
-                &format!(" is more than any procedure has (at most {MAX_PARTICIPANTS})"),
+                &format!(" больше, чем бывает в процедуре (не более {MAX_PARTICIPANTS})"),
             ),
         ),
         Check::new(
             "participants",
             col("participants").lt(lit(1)),
             quoted(
-                "participants ",
+                "число участников ",
                 col("raw_participants"),
-                ": a procedure needs at least 1 participant",
+                ": в процедуре должен быть хотя бы 1 участник",
             ),
         ),
         Check::new(
             column,
             col("raw_failure").is_null(),
-            lit(format!("missing {column}")),
+            lit(format!("не указан {column}")),
         ),
         Check::new(
             column,
             col("failed_number").is_null(),
-            quoted(
-                &format!("{column} "),
-                col("raw_failure"),
-                " is not a number",
-            ),
+            quoted(&format!("{column} "), col("raw_failure"), " — не число"),
         ),
     ];
     match failure {
         FailureColumn::Count => checks.push(Check::new(
             column,
             not_whole(col("failed_number")),
-            quoted("failed ", col("raw_failure"), " is not a whole number"),
+            quoted("failed ", col("raw_failure"), " — не целое число"),
         )),
         FailureColumn::Share => checks.push(Check::new(
             column,
@@ -623,7 +675,7 @@ fn aggregate_checks(failure: FailureColumn) -> Vec<Check> {
             quoted(
                 "fail_share ",
                 col("raw_failure"),
-                " is outside 0–1 (give fail_percent for percentages)",
+                " вне 0–1 (проценты дайте в столбце fail_percent)",
             ),
         )),
         FailureColumn::Percent => checks.push(Check::new(
@@ -631,13 +683,17 @@ fn aggregate_checks(failure: FailureColumn) -> Vec<Check> {
             col("share_given")
                 .lt(lit(0.0))
                 .or(col("share_given").gt(lit(1.0))),
-            quoted("fail_percent ", col("raw_failure"), " is outside 0–100"),
+            quoted("fail_percent ", col("raw_failure"), " вне 0–100"),
         )),
     }
     checks.push(Check::new(
         column,
         col("failed").lt(lit(0)),
-        quoted(&format!("{column} "), col("raw_failure"), " is negative"),
+        quoted(
+            &format!("{column} "),
+            col("raw_failure"),
+            " — отрицательное число",
+        ),
     ));
     checks.push(Check::new(
         column,
@@ -646,7 +702,7 @@ fn aggregate_checks(failure: FailureColumn) -> Vec<Check> {
             [
                 lit("failed "),
                 col("failed").cast(DataType::String),
-                lit(" is more than participants "),
+                lit(" больше числа участников "),
                 col("participants").cast(DataType::String),
             ],
             "",

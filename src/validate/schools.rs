@@ -16,7 +16,7 @@ pub fn check_schools(table: &RawTable) -> Result<Checked> {
     let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| !table.has(c)).collect();
     if !missing.is_empty() {
         bail!(
-            "{}: the school registry lacks column(s) {}; it needs {} (optional: {})",
+            "{}: в реестре школ нет столбцов {}; нужны {} (необязательные: {})",
             table.name,
             missing.join(", "),
             REQUIRED.join(", "),
@@ -45,9 +45,9 @@ pub fn check_schools(table: &RawTable) -> Result<Checked> {
         Check::new(
             "school_id",
             col("school_id").is_null(),
-            lit("missing school_id"),
+            lit("не указан school_id"),
         ),
-        repeat_check("school_id", "this school_id appears again"),
+        repeat_check("school_id", "этот school_id уже встречался"),
     ];
     let checked = apply_checks(frame, checks, &table.name)?;
     let mut names: Vec<&str> = REQUIRED.to_vec();
@@ -59,7 +59,7 @@ pub fn check_schools(table: &RawTable) -> Result<Checked> {
         .sort(["school_id"], SortMultipleOptions::default())
         .collect()?;
     if valid.height() == 0 {
-        bail!("{}: the school registry has no usable rows", table.name);
+        bail!("{}: в реестре школ нет пригодных строк", table.name);
     }
     Ok(Checked {
         valid,

@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use polars::prelude::*;
 
 use super::{
-    Check, Checked, apply_checks, empty_frame, not_whole, number, quoted, repeat_check,
+    Check, Checked, Values, apply_checks, empty_frame, not_whole, number, quoted, repeat_check,
     school_checks, text,
 };
 use crate::ingest::RawTable;
@@ -38,7 +38,7 @@ pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -
     for c in ["school_id", "year"] {
         if !table.has(c) {
             bail!(
-                "{}: the survey lacks column `{c}`; it needs school_id, year and indicator columns (shares 0–1)",
+                "{}: в анкете нет столбца `{c}`; нужны school_id, year и столбцы показателей (доли 0–1)",
                 table.name
             );
         }
@@ -76,16 +76,16 @@ pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -
                 .alias("first_line"),
         ])
         .sort([LINE], SortMultipleOptions::default());
-    let mut row_checks = school_checks();
+    let mut row_checks = school_checks(Values::Shown, registry)?;
     row_checks.extend([
         Check::new(
             "year",
             col("year_number")
                 .is_null()
                 .or(not_whole(col("year_number"))),
-            quoted("year ", col("raw_year"), " is not a whole number"),
+            quoted("год ", col("raw_year"), " — не целое число"),
         ),
-        repeat_check("school_id", "the survey has this school and year already"),
+        repeat_check("school_id", "эта школа за этот год уже есть в анкете"),
     ]);
     let rows = apply_checks(keyed, row_checks, &table.name)?;
     let mut long_parts = Vec::with_capacity(indicators.len());
@@ -110,9 +110,9 @@ pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -
                 "indicator",
                 col("value").is_null().or(col("value").is_nan()),
                 quoted(
-                    &format!("{indicator}: value "),
+                    &format!("{indicator}: значение "),
                     col("raw"),
-                    " is not a number; this indicator is left out for the school",
+                    " — не число; показатель для школы не учитывается",
                 ),
             )],
             &table.name,

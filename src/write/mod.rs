@@ -52,11 +52,11 @@ pub fn label(column: &str) -> &str {
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum CsvOutput {
-    /// UTF-8, comma, snake_case headers: for tools and BI.
+    /// UTF-8, запятая, заголовки snake_case: для программ и BI.
     #[default]
     Standard,
-    /// UTF-8 with BOM, `;`, decimal comma, Russian headers: a double click in
-    /// Russian Excel shows a correct table.
+    /// UTF-8 с BOM, `;`, десятичная запятая, русские заголовки: русский Excel
+    /// открывает таблицу двойным щелчком.
     ExcelRu,
 }
 
@@ -108,22 +108,22 @@ impl Staging {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let file =
-            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        let file = File::create(&path)
+            .with_context(|| format!("не удалось создать {}", path.display()))?;
         ParquetWriter::new(file)
             .with_compression(ParquetCompression::Zstd(None))
             .with_statistics(StatisticsOptions::default())
             .with_key_value_metadata(Some(KeyValueMetadata::from_static(self.metadata.clone())))
             .finish(frame)
             .map_err(anyhow::Error::from)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+            .with_context(|| format!("не удалось записать {}", path.display()))?;
         Ok(())
     }
 
     pub fn write_csv(&self, name: &str, frame: &mut DataFrame) -> Result<()> {
         let path = self.path(&format!("{name}.csv"));
-        let file =
-            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        let file = File::create(&path)
+            .with_context(|| format!("не удалось создать {}", path.display()))?;
         let mut writer = CsvWriter::new(file)
             .include_header(true)
             .with_float_precision(Some(CSV_FLOAT_PRECISION));
@@ -148,13 +148,14 @@ impl Staging {
             }
         }
         .map_err(anyhow::Error::from)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .with_context(|| format!("не удалось записать {}", path.display()))?;
         Ok(())
     }
 
     pub fn write_bytes(&self, file: &str, bytes: &[u8]) -> Result<()> {
         let path = self.path(file);
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+        std::fs::write(&path, bytes)
+            .with_context(|| format!("не удалось записать {}", path.display()))
     }
 
     /// Replaces the target folder with the staged one. The old outputs (known

@@ -13,9 +13,9 @@ use super::Staging;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum PartitionKey {
-    /// The registry's `region` column.
+    /// Столбец `region` реестра школ.
     Region,
-    /// The table's year (the current year for the lists).
+    /// Год таблицы (для списков — текущий год).
     Year,
 }
 

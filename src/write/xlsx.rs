@@ -106,7 +106,7 @@ pub fn write_report(
     sheet.set_freeze_panes(1, 0)?;
     workbook
         .save(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .with_context(|| format!("не удалось записать {}", path.display()))?;
     Ok(())
 }
 
