@@ -623,7 +623,7 @@ impl Methodology {
             }
             if !h.bands.iter().any(|b| b.listed) {
                 bail!(
-                    "shnsu.bands: no band has listed = true, so the ШНСУ list would always be empty"
+                    "shnsu.bands: ни в одной полосе нет listed = true, так что список ШНСУ всегда был бы пуст"
                 );
             }
         }

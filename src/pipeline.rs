@@ -299,6 +299,9 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         }
         for table in &tables {
             seen.insert(table.sha256.clone(), table.path_name());
+            if table.rows() == 0 {
+                warnings.push(format!("{}: в файле нет строк данных", table.name));
+            }
         }
         results_tables.extend(tables);
         checked_results.extend(checked);
@@ -490,14 +493,23 @@ pub fn run_reporting(
     }
     match years.survey {
         Some(y) if y != years.current => warnings.push(format!(
-            "the survey has no rows for {}; the survey of {y} is used for ШНСУ",
+            "в анкете нет строк за {}; для ШНСУ взята анкета {y} года",
             years.current
         )),
         None if !p.survey_tables.is_empty() => warnings.push(format!(
-            "the survey has no year up to {}: ШНСУ cannot be identified",
+            "в анкете нет ни одного года до {} включительно: ШНСУ не выявить",
             years.current
         )),
         _ => {}
+    }
+    if let Some(year) = years.survey {
+        warnings.extend(crate::validate::survey::spread_warnings(
+            &survey_long,
+            year,
+        )?);
+    }
+    if let Some((lists, _)) = &p.previous_lists {
+        warnings.extend(history::not_before(lists, years.current)?);
     }
     let survey_long = if survey_long.height() > 0 {
         survey_long

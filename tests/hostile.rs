@@ -1006,6 +1006,130 @@ fn an_excel_date_in_a_year_cell_is_named_as_one() {
     );
 }
 
+fn parquet_bytes(mut frame: polars::prelude::DataFrame) -> Vec<u8> {
+    use polars::prelude::*;
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes).finish(&mut frame).unwrap();
+    bytes
+}
+
+#[test]
+fn a_parquet_list_column_is_named_and_an_empty_parquet_said() {
+    use polars::prelude::*;
+    let marks = Series::new("mark".into(), [Series::new("".into(), [2i64, 3])]);
+    let listed = DataFrame::new(
+        1,
+        vec![
+            Column::new("year".into(), [2025i64]),
+            Column::new("assessment".into(), ["ВПР"]),
+            Column::new("subject".into(), ["математика"]),
+            Column::new("grade".into(), [6i64]),
+            Column::new("school_id".into(), ["s1"]),
+            marks.into_column(),
+        ],
+    )
+    .unwrap();
+    let o = case()
+        .file("results/l.parquet", parquet_bytes(listed.clone()))
+        .outcome(&[]);
+    refused(
+        &o,
+        "results/l.parquet: столбец `mark` (mark) хранит тип list[i64]",
+    );
+    let mut empty = listed.drop("mark").unwrap().head(Some(0));
+    empty
+        .with_column(Column::new("mark".into(), Vec::<i64>::new()))
+        .unwrap();
+    let o = case()
+        .file("results/e.parquet", parquet_bytes(empty))
+        .outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("results/e.parquet: в файле нет строк данных"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn utf16_is_read_with_its_mark_and_refused_without_one() {
+    let text = format!("{HEADER}2025,ВПР,математика,6,s1,u1,2,\n");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    let case = case().file("results/u.csv", &bytes);
+    let o = case.outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("results/u.csv (результаты, строки участников; CSV UTF-16"),
+        "{}",
+        o.stderr
+    );
+    let o = case.file("results/u.csv", &bytes[2..]).outcome(&[]);
+    refused(
+        &o,
+        "results/u.csv: в тексте нулевые байты: похоже, это UTF-16 без метки BOM",
+    );
+}
+
+#[test]
+fn a_previous_list_with_a_misspelt_list_names_the_line() {
+    let case = case().file(
+        "previous-lists/2024.csv",
+        "school_id,year,list\ns1,2024,ШНОР\ns2,2024,ШНОРР\n",
+    );
+    let o = case.outcome(&[]);
+    refused(
+        &o,
+        "previous-lists/2024.csv: непригодных строк 1: строка 3: список «ШНОРР» — не ШНОР и не ШНСУ",
+    );
+}
+
+#[test]
+fn previous_lists_of_the_current_year_are_said_not_dropped() {
+    let case = case().file(
+        "previous-lists/2025.csv",
+        "school_id,year,list\ns1,2025,ШНОР\ns2,2024,ШНОР\n",
+    );
+    let o = case.outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("в прежних списках есть годы не раньше текущего 2025: 2025 — строк: 1;"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn a_survey_that_cannot_tell_schools_apart_is_said_and_negative_shares_set_aside() {
+    let case = case().file(
+        "survey/survey.csv",
+        "school_id,year,ovz_share,poor_share\ns1,2025,0.1,-0.2\ns2,2025,0.1,0.3\n",
+    );
+    let o = case.outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(
+        rejected_rows(&o),
+        [
+            "survey/survey.csv,2,poor_share,poor_share: значение «-0.2» отрицательно; показатель для школы не учитывается"
+        ]
+    );
+    assert!(
+        o.stderr.contains(
+            "в анкете 2025 года показатели не различают школы: ovz_share (одинаков у всех школ), \
+             poor_share (дан одной школой)"
+        ),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr
+            .contains("ШНСУ не выявить: ни один показатель анкеты 2025 года не различает школы")
+    );
+}
+
 // rerun proves what it says.
 
 fn rerun(manifest: &Path, out: Option<&Path>) -> Outcome {

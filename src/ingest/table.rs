@@ -24,6 +24,10 @@ pub enum TextEncoding {
     Utf8Bom,
     #[value(name = "cp1251", alias = "windows-1251")]
     Windows1251,
+    /// Excel's «Текст Юникод»: UTF-16 with a byte-order mark (little-endian
+    /// when forced without one).
+    #[value(name = "utf16", alias = "utf-16")]
+    Utf16,
 }
 
 impl std::fmt::Display for TextEncoding {
@@ -32,6 +36,7 @@ impl std::fmt::Display for TextEncoding {
             TextEncoding::Utf8 => "UTF-8",
             TextEncoding::Utf8Bom => "UTF-8 with BOM",
             TextEncoding::Windows1251 => "Windows-1251",
+            TextEncoding::Utf16 => "UTF-16",
         })
     }
 }
@@ -297,7 +302,11 @@ impl LoadedFile {
         }
         let mut skipped = notes;
         let parts: Vec<(String, DataFrame, Option<CsvDialect>)> = match content {
-            Content::Parquet(bytes) => vec![(name.to_string(), read_parquet(bytes, name)?, None)],
+            Content::Parquet(bytes) => {
+                let (frame, notes) = read_parquet(bytes, name)?;
+                skipped.extend(notes);
+                vec![(name.to_string(), frame, None)]
+            }
             Content::Csv { text, dialect } => {
                 vec![(
                     name.to_string(),
@@ -361,12 +370,38 @@ pub fn read_table(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Ra
     }
 }
 
-fn read_parquet(bytes: Bytes, name: &str) -> Result<DataFrame> {
+fn read_parquet(bytes: Bytes, name: &str) -> Result<(DataFrame, Vec<String>)> {
     let frame = ParquetReader::new(Cursor::new(bytes))
         .finish()
         .map_err(anyhow::Error::from)
         .with_context(|| format!("{name}: не читается как файл Parquet"))?;
-    Ok(frame.with_row_index(LINE.into(), Some(1))?)
+    let (frame, notes) = without_nested_columns(frame, name)?;
+    Ok((frame.with_row_index(LINE.into(), Some(1))?, notes))
+}
+
+/// A Parquet column of lists or structs holds no single value per cell: one
+/// the tool reads is refused by name, any other is left out with a note.
+fn without_nested_columns(mut frame: DataFrame, name: &str) -> Result<(DataFrame, Vec<String>)> {
+    let nested: Vec<(String, String)> = frame
+        .columns()
+        .iter()
+        .filter(|c| c.dtype().is_nested() || matches!(c.dtype(), DataType::Binary))
+        .map(|c| (c.name().to_string(), c.dtype().to_string()))
+        .collect();
+    let mut notes = Vec::new();
+    for (column, dtype) in nested {
+        if let Some(canonical) = super::normalize::known_column(&column) {
+            bail!(
+                "{name}: столбец `{column}` ({canonical}) хранит тип {dtype} — не одно значение в ячейке; \
+                 сохраните его в Parquet простым столбцом (текст или число)"
+            );
+        }
+        notes.push(format!(
+            "{name}: столбец `{column}` типа {dtype} — не одно значение в ячейке; не читается"
+        ));
+        frame = frame.drop(&column)?;
+    }
+    Ok((frame, notes))
 }
 
 /// Whether the bytes are valid UTF-8 (SIMD: files are hundreds of MB).
@@ -391,6 +426,8 @@ fn decode_known(
     let has_bom = bytes.starts_with(BOM);
     let encoding = forced.unwrap_or(if has_bom {
         TextEncoding::Utf8Bom
+    } else if utf16_bom(&bytes) {
+        TextEncoding::Utf16
     } else if utf8 {
         TextEncoding::Utf8
     } else {
@@ -408,8 +445,17 @@ fn decode_known(
             let (text, _, _) = encoding_rs::WINDOWS_1251.decode(&bytes);
             text.into_owned().into_bytes()
         }
+        TextEncoding::Utf16 => {
+            // `decode` follows a byte-order mark and removes it.
+            let (text, _, _) = encoding_rs::UTF_16LE.decode(&bytes);
+            text.into_owned().into_bytes()
+        }
     };
     (text, encoding)
+}
+
+fn utf16_bom(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF")
 }
 
 /// The delimiter of a CSV: the most frequent of `;`, `,` and tab in the header
@@ -513,7 +559,7 @@ fn decode_csv(
     overrides: CsvOverrides,
 ) -> Result<(Vec<u8>, CsvDialect, Vec<String>)> {
     let utf8 = is_utf8(&bytes);
-    if !utf8 && overrides.encoding.is_none() {
+    if !utf8 && overrides.encoding.is_none() && !utf16_bom(&bytes) {
         refuse_mixed_encoding(&bytes, name)?;
     }
     let (text, encoding) = decode_known(bytes, overrides.encoding, utf8);
@@ -530,6 +576,12 @@ pub(super) fn csv_from_text(
 ) -> Result<(Vec<u8>, CsvDialect, Vec<String>)> {
     if text.iter().all(|b| b.is_ascii_whitespace()) {
         bail!("{name}: файл пуст; нужны строка заголовка и строки данных");
+    }
+    if memchr::memchr(0, &text).is_some() {
+        bail!(
+            "{name}: в тексте нулевые байты: похоже, это UTF-16 без метки BOM или не текстовый файл; \
+             сохраните таблицу как CSV UTF-8 (или укажите --encoding utf16)"
+        );
     }
     let mut notes = Vec::new();
     let text = if memchr::memchr(b'\n', &text).is_none() && memchr::memchr(b'\r', &text).is_some() {

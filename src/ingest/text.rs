@@ -43,7 +43,7 @@ pub fn read_text(path: &Path, name: &str, forced: Option<TextEncoding>) -> Resul
     let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
     let mut chunk = vec![0u8; CHUNK.min(size.max(1))];
     let mut n = read_full(&mut file, &mut chunk).with_context(cannot_read)?;
-    if starts_with_bom(&chunk[..n]) {
+    if starts_with_bom(&chunk[..n]) || forced == Some(TextEncoding::Utf16) {
         // The whole-file road: the rest is read as it is.
         let mut raw = Vec::with_capacity(size);
         raw.extend_from_slice(&chunk[..n]);
@@ -121,7 +121,8 @@ struct Reader {
 impl Reader {
     fn new(forced: Option<TextEncoding>, size: usize) -> Self {
         let mode = match forced {
-            None => Mode::Utf8 {
+            // UTF-16 takes the whole-file road; see `read_text`.
+            None | Some(TextEncoding::Utf16) => Mode::Utf8 {
                 pending: Vec::new(),
             },
             Some(given @ (TextEncoding::Utf8 | TextEncoding::Utf8Bom)) => Mode::ForcedUtf8(given),

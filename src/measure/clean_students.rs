@@ -127,6 +127,13 @@ fn scan(loaded: &LoadedFile) -> Result<Option<(LazyFrame, RawTable)>> {
             let Ok(schema) = scan.collect_schema() else {
                 return Ok(None);
             };
+            if schema
+                .iter_values()
+                .any(|t| t.is_nested() || t == &DataType::Binary)
+            {
+                // The full read names or leaves out such columns.
+                return Ok(None);
+            }
             (DataFrame::empty_with_schema(&schema), Ok(scan), None)
         }
         Content::Workbook(_) => return Ok(None),

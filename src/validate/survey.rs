@@ -106,15 +106,27 @@ pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -
             .filter(col("raw").is_not_null());
         let checked = apply_checks(
             cells,
-            vec![Check::new(
-                "indicator",
-                col("value").is_null().or(col("value").is_nan()),
-                quoted(
-                    &format!("{indicator}: значение "),
-                    col("raw"),
-                    " — не число; показатель для школы не учитывается",
+            vec![
+                Check::new(
+                    "indicator",
+                    col("value").is_null().or(col("value").is_nan()),
+                    quoted(
+                        &format!("{indicator}: значение "),
+                        col("raw"),
+                        " — не число; показатель для школы не учитывается",
+                    ),
                 ),
-            )],
+                // Shares, counts, ratios and areas are never negative.
+                Check::new(
+                    "indicator",
+                    col("value").lt(lit(0.0)),
+                    quoted(
+                        &format!("{indicator}: значение "),
+                        col("raw"),
+                        " отрицательно; показатель для школы не учитывается",
+                    ),
+                ),
+            ],
             &table.name,
         )?;
         // The check reports the generic column "indicator"; name the real one.
@@ -154,4 +166,47 @@ pub fn empty_long() -> DataFrame {
         ("value", DataType::Float64),
         (LINE, IDX_DTYPE),
     ])
+}
+/// Warnings for the indicators of the survey `year` that cannot tell
+/// schools apart (one school, or the same value everywhere): the risk score
+/// skips them, and with none left no school can be ШНСУ.
+pub fn spread_warnings(long: &DataFrame, year: i32) -> Result<Vec<String>> {
+    let spread = long
+        .clone()
+        .lazy()
+        .filter(col("year").eq(lit(year)))
+        .group_by([col("indicator")])
+        .agg([
+            col("school_id").n_unique().alias("schools"),
+            (col("value").max() - col("value").min()).alias("range"),
+        ])
+        .sort(["indicator"], SortMultipleOptions::default())
+        .collect()?;
+    let indicators = spread.column("indicator")?.str()?.clone();
+    let schools = spread.column("schools")?.cast(&DataType::Int64)?;
+    let schools = schools.i64()?;
+    let range = spread.column("range")?.f64()?.clone();
+    let mut flat = Vec::new();
+    for i in 0..spread.height() {
+        let name = indicators.get(i).unwrap_or("");
+        match (schools.get(i), range.get(i)) {
+            (Some(n), _) if n < 2 => flat.push(format!("{name} (дан одной школой)")),
+            (_, Some(r)) if r == 0.0 => flat.push(format!("{name} (одинаков у всех школ)")),
+            _ => {}
+        }
+    }
+    let mut warnings = Vec::new();
+    if !flat.is_empty() {
+        warnings.push(format!(
+            "в анкете {year} года показатели не различают школы: {}; в показателе социального \
+             риска они не учитываются",
+            flat.join(", ")
+        ));
+    }
+    if spread.height() > 0 && flat.len() == spread.height() {
+        warnings.push(format!(
+            "ШНСУ не выявить: ни один показатель анкеты {year} года не различает школы"
+        ));
+    }
+    Ok(warnings)
 }
