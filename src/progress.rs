@@ -93,7 +93,7 @@ impl Progress {
                     .as_ref()
                     .map(|(_, t)| t.elapsed().as_secs_f64())
                     .unwrap_or_default();
-                eprintln!("shnor:   {what} ({how}) at {elapsed:.1} s");
+                eprintln!("shnor:   {what} ({how}) на {elapsed:.1} с");
             }
             _ => {}
         }

@@ -302,7 +302,7 @@ fn a_survey_of_another_year_is_used_and_said() {
     assert!(o.ok, "{}", o.stderr);
     assert!(
         o.stderr
-            .contains("the survey has no rows for 2025; the survey of 2024 is used for ШНСУ"),
+            .contains("в анкете нет строк за 2025; для ШНСУ взята анкета 2024 года"),
         "{}",
         o.stderr
     );

@@ -191,7 +191,7 @@ pub fn spread_warnings(long: &DataFrame, year: i32) -> Result<Vec<String>> {
         let name = indicators.get(i).unwrap_or("");
         match (schools.get(i), range.get(i)) {
             (Some(n), _) if n < 2 => flat.push(format!("{name} (дан одной школой)")),
-            (_, Some(r)) if r == 0.0 => flat.push(format!("{name} (одинаков у всех школ)")),
+            (_, Some(0.0)) => flat.push(format!("{name} (одинаков у всех школ)")),
             _ => {}
         }
     }
