@@ -149,6 +149,82 @@ proptest! {
     }
 }
 
+/// A score cell: a finite number, or one a float parser would take as a
+/// non-finite or out-of-range value.
+fn score_cell() -> impl Strategy<Value = (String, bool)> {
+    prop_oneof![
+        (0u32..100).prop_map(|n| (n.to_string(), true)),
+        (0u32..1000).prop_map(|n| (format!("{},{}", n / 10, n % 10), true)),
+        prop_oneof![
+            Just("NaN"),
+            Just("nan"),
+            Just("inf"),
+            Just("-inf"),
+            Just("Infinity"),
+            Just("1e309"),
+            Just("-1e400"),
+        ]
+        .prop_map(|t| (t.to_string(), false)),
+    ]
+}
+
+/// Reads `text` as `input.csv` and checks it as results: the valid rows
+/// (scores) and the number set aside.
+fn checked(text: &[u8]) -> (Vec<Option<f64>>, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("input.csv");
+    std::fs::write(&path, text).unwrap();
+    let min_scores = MinScores::parse(BUILTIN_MIN_SCORES, "builtin").unwrap();
+    let file = read_file(&path, "input", CsvOverrides::default(), None).unwrap();
+    let table = &file.tables[0];
+    let c = check_results(table, &registry(), &min_scores)
+        .unwrap()
+        .checked;
+    let scores = c.valid.column("score").unwrap().f64().unwrap().clone();
+    (scores.iter().collect(), c.rejected.height())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Every non-finite score is set aside, every finite one kept, and
+    /// no kept score is NaN or infinite.
+    #[test]
+    fn only_finite_scores_are_kept(cells in prop::collection::vec(score_cell(), 1..20)) {
+        let mut text = String::from("year;assessment;subject;grade;school_id;participant_id;score\n");
+        for (i, (score, _)) in cells.iter().enumerate() {
+            text.push_str(&format!("2025;ЕГЭ;русский язык;11;s1;p{i};{score}\n"));
+        }
+        let (kept, set_aside) = checked(text.as_bytes());
+        let finite = cells.iter().filter(|(_, f)| *f).count();
+        prop_assert_eq!(kept.len(), finite);
+        prop_assert_eq!(set_aside, cells.len() - finite);
+        prop_assert!(kept.iter().all(|s| s.is_some_and(f64::is_finite)));
+    }
+
+    /// LF, CRLF and CR-only line ends give the same rows.
+    #[test]
+    fn line_endings_do_not_change_the_rows(
+        cells in prop::collection::vec(score_cell(), 1..12),
+        trailing in any::<bool>(),
+    ) {
+        let mut lines = vec!["year,assessment,subject,grade,school_id,participant_id,score".to_string()];
+        for (i, (score, _)) in cells.iter().enumerate() {
+            lines.push(format!("2025,ЕГЭ,русский язык,11,s1,p{i},\"{score}\""));
+        }
+        let outcome = |end: &str| {
+            let mut text = lines.join(end);
+            if trailing {
+                text.push_str(end);
+            }
+            checked(text.as_bytes())
+        };
+        let lf = outcome("\n");
+        prop_assert_eq!(&outcome("\r\n"), &lf);
+        prop_assert_eq!(&outcome("\r"), &lf);
+    }
+}
+
 #[test]
 fn a_real_workbook_still_reads() {
     // The fuzz above mostly makes broken zips; make sure a genuine one passes.
