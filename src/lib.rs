@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod rerun;
+pub mod resources;
 pub mod sample;
 pub mod sql_guard;
 pub mod validate;

@@ -5,17 +5,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use shnor::cli::{Cli, Command};
+use shnor::ingest::CsvOverrides;
 use shnor::pipeline::{RunOptions, run_reporting};
 use shnor::progress::ProgressMode;
+use shnor::resources::Fit;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Files are read and checked on rayon's pool; polars plans recurse deeply,
-    // so give its threads the main thread's stack size rather than 2 MiB.
-    let _ = rayon::ThreadPoolBuilder::new()
-        .stack_size(8 << 20)
-        .build_global();
-    match execute(cli) {
+    match threads().and_then(|fit| execute(cli, fit)) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("ошибка: {error:#}");
@@ -24,14 +21,46 @@ fn main() -> ExitCode {
     }
 }
 
-fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
+/// Sets up the thread pools, fitted to a cap on virtual memory if there is
+/// one (see `shnor::resources`). Runs before any other thread starts.
+fn threads() -> anyhow::Result<Option<Fit>> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let fit = shnor::resources::fit_to_address_space(cores)?;
+    // Files are read and checked on rayon's pool; polars plans recurse deeply,
+    // so give its threads the main thread's stack size rather than 2 MiB.
+    let mut pool = rayon::ThreadPoolBuilder::new().stack_size(8 << 20);
+    if let Some(fit) = fit {
+        shnor::resources::limit_malloc_arenas();
+        let asked = std::env::var("POLARS_MAX_THREADS")
+            .ok()
+            .and_then(|t| t.parse::<usize>().ok())
+            .unwrap_or(usize::MAX);
+        // SAFETY: no other thread exists yet to read the environment.
+        unsafe { std::env::set_var("POLARS_MAX_THREADS", asked.min(fit.threads).to_string()) };
+        pool = pool.num_threads(fit.threads);
+    }
+    let _ = pool.build_global();
+    Ok(fit)
+}
+
+/// The CSV options of the command line; under a cap on virtual memory,
+/// reading is capped below it unless `--max-memory` says otherwise.
+fn overrides(csv: &shnor::cli::CsvArgs, fit: Option<Fit>) -> anyhow::Result<CsvOverrides> {
+    let mut overrides = csv.overrides()?;
+    if overrides.max_memory.is_none() {
+        overrides.max_memory = fit.map(|f| f.memory);
+    }
+    Ok(overrides)
+}
+
+fn execute(cli: Cli, fit: Option<Fit>) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => {
             let options = RunOptions {
                 data_dir: args.data_dir,
                 methodology: args.methodology,
                 out: args.out,
-                csv: args.csv.overrides()?,
+                csv: overrides(&args.csv, fit)?,
                 previous_lists: args.previous_lists,
                 csv_output: args.csv_dialect,
                 partition_by: args.partition_by,
@@ -67,7 +96,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 data_dir: args.data_dir,
                 methodology: args.methodology,
                 out: "out".into(),
-                csv: args.csv.overrides()?,
+                csv: overrides(&args.csv, fit)?,
                 previous_lists: None,
                 csv_output: Default::default(),
                 partition_by: Vec::new(),

@@ -1130,6 +1130,41 @@ fn a_survey_that_cannot_tell_schools_apart_is_said_and_negative_shares_set_aside
     );
 }
 
+/// `shnor run` under `ulimit -v` (in KB), with many polars threads asked for.
+fn run_under_ulimit(kb: u64, data: &Path, out: &Path) -> (bool, String) {
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {kb} && exec \"$0\" run \"$1\" --out \"$2\" -q"
+        ))
+        .arg(assert_cmd::cargo::cargo_bin("shnor"))
+        .arg(data)
+        .arg(out)
+        .env("POLARS_MAX_THREADS", "32")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+    )
+}
+
+#[test]
+fn a_cap_on_virtual_memory_fits_the_threads_or_is_refused_by_name() {
+    let tmp = TempDir::new().unwrap();
+    let data = repo().join("sample-data");
+    let (ok, stderr) = run_under_ulimit(1 << 20, &data, &tmp.path().join("a"));
+    assert!(ok, "{stderr}");
+    let (ok, stderr) = run_under_ulimit(256 << 10, &data, &tmp.path().join("b"));
+    assert!(!ok);
+    assert!(
+        stderr.contains(
+            "ограничение виртуальной памяти (ulimit -v) 256 МБ меньше нужного для запуска"
+        ),
+        "{stderr}"
+    );
+}
+
 // rerun proves what it says.
 
 fn rerun(manifest: &Path, out: Option<&Path>) -> Outcome {
