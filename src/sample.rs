@@ -157,14 +157,14 @@ pub fn generate(out: &Path, schools: usize, years: &[i32], seed: u64) -> Result<
 fn write_folder(out: &Path, files: Files) -> Result<()> {
     if out.exists() {
         std::fs::remove_dir_all(out)
-            .with_context(|| format!("cannot replace {}", out.display()))?;
+            .with_context(|| format!("не удалось заменить {}", out.display()))?;
     }
     for (path, bytes) in files.entries {
         let full = out.join(path);
         if let Some(parent) = full.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(&full, bytes).with_context(|| format!("cannot write {}", full.display()))?;
+        std::fs::write(&full, bytes).with_context(|| format!("не удалось записать {}", full.display()))?;
     }
     std::fs::write(out.join("README.md"), SAMPLE_README)?;
     Ok(())
@@ -723,7 +723,7 @@ fn write_frame(
         std::fs::create_dir_all(parent)?;
     }
     let file =
-        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::File::create(path).with_context(|| format!("не удалось записать {}", path.display()))?;
     match format {
         SampleFormat::Csv => CsvWriter::new(file).finish(frame)?,
         SampleFormat::Parquet => {
@@ -754,7 +754,7 @@ pub fn generate_students(
     years.dedup();
     if out.exists() {
         std::fs::remove_dir_all(out)
-            .with_context(|| format!("cannot replace {}", out.display()))?;
+            .with_context(|| format!("не удалось заменить {}", out.display()))?;
     }
     let ext = match format {
         SampleFormat::Csv => "csv",

@@ -342,7 +342,7 @@ impl QueryRunner<'_> {
             .execute(&sql)
             .and_then(|lf| lf.collect())
             .map_err(anyhow::Error::from)
-            .with_context(|| format!("query {reference} failed"))?;
+            .with_context(|| format!("запрос {reference} не выполнился"))?;
         self.log.push((reference.to_string(), sql));
         Ok(frame)
     }

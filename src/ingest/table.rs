@@ -797,7 +797,7 @@ fn apply_adapter(raw: DataFrame, adapter: &Adapter, name: &str) -> Result<DataFr
         .execute(&adapter.sql)
         .and_then(|lf| lf.collect())
         .map_err(anyhow::Error::from)
-        .with_context(|| format!("{name}: adapter {} failed", adapter.query))?;
+        .with_context(|| format!("{name}: адаптер {} не выполнился", adapter.query))?;
     let out = if out.schema().contains(LINE) {
         out
     } else if out.height() == height {
