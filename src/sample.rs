@@ -164,7 +164,8 @@ fn write_folder(out: &Path, files: Files) -> Result<()> {
         if let Some(parent) = full.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(&full, bytes).with_context(|| format!("не удалось записать {}", full.display()))?;
+        std::fs::write(&full, bytes)
+            .with_context(|| format!("не удалось записать {}", full.display()))?;
     }
     std::fs::write(out.join("README.md"), SAMPLE_README)?;
     Ok(())
@@ -722,8 +723,8 @@ fn write_frame(
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let file =
-        std::fs::File::create(path).with_context(|| format!("не удалось записать {}", path.display()))?;
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("не удалось записать {}", path.display()))?;
     match format {
         SampleFormat::Csv => CsvWriter::new(file).finish(frame)?,
         SampleFormat::Parquet => {

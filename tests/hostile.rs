@@ -1165,6 +1165,24 @@ fn a_cap_on_virtual_memory_fits_the_threads_or_is_refused_by_name() {
     );
 }
 
+#[test]
+fn blank_lines_are_set_aside_as_blank() {
+    let o = case()
+        .file(
+            "results/b.csv",
+            format!("{HEADER}2025,ВПР,математика,6,s1,x1,2,\n\n,,,,,,,\n2025,ВПР,математика,6,s1,x2,3,\n"),
+        )
+        .outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(
+        rejected_rows(&o),
+        [
+            "results/b.csv,3,(вся строка),пустая строка: ни одной заполненной ячейки",
+            "results/b.csv,4,(вся строка),пустая строка: ни одной заполненной ячейки",
+        ]
+    );
+}
+
 // rerun proves what it says.
 
 fn rerun(manifest: &Path, out: Option<&Path>) -> Outcome {

@@ -12,6 +12,7 @@ pub use shown::{PERSON, Values, quoted, quoted_as};
 use anyhow::Result;
 use polars::prelude::*;
 
+use crate::ingest::RawTable;
 use crate::ingest::table::LINE;
 
 /// Column names of the rejected-rows table (`rejected.csv`).
@@ -142,6 +143,28 @@ pub fn school_checks(values: Values, registry: &DataFrame) -> Result<Vec<Check>>
             shown::not_in_registry(values, registry)?,
         ),
     ])
+}
+
+/// A line with no value in any cell (a blank line, or only delimiters): set
+/// aside as such rather than for the first column it lacks.
+pub fn blank_row_check(table: &RawTable) -> Check {
+    let cells: Vec<Expr> = table
+        .frame
+        .get_column_names()
+        .iter()
+        .filter(|c| c.as_str() != LINE)
+        .map(|c| text(c).is_null())
+        .collect();
+    let blank = if cells.is_empty() {
+        lit(false)
+    } else {
+        all_horizontal(cells).expect("columns are given")
+    };
+    Check::new(
+        "(вся строка)",
+        blank,
+        lit("пустая строка: ни одной заполненной ячейки"),
+    )
 }
 
 /// The row repeats a key seen on an earlier line (`first_line`, from

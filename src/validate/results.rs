@@ -6,8 +6,8 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::{
-    Check, Checked, PERSON, Values, apply_checks, finite, not_whole, number, parse_number, quoted,
-    quoted_as, repeat_check, school_checks, source_text, text,
+    Check, Checked, PERSON, Values, apply_checks, blank_row_check, finite, not_whole, number,
+    parse_number, quoted, quoted_as, repeat_check, school_checks, source_text, text,
 };
 use crate::ingest::RawTable;
 use crate::ingest::normalize::{normalize_assessment, normalize_subject};
@@ -221,7 +221,8 @@ fn check_rows(
         ResultsForm::Student => Values::Personal,
         ResultsForm::Aggregate => Values::Shown,
     };
-    let mut checks = key_checks(values, registry)?;
+    let mut checks = vec![blank_row_check(table)];
+    checks.extend(key_checks(values, registry)?);
     let frame = match form {
         ResultsForm::Student => {
             let person = if table.has("participant_id") {

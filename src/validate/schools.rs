@@ -3,7 +3,7 @@
 use anyhow::{Result, bail};
 use polars::prelude::*;
 
-use super::{Check, Checked, apply_checks, repeat_check, text};
+use super::{Check, Checked, apply_checks, blank_row_check, repeat_check, text};
 use crate::ingest::RawTable;
 use crate::ingest::table::LINE;
 
@@ -42,6 +42,7 @@ pub fn check_schools(table: &RawTable) -> Result<Checked> {
             .over([col("school_id")])?
             .alias("first_line")]);
     let checks = vec![
+        blank_row_check(table),
         Check::new(
             "school_id",
             col("school_id").is_null(),

@@ -5,8 +5,8 @@ use anyhow::{Result, bail};
 use polars::prelude::*;
 
 use super::{
-    Check, Checked, Values, apply_checks, empty_frame, not_whole, number, quoted, repeat_check,
-    school_checks, text,
+    Check, Checked, Values, apply_checks, blank_row_check, empty_frame, not_whole, number, quoted,
+    repeat_check, school_checks, text,
 };
 use crate::ingest::RawTable;
 use crate::ingest::table::LINE;
@@ -76,7 +76,8 @@ pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -
                 .alias("first_line"),
         ])
         .sort([LINE], SortMultipleOptions::default());
-    let mut row_checks = school_checks(Values::Shown, registry)?;
+    let mut row_checks = vec![blank_row_check(table)];
+    row_checks.extend(school_checks(Values::Shown, registry)?);
     row_checks.extend([
         Check::new(
             "year",
