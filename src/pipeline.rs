@@ -24,6 +24,7 @@ use crate::validate::{Checked, empty_frame, empty_rejected};
 use crate::write::manifest::{
     self, InputRecord, Invocation, Manifest, MethodologyRecord, OutputRecord, SourceRecord,
 };
+use crate::write::outputs::conform;
 use crate::write::partition::PartitionKey;
 use crate::write::target::{self, OutputTarget};
 use crate::write::{CsvOutput, Staging};
@@ -648,17 +649,15 @@ pub fn run_reporting(
         file: "rejected.csv".into(),
         rows: rows_rejected,
     });
-    let sheet = |name: &str| outputs.iter().find(|(n, _)| *n == name).map(|(_, f)| f);
-    let report_sheets: Vec<(&str, &DataFrame)> = [
-        ("ШНОР", "shnor"),
-        ("ШНСУ", "shnsu"),
-        ("Муниципалитеты", "municipalities"),
-        ("Школы", "schools"),
-        ("Динамика", "transitions"),
-    ]
-    .into_iter()
-    .filter_map(|(title, name)| sheet(name).map(|f| (title, f)))
-    .collect();
+    let declared = crate::write::outputs::declared();
+    let report_sheets: Vec<(&str, &DataFrame)> = declared
+        .sheets
+        .iter()
+        .filter_map(|name| {
+            let frame = outputs.iter().find(|(n, _)| n == name).map(|(_, f)| f)?;
+            Some((declared.output(name).sheet.as_deref()?, frame))
+        })
+        .collect();
     let methodology_rows =
         crate::write::xlsx::methodology_rows(&serde_json::to_value(&methodology.rule)?);
     // Each file is written by its own task: they are independent, so the
@@ -907,32 +906,12 @@ fn left_join(left: LazyFrame, right: LazyFrame) -> LazyFrame {
     )
 }
 
-/// The output tables, in the order they are written.
+/// The output tables from the classification, as `reference/outputs.toml`
+/// declares them (columns, types, order, sort).
 fn assemble_outputs(
     c: &Classification,
     registry: &DataFrame,
 ) -> Result<Vec<(&'static str, DataFrame)>> {
-    let procedures_out = c
-        .procedures
-        .clone()
-        .lazy()
-        .select([
-            col("school_id"),
-            col("year"),
-            col("assessment"),
-            col("subject"),
-            col("grade"),
-            col("participants"),
-            col("failed"),
-            col("fail_share"),
-            col("ci_low"),
-            col("ci_high"),
-            col("compared_year"),
-            col("share_change_pp"),
-            col("counts"),
-            col("count_status"),
-        ])
-        .collect()?;
     let history_of = |list: &str| -> LazyFrame {
         match &c.history {
             Some(h) => h
@@ -952,70 +931,22 @@ fn assemble_outputs(
             .lazy(),
         }
     };
-    let repeat_columns = || {
-        [
+    let with_repeats = |frame: LazyFrame, list: &str| {
+        left_join(frame, history_of(list)).with_columns([
             col("times_listed_before")
                 .cast(DataType::Int64)
                 .fill_null(lit(0i64)),
-            col("years_listed_before"),
             col("times_listed_before")
                 .fill_null(lit(0))
                 .gt(lit(0))
                 .alias("listed_before"),
-        ]
+        ])
     };
-    let shnor_list = left_join(
-        c.shnor.clone().lazy().filter(col("is_shnor")),
-        history_of("shnor"),
-    )
-    .select(
-        [
-            col("school_id"),
-            col("school_name"),
-            col("municipality"),
-            col("current_year"),
-            col("previous_year"),
-            col("counting_procedures_current"),
-            col("counting_procedures_previous"),
-            col("conditions_met"),
-        ]
-        .into_iter()
-        .chain(repeat_columns())
-        .chain([col("reasons")])
-        .collect::<Vec<_>>(),
-    )
-    .sort(["school_id"], SortMultipleOptions::default())
-    .collect()?;
     let names =
         registry
             .clone()
             .lazy()
             .select([col("school_id"), col("school_name"), col("municipality")]);
-    let shnsu_list = left_join(
-        left_join(
-            c.shnsu.clone().lazy().filter(col("is_shnsu")),
-            names.clone(),
-        ),
-        history_of("shnsu"),
-    )
-    .select(
-        [
-            col("school_id"),
-            col("school_name"),
-            col("municipality"),
-            col("risk_score"),
-            col("risk_rank").cast(DataType::Int64),
-            col("scored_schools").cast(DataType::Int64),
-            col("indicators_used").cast(DataType::Int64),
-            col("risk_band"),
-            col("top_indicators"),
-        ]
-        .into_iter()
-        .chain(repeat_columns())
-        .collect::<Vec<_>>(),
-    )
-    .sort(["risk_rank"], SortMultipleOptions::default())
-    .collect()?;
     let shnor_flags = c.shnor.clone().lazy().select([
         col("school_id"),
         col("is_shnor"),
@@ -1027,78 +958,59 @@ fn assemble_outputs(
         col("school_id"),
         col("is_shnsu"),
         col("risk_score"),
-        col("risk_rank").cast(DataType::Int64),
+        col("risk_rank"),
         col("risk_band"),
     ]);
-    let schools_out = left_join(
+    let schools = left_join(
         left_join(left_join(registry.clone().lazy(), shnor_flags), shnsu_flags),
         c.context.clone().lazy(),
     )
-    .select([
-        col("school_id"),
-        col("school_name"),
-        col("municipality"),
-        col("settlement_type"),
-        col("school_kind"),
-        col("region"),
+    .with_columns([
         col("is_shnor").fill_null(false),
         col("is_shnsu").fill_null(false),
-        col("context_group"),
         col("excluded").fill_null(false),
         col("counting_procedures_current").fill_null(0),
         col("counting_procedures_previous").fill_null(0),
-        col("risk_score"),
-        col("risk_rank"),
-        col("risk_band"),
         when(col("risk_score").is_null())
             .then(lit("нет данных анкеты: риск не рассчитан"))
             .otherwise(lit("риск рассчитан"))
             .alias("shnsu_status"),
-        col("school_participants").cast(DataType::Int64),
-        col("school_fail_share"),
-        col("expected_share"),
-        col("residual"),
-        col("std_residual"),
-    ])
-    .sort(["school_id"], SortMultipleOptions::default())
-    .collect()?;
-    let municipalities = c
-        .municipalities
-        .clone()
-        .lazy()
-        .with_columns([
-            col("schools").cast(DataType::Int64),
-            col("shnor_schools").cast(DataType::Int64),
-            col("shnsu_schools").cast(DataType::Int64),
-            col("both_schools").cast(DataType::Int64),
-            col("resilient_schools").cast(DataType::Int64),
-            col("shnor_participants").cast(DataType::Int64),
-        ])
-        .collect()?;
+    ]);
     let mut outputs = vec![
-        ("procedures", procedures_out),
-        ("shnor", shnor_list),
-        ("shnsu", shnsu_list),
-        ("schools", schools_out),
-        ("municipalities", municipalities),
+        (
+            "procedures",
+            conform("procedures", c.procedures.clone().lazy())?,
+        ),
+        (
+            "shnor",
+            conform(
+                "shnor",
+                with_repeats(c.shnor.clone().lazy().filter(col("is_shnor")), "shnor"),
+            )?,
+        ),
+        (
+            "shnsu",
+            conform(
+                "shnsu",
+                with_repeats(
+                    left_join(
+                        c.shnsu.clone().lazy().filter(col("is_shnsu")),
+                        names.clone(),
+                    ),
+                    "shnsu",
+                ),
+            )?,
+        ),
+        ("schools", conform("schools", schools)?),
+        (
+            "municipalities",
+            conform("municipalities", c.municipalities.clone().lazy())?,
+        ),
     ];
     if let Some(history) = &c.history {
-        let transitions = left_join(history.clone().lazy(), names)
-            .select([
-                col("list_name").alias("list"),
-                col("school_id"),
-                col("school_name"),
-                col("municipality"),
-                col("previous_list_year"),
-                col("listed_previously"),
-                col("listed_now"),
-                col("transition"),
-                col("times_listed_before").cast(DataType::Int64),
-                col("years_listed_before"),
-            ])
-            .sort(["list", "school_id"], SortMultipleOptions::default())
-            .collect()?;
-        outputs.push(("transitions", transitions));
+        let transitions =
+            left_join(history.clone().lazy(), names).with_column(col("list_name").alias("list"));
+        outputs.push(("transitions", conform("transitions", transitions)?));
     }
     Ok(outputs)
 }

@@ -6,27 +6,16 @@
 use anyhow::{Result, bail};
 use polars::prelude::*;
 
-/// The key of each output: one row per value of these columns.
-pub const KEYS: &[(&str, &[&str])] = &[
-    (
-        "procedures",
-        &["school_id", "year", "assessment", "subject", "grade"],
-    ),
-    ("shnor", &["school_id"]),
-    ("shnsu", &["school_id"]),
-    ("schools", &["school_id"]),
-    ("municipalities", &["municipality"]),
-    ("transitions", &["list", "school_id"]),
-];
-
 /// Excel's limit on the characters of one cell.
 pub const EXCEL_CELL_CHARS: u32 = 32_767;
 
 /// Refuses outputs with a repeated key or an over-long text.
 pub fn check_outputs(outputs: &[(&'static str, DataFrame)]) -> Result<()> {
     for (name, frame) in outputs {
-        if let Some((_, key)) = KEYS.iter().find(|(n, _)| n == name) {
-            unique_key(name, frame, key)?;
+        let key = &super::outputs::declared().output(name).key;
+        if !key.is_empty() {
+            let key: Vec<&str> = key.iter().map(String::as_str).collect();
+            unique_key(name, frame, &key)?;
         }
         texts_fit(name, frame)?;
     }

@@ -4,39 +4,20 @@
 
 pub mod checks;
 pub mod manifest;
+pub mod outputs;
 pub mod partition;
 pub mod target;
 pub mod xlsx;
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
 
 use target::OutputTarget;
 
-/// Russian labels of output columns (reference/labels.csv).
-const LABELS: &str = include_str!("../../reference/labels.csv");
-
-/// The Russian label people read for an output column (the column name
-/// itself when there is none).
-pub fn label(column: &str) -> &str {
-    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-    TABLE
-        .get_or_init(|| {
-            LABELS
-                .lines()
-                .skip(1)
-                .filter_map(|l| l.split_once(','))
-                .collect()
-        })
-        .get(column)
-        .copied()
-        .unwrap_or(column)
-}
+pub use outputs::label;
 
 /// How CSV outputs are written.
 #[derive(
