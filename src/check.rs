@@ -7,6 +7,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::ingest::RawTable;
+use crate::ingest::format::InputRole;
 use crate::pipeline::{Prepared, RunOptions, Timings, prepare};
 use crate::validate::results::ResultsForm;
 
@@ -20,15 +21,8 @@ pub struct CheckReport {
 }
 
 /// One line that describes how a table was read.
-pub fn describe(role: &str, form: Option<ResultsForm>, table: &RawTable) -> String {
-    let role = match role {
-        "schools" => "реестр школ",
-        "results" => "результаты",
-        "survey" => "анкета",
-        "previous_list" => "прежний список",
-        other => other,
-    };
-    let mut line = format!("{} ({role}", table.name);
+pub fn describe(role: InputRole, form: Option<ResultsForm>, table: &RawTable) -> String {
+    let mut line = format!("{} ({}", table.name, role.label());
     if let Some(form) = form {
         let form = match form {
             ResultsForm::Student => "строки участников",
@@ -49,14 +43,7 @@ pub fn describe(role: &str, form: Option<ResultsForm>, table: &RawTable) -> Stri
             if d.decimal_comma { "да" } else { "нет" }
         )
         .unwrap(),
-        None if table
-            .path
-            .extension()
-            .is_some_and(|e| e == "parquet" || e == "pq") =>
-        {
-            line.push_str("; Parquet")
-        }
-        None => line.push_str("; книга Excel/ODS"),
+        None => write!(line, "; {}", table.format.label()).unwrap(),
     }
     if let Some(adapter) = &table.adapter {
         write!(line, "; адаптер {adapter}").unwrap();
@@ -120,7 +107,7 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
             })
             .collect();
         writeln!(text, "  столбцы: {}", mapped.join(", "))?;
-        if role == "results" {
+        if role == InputRole::Results {
             let valid = valid_results[result_index];
             result_index += 1;
             writeln!(

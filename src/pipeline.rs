@@ -9,6 +9,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::classify::{self, Classification, history};
+use crate::ingest::format::InputRole;
 use crate::ingest::table::RowChecks;
 use crate::ingest::{CsvOverrides, DataDirFiles, LoadedFile, RawTable};
 use crate::measure::min_scores::MinScores;
@@ -162,20 +163,24 @@ pub struct Prepared {
 
 impl Prepared {
     /// Every input table with its role and, for results, its form.
-    pub fn tables(&self) -> Vec<(&'static str, Option<ResultsForm>, &RawTable)> {
-        let mut all = vec![("schools", None, &self.schools_table)];
+    pub fn tables(&self) -> Vec<(InputRole, Option<ResultsForm>, &RawTable)> {
+        let mut all = vec![(InputRole::Schools, None, &self.schools_table)];
         all.extend(
             self.results_tables
                 .iter()
                 .zip(&self.checked_results)
-                .map(|(t, (form, _))| ("results", Some(*form), t)),
+                .map(|(t, (form, _))| (InputRole::Results, Some(*form), t)),
         );
-        all.extend(self.survey_tables.iter().map(|t| ("survey", None, t)));
+        all.extend(
+            self.survey_tables
+                .iter()
+                .map(|t| (InputRole::Survey, None, t)),
+        );
         all.extend(
             self.previous_lists
                 .iter()
                 .flat_map(|(_, tables)| tables)
-                .map(|t| ("previous_list", None, t)),
+                .map(|t| (InputRole::PreviousList, None, t)),
         );
         all
     }
@@ -805,7 +810,7 @@ impl RunOptions {
 
 fn input_record(
     table: &RawTable,
-    role: &'static str,
+    role: InputRole,
     form: Option<ResultsForm>,
     rejected: &DataFrame,
 ) -> InputRecord {

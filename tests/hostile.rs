@@ -1053,6 +1053,30 @@ fn a_parquet_list_column_is_named_and_an_empty_parquet_said() {
 }
 
 #[test]
+fn an_upper_case_ending_is_read_and_described_by_its_format() {
+    use polars::prelude::*;
+    let frame = df!(
+        "year" => [2025i64],
+        "assessment" => ["ВПР"],
+        "subject" => ["математика"],
+        "grade" => [6i64],
+        "school_id" => ["s1"],
+        "mark" => [2i64],
+    )
+    .unwrap();
+    let o = case()
+        .file("results/X.PARQUET", parquet_bytes(frame))
+        .outcome(&[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("results/X.PARQUET (результаты, строки участников; Parquet): строк 1"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
 fn utf16_is_read_with_its_mark_and_refused_without_one() {
     let text = format!("{HEADER}2025,ВПР,математика,6,s1,u1,2,\n");
     let mut bytes = vec![0xFF, 0xFE];

@@ -1,5 +1,6 @@
 //! Stage 1: find the input files of a data directory and read them.
 
+pub mod format;
 pub mod normalize;
 pub mod table;
 pub mod text;
@@ -47,10 +48,6 @@ pub struct DataDirFiles {
     /// without a word.
     pub ignored: Vec<String>,
 }
-
-const READABLE: &[&str] = &[
-    "csv", "txt", "tsv", "parquet", "pq", "xlsx", "xlsm", "xls", "ods",
-];
 
 impl DataDirFiles {
     /// Finds `schools.{csv,parquet}`, `results/` and `survey/` under `root`.
@@ -375,12 +372,7 @@ fn list_files(root: &Path, dir: &Path, ignored: &mut Vec<String>) -> Result<Vec<
                 stack.push(path);
                 continue;
             }
-            let extension = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .map(str::to_lowercase)
-                .unwrap_or_default();
-            if READABLE.contains(&extension.as_str()) {
+            if format::InputFormat::of(&path).is_some() {
                 found.push(path);
             } else {
                 ignored.push(format!(

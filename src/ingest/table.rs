@@ -9,6 +9,7 @@ use polars::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::format::InputFormat;
 use super::normalize::{canonical_column, normalize_column};
 
 /// Name of the column holding each row's line in its file (CSV: the physical
@@ -87,6 +88,8 @@ pub struct RawTable {
     /// `[sheet]` for a workbook sheet.
     pub name: String,
     pub path: PathBuf,
+    /// CSV, Parquet or a workbook.
+    pub format: InputFormat,
     pub sha256: String,
     pub bytes: u64,
     /// `None` for Parquet and workbooks.
@@ -151,9 +154,6 @@ impl RawTable {
     }
 }
 
-/// File endings read as workbooks.
-pub const WORKBOOK_ENDINGS: &[&str] = &["xlsx", "xlsm", "xls", "ods"];
-
 /// A file's bytes, read once: hashed, and for a CSV decoded to UTF-8 with its
 /// dialect found. Both the fast path for clean student files and the full
 /// reader start from it, so a file is never read from disk twice.
@@ -183,19 +183,31 @@ pub enum Content {
     Workbook(Bytes),
 }
 
+impl Content {
+    pub fn format(&self) -> InputFormat {
+        match self {
+            Content::Csv { .. } => InputFormat::Csv,
+            Content::Parquet(_) => InputFormat::Parquet,
+            Content::Workbook(_) => InputFormat::Workbook,
+        }
+    }
+}
+
 /// Reads a file's bytes and hashes them; decodes a CSV and detects its dialect.
 pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<LoadedFile> {
     let on_disk = crate::files::regular_file(path, name)?.len();
     // The bytes themselves must fit; checking every cell as text needs more,
     // which `LoadedFile::read` refuses (a clean student file never needs it).
     refuse_above_cap(name, on_disk, on_disk, overrides.max_memory)?;
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_lowercase)
-        .unwrap_or_default();
-    let (sha256, size, content, notes) = match extension.as_str() {
-        "csv" | "txt" | "tsv" => {
+    let Some(format) = InputFormat::of(path) else {
+        let ending = path
+            .extension()
+            .map(|e| e.to_string_lossy())
+            .unwrap_or_default();
+        bail!("{name}: файлы типа `.{ending}` не читаются; дайте CSV, Parquet или XLSX");
+    };
+    let (sha256, size, content, notes) = match format {
+        InputFormat::Csv => {
             let read = super::text::read_text(path, name, overrides.encoding)?;
             let (text, dialect, notes) = match read.text {
                 Some((text, encoding)) => csv_from_text(text, encoding, name, overrides)?,
@@ -209,7 +221,7 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
                 notes,
             )
         }
-        "parquet" | "pq" => {
+        InputFormat::Parquet => {
             let (bytes, sha256) = read_hashed(path, name)?;
             (
                 sha256,
@@ -218,7 +230,7 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
                 Vec::new(),
             )
         }
-        e if WORKBOOK_ENDINGS.contains(&e) => {
+        InputFormat::Workbook => {
             let (bytes, sha256) = read_hashed(path, name)?;
             let unpacked_cap = overrides
                 .max_memory
@@ -231,7 +243,6 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
             let size = bytes.len() as u64;
             (sha256, size, Content::Workbook(bytes.into()), Vec::new())
         }
-        other => bail!("{name}: файлы типа `.{other}` не читаются; дайте CSV, Parquet или XLSX"),
     };
     Ok(LoadedFile {
         name: name.to_string(),
@@ -292,6 +303,7 @@ impl LoadedFile {
             max_memory,
         } = self;
         let name = name.as_str();
+        let format = content.format();
         if !matches!(content, Content::Workbook(_)) {
             refuse_above_cap(
                 name,
@@ -347,6 +359,7 @@ impl LoadedFile {
             tables.push(RawTable {
                 name: shown,
                 path: path.clone(),
+                format,
                 sha256: sha256.clone(),
                 bytes: size,
                 dialect,

@@ -148,6 +148,7 @@ fn scan(loaded: &LoadedFile) -> Result<Option<(LazyFrame, RawTable)>> {
     let table = RawTable {
         name: loaded.name.clone(),
         path: loaded.path.clone(),
+        format: loaded.content.format(),
         sha256: loaded.sha256.clone(),
         bytes: loaded.bytes,
         dialect,

@@ -90,7 +90,7 @@ pub struct InputRecord {
     /// Absolute path, for `shnor rerun`.
     pub path: String,
     /// schools, results or survey.
-    pub role: &'static str,
+    pub role: crate::ingest::format::InputRole,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub form: Option<ResultsForm>,
     #[serde(skip_serializing_if = "Option::is_none")]
