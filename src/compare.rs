@@ -2,15 +2,17 @@
 //! the closest reason from the run for every difference.
 
 use std::fmt::Write as _;
-use std::fs::File;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use polars::prelude::*;
 
+use crate::finished::FinishedRun;
 use crate::ingest::normalize::comparison_key;
 use crate::ingest::{CsvOverrides, read_table};
+use crate::russian::{percent, plain};
 use crate::validate::text;
+use crate::write::manifest::Manifest;
 
 /// What the comparison found.
 pub struct Comparison {
@@ -48,17 +50,6 @@ pub fn name_key(name: &str) -> String {
         .filter(|w| !PREFIXES.contains(w))
         .collect();
     words.join(" ")
-}
-
-fn read_parquet(run: &Path, name: &str) -> Result<DataFrame> {
-    let path = run.join(format!("{name}.parquet"));
-    let file = File::open(&path).with_context(|| {
-        format!(
-            "не удалось открыть {}: укажите папку результатов `shnor run` (--run)",
-            path.display()
-        )
-    })?;
-    Ok(ParquetReader::new(file).finish()?)
 }
 
 fn keyed_names(frame: LazyFrame) -> Result<DataFrame> {
@@ -164,16 +155,12 @@ fn school_ids(frame: &DataFrame) -> Result<Vec<String>> {
         .collect())
 }
 
-fn percent(x: f64) -> String {
-    format!("{:.1}", 100.0 * x).replace('.', ",")
-}
-
 /// The closest reason why the run did not list a school.
 fn why_not_listed(
     school_id: &str,
     registry: &DataFrame,
     procedures: &DataFrame,
-    manifest: &serde_json::Value,
+    manifest: &Manifest,
 ) -> Result<String> {
     let in_registry = registry
         .column("school_id")?
@@ -183,10 +170,10 @@ fn why_not_listed(
     if !in_registry {
         return Ok("нет в исходных данных (реестре школ)".into());
     }
-    let rule = &manifest["methodology"]["resolved"]["shnor"];
-    let threshold = rule["threshold_percent"].as_f64().unwrap_or(30.0);
-    let minimum = rule["min_participants"].as_i64().unwrap_or(10);
-    let current = manifest["years"]["current"].as_i64().unwrap_or_default() as i32;
+    let rule = &manifest.methodology.resolved.shnor;
+    let threshold = rule.threshold_percent;
+    let minimum = i64::from(rule.min_participants);
+    let current = manifest.years.current;
     let own = procedures
         .clone()
         .lazy()
@@ -235,21 +222,19 @@ fn why_not_listed(
         "доля {} % в {}, ниже порога {} %; процедур с долей не ниже порога: {counting}",
         percent(shares.get(top).unwrap_or(0.0)),
         describe(top)?,
-        format!("{threshold}").replace('.', ",")
+        plain(threshold)
     ))
 }
 
 /// Compares a published list (CSV or XLSX) with the ШНОР or ШНСУ list of a run.
 pub fn compare(run: &Path, published_path: &Path, list: &str) -> Result<Comparison> {
-    let manifest: serde_json::Value = serde_json::from_reader(
-        File::open(run.join("manifest.json"))
-            .with_context(|| format!("не удалось открыть {}/manifest.json", run.display()))?,
-    )?;
+    let finished = FinishedRun::open(run)?;
+    let manifest = &finished.manifest;
     let published_name = published_path.display().to_string();
     let published = read_table(published_path, &published_name, CsvOverrides::default())?;
-    let registry = read_parquet(run, "schools")?;
-    let procedures = read_parquet(run, "procedures")?;
-    let computed = read_parquet(run, list)?;
+    let registry = finished.table("schools")?;
+    let procedures = finished.table("procedures")?;
+    let computed = finished.table(list)?;
     let published_ids = resolve_published(&published, &registry)?;
     let unmatched: Vec<String> = published_ids
         .clone()
@@ -296,7 +281,7 @@ pub fn compare(run: &Path, published_path: &Path, list: &str) -> Result<Comparis
             }
             (true, false) if list == "shnor" => (
                 "only_published",
-                why_not_listed(id, &registry, &procedures, &manifest)?,
+                why_not_listed(id, &registry, &procedures, manifest)?,
             ),
             (true, false) => (
                 "only_published",

@@ -2,23 +2,14 @@
 //! words, from a finished run's outputs.
 
 use std::fmt::Write as _;
-use std::fs::File;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use polars::prelude::*;
 
-fn read(run: &Path, name: &str) -> Result<DataFrame> {
-    let path = run.join(format!("{name}.parquet"));
-    let file = File::open(&path).with_context(|| {
-        format!(
-            "не удалось открыть {}: {} — папка результатов `shnor run`?",
-            path.display(),
-            run.display()
-        )
-    })?;
-    Ok(ParquetReader::new(file).finish()?)
-}
+use crate::finished::FinishedRun;
+use crate::methodology::Combine;
+use crate::russian::{decimal, percent, yes_no};
 
 fn rows_of(frame: &DataFrame, school_id: &str) -> Result<DataFrame> {
     Ok(frame
@@ -61,32 +52,18 @@ fn flag(frame: &DataFrame, column: &str, row: usize) -> bool {
         .unwrap_or(false)
 }
 
-fn percent(x: f64) -> String {
-    format!("{:.1}", 100.0 * x).replace('.', ",")
-}
-
-fn decimal(x: f64, digits: usize) -> String {
-    format!("{x:.digits$}").replace('.', ",")
-}
-
-fn yes_no(b: bool) -> &'static str {
-    if b { "да" } else { "нет" }
-}
-
 /// The explanation text for one school.
 pub fn explain(run: &Path, school_id: &str) -> Result<String> {
-    let manifest: serde_json::Value = serde_json::from_reader(
-        File::open(run.join("manifest.json"))
-            .with_context(|| format!("не удалось открыть {}/manifest.json", run.display()))?,
-    )?;
-    let schools = rows_of(&read(run, "schools")?, school_id)?;
+    let finished = FinishedRun::open(run)?;
+    let read = |name: &str| finished.table(name);
+    let schools = rows_of(&read("schools")?, school_id)?;
     if schools.height() == 0 {
         bail!("школы {school_id} нет в реестре этого запуска");
     }
-    let rule = &manifest["methodology"]["resolved"];
-    let shnor_rule = &rule["shnor"];
-    let threshold = shnor_rule["threshold_percent"].as_f64().unwrap_or(30.0);
-    let years = &manifest["years"];
+    let rule = &finished.manifest.methodology.resolved;
+    let shnor_rule = &rule.shnor;
+    let threshold = shnor_rule.threshold_percent;
+    let years = &finished.manifest.years;
     let mut out = String::new();
     writeln!(
         out,
@@ -97,10 +74,10 @@ pub fn explain(run: &Path, school_id: &str) -> Result<String> {
     writeln!(
         out,
         "Методика: {} — {}. Текущий год {}, предыдущий {}.\n",
-        rule["name"].as_str().unwrap_or("?"),
-        rule["title"].as_str().unwrap_or(""),
-        years["current"],
-        years["previous"]
+        rule.name,
+        rule.title,
+        years.current,
+        years.previous.map_or("—".to_string(), |y| y.to_string())
     )?;
 
     // ШНОР
@@ -113,24 +90,23 @@ pub fn explain(run: &Path, school_id: &str) -> Result<String> {
             text(&schools, "school_kind", 0)
         )?;
     }
-    let shnor_row = rows_of(&read(run, "shnor")?, school_id)?;
+    let shnor_row = rows_of(&read("shnor")?, school_id)?;
     let met = if shnor_row.height() > 0 {
         text(&shnor_row, "conditions_met", 0)
     } else {
         String::new()
     };
-    let combine = shnor_rule["combine"].as_str().unwrap_or("or");
     writeln!(
         out,
         "  Условия (нужно {}):",
-        if combine == "and" {
+        if shnor_rule.combine == Combine::And {
             "все"
         } else {
             "хотя бы одно"
         }
     )?;
-    for condition in shnor_rule["conditions"].as_array().into_iter().flatten() {
-        let name = condition["name"].as_str().unwrap_or("?");
+    for condition in &shnor_rule.conditions {
+        let name = condition.name.as_str();
         writeln!(
             out,
             "  - {name}: {}",
@@ -147,7 +123,7 @@ pub fn explain(run: &Path, school_id: &str) -> Result<String> {
         text(&schools, "counting_procedures_current", 0),
         text(&schools, "counting_procedures_previous", 0)
     )?;
-    let procedures = rows_of(&read(run, "procedures")?, school_id)?
+    let procedures = rows_of(&read("procedures")?, school_id)?
         .lazy()
         .sort(
             ["year", "assessment", "subject", "grade"],
@@ -196,7 +172,7 @@ pub fn explain(run: &Path, school_id: &str) -> Result<String> {
     match number(&schools, "risk_score", 0) {
         None => writeln!(out, "  Нет данных анкеты: индекс риска не рассчитан.")?,
         Some(score) => {
-            let shnsu_all = read(run, "shnsu")?;
+            let shnsu_all = read("shnsu")?;
             let scored = number(&shnsu_all, "scored_schools", 0)
                 .map(|n| format!(" из {n}"))
                 .unwrap_or_default();
@@ -240,9 +216,8 @@ pub fn explain(run: &Path, school_id: &str) -> Result<String> {
     }
 
     // History
-    let transitions = run.join("transitions.parquet");
-    if transitions.is_file() {
-        let history = rows_of(&read(run, "transitions")?, school_id)?;
+    if let Some(transitions) = finished.table_if_written("transitions")? {
+        let history = rows_of(&transitions, school_id)?;
         writeln!(out, "\nИстория:")?;
         if history.height() == 0 {
             writeln!(out, "  в прежних списках не было и сейчас нет")?;

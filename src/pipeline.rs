@@ -709,15 +709,15 @@ pub fn run_reporting(
     };
     timings.finish();
     let manifest = Manifest {
-        tool: "shnor",
-        version: env!("CARGO_PKG_VERSION"),
+        tool: "shnor".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
         run_id,
         invocation,
         methodology: methodology_record,
         years: years.clone(),
         context_fit: classification.fit.clone(),
         inputs,
-        adapters: p.adapters.clone(),
+        adapters: p.adapters.iter().map(Into::into).collect(),
         sources,
         rows_rejected,
         outputs: output_records,

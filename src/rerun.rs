@@ -3,43 +3,19 @@
 
 use std::path::{Path, PathBuf};
 
-use std::collections::BTreeMap;
-
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::pipeline::{RunOptions, RunSummary, run};
-use crate::write::manifest::Invocation;
 
 /// Runs again as recorded into `out` (default: beside the run); the run is
 /// refused before anything is written when any file it reads — inputs,
 /// methodology and everything it pulls in, adapters — differs from the
 /// recorded run, or when the set of input files is not the same.
 pub fn rerun(manifest_path: &Path, out: Option<PathBuf>) -> Result<RunSummary> {
-    let text = crate::files::read_settings(manifest_path, "манифест")?;
-    let manifest: serde_json::Value = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} — не manifest.json запуска shnor",
-            manifest_path.display()
-        )
-    })?;
-    let invocation: Invocation = serde_json::from_value(manifest["invocation"].clone())
-        .with_context(|| {
-            format!(
-                "в {} нет пригодного раздела `invocation`",
-                manifest_path.display()
-            )
-        })?;
-    let sources: BTreeMap<String, String> = serde_json::from_value(manifest["sources"].clone())
-        .map_err(|_| {
-            anyhow::anyhow!(
-                "{}: в манифесте нет списка прочитанных файлов (sources): его записала прежняя версия \
-                 shnor; сделайте новый запуск командой shnor run",
-                manifest_path.display()
-            )
-        })?;
+    let manifest = crate::finished::read_manifest(manifest_path)?;
     let out = out.unwrap_or_else(|| beside(manifest_path));
-    let mut options = RunOptions::from_invocation(&invocation, out);
-    options.expected_sources = Some(sources);
+    let mut options = RunOptions::from_invocation(&manifest.invocation, out);
+    options.expected_sources = Some(manifest.sources);
     run(&options)
 }
 

@@ -11,7 +11,7 @@ use super::Years;
 use crate::methodology::LoadedMethodology;
 
 /// The fitted line and how well it fits.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct Fit {
     /// Schools in the regression (with results and a risk score).
     pub schools: usize,

@@ -17,7 +17,7 @@ use crate::methodology::{
 };
 
 /// The years a run compares.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Years {
     /// The latest selected year.
     pub current: i32,

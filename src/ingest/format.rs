@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The kinds of file the tool reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InputFormat {
     /// `.csv`, `.txt`, `.tsv`: text in UTF-8, UTF-16 or Windows-1251.
@@ -41,7 +41,7 @@ impl InputFormat {
 }
 
 /// What an input table is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InputRole {
     Schools,
@@ -51,6 +51,16 @@ pub enum InputRole {
 }
 
 impl InputRole {
+    /// As `manifest.json` writes it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Schools => "schools",
+            Self::Results => "results",
+            Self::Survey => "survey",
+            Self::PreviousList => "previous_list",
+        }
+    }
+
     /// How `shnor check` and the run name it.
     pub fn label(self) -> &'static str {
         match self {

@@ -69,16 +69,29 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 pub const MAX_WORKBOOK_UNPACKED: u64 = 1 << 30;
 
 /// The dialect a CSV file was read with (detected or given).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct CsvDialect {
     pub encoding: TextEncoding,
-    #[serde(serialize_with = "serialize_delimiter")]
+    #[serde(
+        serialize_with = "serialize_delimiter",
+        deserialize_with = "deserialize_delimiter"
+    )]
     pub delimiter: u8,
     pub decimal_comma: bool,
 }
 
 fn serialize_delimiter<S: serde::Serializer>(d: &u8, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&(*d as char).to_string())
+}
+
+fn deserialize_delimiter<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(d)?;
+    match text.as_bytes() {
+        [byte] => Ok(*byte),
+        _ => Err(serde::de::Error::custom(format!(
+            "delimiter «{text}» is not one byte"
+        ))),
+    }
 }
 
 /// One input table: a CSV or Parquet file, or one sheet of a workbook.
@@ -108,7 +121,7 @@ pub struct RawTable {
 }
 
 /// How a table's rows were checked (recorded in the manifest).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RowChecks {
     /// Every cell read as text and checked: rows set aside are named.

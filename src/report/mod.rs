@@ -5,7 +5,6 @@
 pub mod svg;
 
 use std::fmt::Write as _;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -13,24 +12,9 @@ use polars::prelude::*;
 
 use svg::{Point, escape};
 
-fn read(run: &Path, name: &str) -> Result<Option<DataFrame>> {
-    let path = run.join(format!("{name}.parquet"));
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let file =
-        File::open(&path).with_context(|| format!("не удалось открыть {}", path.display()))?;
-    Ok(Some(ParquetReader::new(file).finish()?))
-}
-
-fn need(run: &Path, name: &str) -> Result<DataFrame> {
-    read(run, name)?.with_context(|| {
-        format!(
-            "нет {}/{name}.parquet: укажите папку результатов `shnor run` (--run)",
-            run.display()
-        )
-    })
-}
+use crate::finished::FinishedRun;
+use crate::methodology::{Combine, Comparison, Cut, Normalisation, ReferenceGroup};
+use crate::russian::{percent, plain};
 
 fn cell(frame: &DataFrame, column: &str, row: usize) -> String {
     match frame.column(column).ok().and_then(|c| c.get(row).ok()) {
@@ -38,7 +22,7 @@ fn cell(frame: &DataFrame, column: &str, row: usize) -> String {
         Some(AnyValue::String(s)) => s.to_string(),
         Some(AnyValue::StringOwned(s)) => s.to_string(),
         Some(AnyValue::Boolean(b)) => if b { "да" } else { "нет" }.to_string(),
-        Some(AnyValue::Float64(f)) => format!("{f:.3}").replace('.', ","),
+        Some(AnyValue::Float64(f)) => crate::russian::decimal(f, 3),
         Some(other) => other.to_string(),
     }
 }
@@ -50,10 +34,6 @@ fn floats(frame: &DataFrame, column: &str) -> Vec<Option<f64>> {
         .and_then(|c| c.cast(&DataType::Float64).ok())
         .map(|c| c.f64().map(|v| v.iter().collect()).unwrap_or_default())
         .unwrap_or_default()
-}
-
-fn percent(x: f64) -> String {
-    format!("{:.1}", 100.0 * x).replace('.', ",")
 }
 
 /// An HTML table of some columns of a frame, with Russian headers.
@@ -115,29 +95,27 @@ document.body.dataset.ready='1';
 
 /// Writes `run/report.html` and returns its path.
 pub fn write_report(run: &Path) -> Result<PathBuf> {
-    let manifest: serde_json::Value = serde_json::from_reader(
-        File::open(run.join("manifest.json"))
-            .with_context(|| format!("не удалось открыть {}/manifest.json", run.display()))?,
-    )?;
-    let html = render(run, &manifest)?;
+    let finished = FinishedRun::open(run)?;
+    let html = render(&finished)?;
     let path = run.join("report.html");
     std::fs::write(&path, html)
         .with_context(|| format!("не удалось записать {}", path.display()))?;
     Ok(path)
 }
 
-fn render(run: &Path, manifest: &serde_json::Value) -> Result<String> {
-    let shnor = need(run, "shnor")?;
-    let shnsu = need(run, "shnsu")?;
-    let schools = need(run, "schools")?;
-    let municipalities = need(run, "municipalities")?;
-    let procedures = need(run, "procedures")?;
-    let transitions = read(run, "transitions")?;
-    let rule = &manifest["methodology"]["resolved"];
-    let shnor_rule = &rule["shnor"];
-    let threshold = shnor_rule["threshold_percent"].as_f64().unwrap_or(30.0) / 100.0;
-    let min_participants = shnor_rule["min_participants"].as_i64().unwrap_or(10);
-    let current = manifest["years"]["current"].as_i64().unwrap_or(0);
+fn render(run: &FinishedRun) -> Result<String> {
+    let manifest = &run.manifest;
+    let shnor = run.table("shnor")?;
+    let shnsu = run.table("shnsu")?;
+    let schools = run.table("schools")?;
+    let municipalities = run.table("municipalities")?;
+    let procedures = run.table("procedures")?;
+    let transitions = run.table_if_written("transitions")?;
+    let rule = &manifest.methodology.resolved;
+    let shnor_rule = &rule.shnor;
+    let threshold = shnor_rule.threshold_percent / 100.0;
+    let min_participants = shnor_rule.min_participants;
+    let current = manifest.years.current;
     let total = schools.height().max(1);
 
     let mut html = String::from("<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\">");
@@ -147,19 +125,18 @@ fn render(run: &Path, manifest: &serde_json::Value) -> Result<String> {
          <h1>Выявление школ с низкими образовательными результатами (ШНОР) и школ, \
          функционирующих в неблагоприятных социальных условиях (ШНСУ), {current} год</h1>\
          <p class=\"note\">Расчёт {} · shnor {} · идентификатор расчёта {}</p>",
-        escape(rule["name"].as_str().unwrap_or("")),
-        escape(manifest["version"].as_str().unwrap_or("")),
-        escape(manifest["run_id"].as_str().unwrap_or(""))
+        escape(&rule.name),
+        escape(&manifest.version),
+        escape(&manifest.run_id)
     )?;
 
     // Methodology in plain words.
-    let conditions: Vec<String> = shnor_rule["conditions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| escape(c["name"].as_str().unwrap_or("")))
+    let conditions: Vec<String> = shnor_rule
+        .conditions
+        .iter()
+        .map(|c| escape(&c.name))
         .collect();
-    let combine = if shnor_rule["combine"] == "and" {
+    let combine = if shnor_rule.combine == Combine::And {
         "все условия"
     } else {
         "хотя бы одно условие"
@@ -173,61 +150,56 @@ fn render(run: &Path, manifest: &serde_json::Value) -> Result<String> {
          Годы: {}.</p><p>Индекс социального риска: показатели анкеты школы приводятся к общей шкале \
          ({}, группа сравнения: {}), показатели, снижающие риск, берутся с обратным знаком, индекс — \
          взвешенное среднее; в список ШНСУ входят {}.</p><p><b>Допущения</b> (не установлены источником):</p><ul>",
-        escape(rule["title"].as_str().unwrap_or("")),
-        escape(rule["source"].as_str().unwrap_or("")),
-        if shnor_rule["comparison"] == ">" {
+        escape(&rule.title),
+        escape(&rule.source),
+        if shnor_rule.comparison == Comparison::Above {
             "больше"
         } else {
             "не меньше"
         },
-        (threshold * 100.0).to_string().replace('.', ","),
+        plain(threshold * 100.0),
         conditions.join("; "),
-        manifest["years"]["selected"]
-            .as_array()
-            .map(|y| y
-                .iter()
-                .map(|v| v.to_string())
-                .collect::<Vec<_>>()
-                .join(", "))
-            .unwrap_or_default(),
-        match rule["shnsu"]["normalisation"].as_str().unwrap_or("") {
-            "zscore" => "z-оценки",
-            "min_max" => "нормировка на размах 0–1",
-            _ => "процентильные ранги",
+        manifest
+            .years
+            .selected
+            .iter()
+            .map(|y| y.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        match rule.shnsu.normalisation {
+            Normalisation::Zscore => "z-оценки",
+            Normalisation::MinMax => "нормировка на размах 0–1",
+            Normalisation::Percentile => "процентильные ранги",
         },
-        if rule["shnsu"]["reference_group"] == "settlement_type" {
+        if rule.shnsu.reference_group == ReferenceGroup::SettlementType {
             "школы того же типа поселения"
         } else {
             "все школы региона"
         },
-        match rule["shnsu"]["cut"].as_str().unwrap_or("") {
-            "top_share" => format!(
+        match rule.shnsu.cut {
+            Cut::TopShare => format!(
                 "{} % школ с наибольшим индексом (с округлением вверх)",
-                rule["shnsu"]["top_share_percent"]
-                    .as_f64()
-                    .unwrap_or(10.0)
-                    .to_string()
-                    .replace('.', ",")
+                plain(rule.shnsu.top_share_percent)
             ),
-            "cutoff" => format!("школы с индексом не ниже {}", rule["shnsu"]["cutoff"]),
-            _ => "школы в отмеченных полосах риска".to_string(),
+            Cut::Cutoff => format!("школы с индексом не ниже {}", rule.shnsu.cutoff),
+            Cut::Bands => "школы в отмеченных полосах риска".to_string(),
         }
     )?;
-    for a in rule["assumptions"].as_array().into_iter().flatten() {
-        write!(html, "<li>{}</li>", escape(a.as_str().unwrap_or("")))?;
+    for a in &rule.assumptions {
+        write!(html, "<li>{}</li>", escape(a))?;
     }
     html.push_str("</ul></section>");
 
     // Inputs.
     html.push_str("<section id=\"inputs\"><h2>Исходные данные</h2><table><thead><tr><th>Файл</th><th>Роль</th><th>Строк</th><th>Отклонено</th></tr></thead><tbody>");
-    for input in manifest["inputs"].as_array().into_iter().flatten() {
+    for input in &manifest.inputs {
         write!(
             html,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(input["file"].as_str().unwrap_or("")),
-            escape(input["role"].as_str().unwrap_or("")),
-            input["rows"],
-            input["rows_rejected"]
+            escape(&input.file),
+            input.role.code(),
+            input.rows,
+            input.rows_rejected
         )?;
     }
     let participants: i64 = floats(&schools, "school_participants")
@@ -241,14 +213,10 @@ fn render(run: &Path, manifest: &serde_json::Value) -> Result<String> {
          отклонено строк: {} (см. rejected.csv).</p>",
         schools.height(),
         procedures.height(),
-        manifest["rows_rejected"]
+        manifest.rows_rejected
     )?;
-    for w in manifest["warnings"].as_array().into_iter().flatten() {
-        write!(
-            html,
-            "<p class=\"note\">Предупреждение: {}</p>",
-            escape(w.as_str().unwrap_or(""))
-        )?;
+    for w in &manifest.warnings {
+        write!(html, "<p class=\"note\">Предупреждение: {}</p>", escape(w))?;
     }
     html.push_str("</section>");
 
@@ -357,12 +325,10 @@ fn render(run: &Path, manifest: &serde_json::Value) -> Result<String> {
     if shnsu_cut.is_finite() {
         cuts.push((shnsu_cut, "граница ШНСУ"));
     }
-    let poor = rule["context"]["poor_conditions_min_risk"]
-        .as_f64()
-        .unwrap_or(0.5);
+    let poor = rule.context.poor_conditions_min_risk;
     cuts.push((poor, "трудные условия"));
-    let fit = &manifest["context_fit"];
-    let line = fit["intercept"].as_f64().zip(fit["slope"].as_f64());
+    let fit = &manifest.context_fit;
+    let line = fit.intercept.zip(fit.slope);
     html.push_str(&svg::scatter(
         "chart-context",
         "Школы: индекс риска и доля «2»",

@@ -18,7 +18,7 @@ use crate::measure::min_scores::MinScores;
 pub const KEY_COLUMNS: [&str; 5] = ["school_id", "year", "assessment", "subject", "grade"];
 
 /// The two shapes a results file can have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResultsForm {
     /// One row per participant: `mark` and/or `score`.

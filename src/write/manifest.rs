@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::classify::Years;
@@ -13,10 +13,12 @@ use crate::ingest::table::{CsvDialect, RowChecks};
 use crate::methodology::Methodology;
 use crate::validate::results::ResultsForm;
 
-#[derive(Debug, Serialize)]
+/// Written by `shnor run`, read back by `explain`, `compare`, `report` and
+/// `rerun` through [`crate::finished::FinishedRun`].
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Manifest {
-    pub tool: &'static str,
-    pub version: &'static str,
+    pub tool: String,
+    pub version: String,
     /// Hash of the inputs and the methodology: equal run ids mean equal lists.
     pub run_id: String,
     /// The options of the run, enough for `shnor rerun`.
@@ -27,7 +29,7 @@ pub struct Manifest {
     pub context_fit: Fit,
     pub inputs: Vec<InputRecord>,
     /// The adapters of the data directory, with their SQL.
-    pub adapters: Vec<crate::ingest::Adapter>,
+    pub adapters: Vec<AdapterRecord>,
     /// Everything the run read, by what it is, with its SHA-256: what the
     /// run id is made of and what `shnor rerun` compares.
     pub sources: BTreeMap<String, String>,
@@ -39,7 +41,7 @@ pub struct Manifest {
 }
 
 /// How `shnor run` was called; paths are absolute.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Invocation {
     pub data_dir: String,
     /// Preset name or absolute methodology path; None = the default.
@@ -55,7 +57,7 @@ pub struct Invocation {
     pub partition_by: Vec<crate::write::partition::PartitionKey>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct MethodologyRecord {
     pub origin: String,
     pub sha256: String,
@@ -67,7 +69,7 @@ pub struct MethodologyRecord {
 }
 
 /// A text the run used (query, table), kept whole so the run can be read back.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct SourceRecord {
     pub name: String,
     pub sha256: String,
@@ -84,7 +86,7 @@ impl SourceRecord {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct InputRecord {
     pub file: String,
     /// Absolute path, for `shnor rerun`.
@@ -103,7 +105,27 @@ pub struct InputRecord {
     pub checks: RowChecks,
 }
 
-#[derive(Debug, Serialize)]
+/// An adapter as the run applied it: its settings and its SQL.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AdapterRecord {
+    pub files: String,
+    pub query: String,
+    pub sheet: Option<String>,
+    pub sql: String,
+}
+
+impl From<&crate::ingest::Adapter> for AdapterRecord {
+    fn from(a: &crate::ingest::Adapter) -> Self {
+        Self {
+            files: a.files.clone(),
+            query: a.query.clone(),
+            sheet: a.sheet.clone(),
+            sql: a.sql.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
 pub struct OutputRecord {
     pub file: String,
     pub rows: usize,
