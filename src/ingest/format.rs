@@ -51,16 +51,6 @@ pub enum InputRole {
 }
 
 impl InputRole {
-    /// As `manifest.json` writes it.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Schools => "schools",
-            Self::Results => "results",
-            Self::Survey => "survey",
-            Self::PreviousList => "previous_list",
-        }
-    }
-
     /// How `shnor check` and the run name it.
     pub fn label(self) -> &'static str {
         match self {

@@ -197,7 +197,7 @@ fn render(run: &FinishedRun) -> Result<String> {
             html,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&input.file),
-            input.role.code(),
+            input.role.label(),
             input.rows,
             input.rows_rejected
         )?;
