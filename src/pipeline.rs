@@ -441,12 +441,202 @@ pub fn run_reporting(
     timings.progress.suspend(|| inputs_read(&inputs));
     let p = &prepared;
     let methodology = &p.methodology;
-    let (min_scores_text, min_scores_origin) = &p.min_scores;
     let mut warnings = p.warnings.clone();
     warnings.extend(target.notes.iter().cloned());
     let registry = &p.schools.valid;
 
     timings.stage("4_measure");
+    let (all_procedures, duplicate_rejections, survey_long) = measure(p)?;
+
+    timings.stage("5_classify");
+    let (years, classification) = classify_stage(p, &all_procedures, survey_long, &mut warnings)?;
+
+    timings.stage("6_write");
+    let mut rejected = all_rejected(p, duplicate_rejections)?;
+    let mut outputs = assemble_outputs(&classification, registry)?;
+    crate::write::checks::check_outputs(&outputs)?;
+    if p.previous_lists.is_none() {
+        warnings.push("прежние списки не даны (--previous-lists): повторное попадание и переходы не считаются".into());
+    }
+    let rows_rejected = rejected.height();
+
+    let inputs: Vec<InputRecord> = p
+        .tables()
+        .into_iter()
+        .map(|(role, form, table)| input_record(table, role, form, &rejected))
+        .collect();
+    let methodology_record = methodology_record(p, &classification);
+    let invocation = options.invocation();
+    let sources = manifest::sources(&inputs, &methodology_record, &p.adapters, &invocation);
+    refuse_changed_sources(options, &sources)?;
+    let run_id = manifest::run_id(&sources);
+    stamp(&mut outputs, &methodology.rule.name, &run_id)?;
+    let staging = Staging::new(
+        target,
+        options.csv_output,
+        vec![
+            ("shnor_version".into(), env!("CARGO_PKG_VERSION").into()),
+            ("shnor_methodology".into(), methodology.rule.name.clone()),
+            ("shnor_run_id".into(), run_id.clone()),
+        ],
+    )?;
+    let output_records = write_files(
+        &staging,
+        &outputs,
+        &mut rejected,
+        (registry, options, years.current),
+        methodology,
+    )?;
+    let summary = summarise(
+        &outputs,
+        options,
+        &years,
+        registry,
+        (rows_rejected, &warnings),
+    );
+    timings.finish();
+    let manifest = Manifest {
+        tool: "shnor".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        run_id,
+        invocation,
+        methodology: methodology_record,
+        years: years.clone(),
+        context_fit: classification.fit.clone(),
+        inputs,
+        adapters: p.adapters.iter().map(Into::into).collect(),
+        sources,
+        rows_rejected,
+        outputs: output_records,
+        counts: BTreeMap::from([
+            ("schools".into(), registry.height()),
+            ("procedures".into(), summary.procedures),
+            ("shnor".into(), summary.shnor),
+            ("shnsu".into(), summary.shnsu),
+            ("resilient".into(), count_group(&outputs, "resilient")?),
+        ]),
+        warnings,
+        timings_ms: timings.done,
+    };
+    let json = serde_json::to_vec_pretty(&manifest).context("не удалось записать manifest.json")?;
+    staging.write_bytes("manifest.json", &json)?;
+    staging.commit()?;
+    Ok(summary)
+}
+
+/// Every row set aside, in file, line and column order.
+fn all_rejected(p: &Prepared, duplicated_aggregates: DataFrame) -> Result<DataFrame> {
+    let mut parts = p.rejected_parts();
+    parts.push(duplicated_aggregates.lazy());
+    Ok(concat(parts, UnionArgs::default())?
+        .sort(
+            ["file", "line", "column"],
+            SortMultipleOptions::default().with_nulls_last(true),
+        )
+        .collect()?)
+}
+
+/// What the run tells the command line.
+fn summarise(
+    outputs: &[(&'static str, DataFrame)],
+    options: &RunOptions,
+    years: &classify::Years,
+    registry: &DataFrame,
+    (rows_rejected, warnings): (usize, &[String]),
+) -> RunSummary {
+    let count = |name: &str| {
+        outputs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(0, |(_, f)| f.height())
+    };
+    RunSummary {
+        out: options.out.clone(),
+        current_year: years.current,
+        previous_year: years.previous,
+        schools: registry.height(),
+        procedures: count("procedures"),
+        shnor: count("shnor"),
+        shnsu: count("shnsu"),
+        rows_rejected,
+        warnings: warnings.to_vec(),
+    }
+}
+
+/// Stage 5: the years the rule compares (with what they leave out said)
+/// and the methodology's queries run over the procedures and the survey.
+fn classify_stage(
+    p: &Prepared,
+    procedures: &DataFrame,
+    survey_long: DataFrame,
+    warnings: &mut Vec<String>,
+) -> Result<(classify::Years, Classification)> {
+    let procedure_years = distinct_years(procedures)?;
+    let survey_years = if survey_long.height() > 0 {
+        distinct_years(&survey_long)?
+    } else {
+        Vec::new()
+    };
+    let years = classify::choose_years(&procedure_years, &survey_years, &p.methodology)?;
+    warnings.extend(year_warnings(p, &years, &survey_long)?);
+    let survey_long = if survey_long.height() > 0 {
+        survey_long
+    } else {
+        empty_long()
+    };
+    let classification = classify::classify(
+        &classify::Inputs {
+            procedures,
+            schools: &p.schools.valid,
+            survey: &survey_long,
+            previous_lists: p.previous_lists.as_ref().map(|(frame, _)| frame),
+        },
+        years.clone(),
+        &p.methodology,
+    )?;
+    Ok((years, classification))
+}
+
+/// Every file of the output folder but the manifest, with the record of
+/// each for it.
+fn write_files(
+    staging: &Staging,
+    outputs: &[(&'static str, DataFrame)],
+    rejected: &mut DataFrame,
+    (registry, options, current_year): (&DataFrame, &RunOptions, i32),
+    methodology: &LoadedMethodology,
+) -> Result<Vec<OutputRecord>> {
+    let mut records: Vec<OutputRecord> = outputs
+        .iter()
+        .map(|(name, frame)| OutputRecord {
+            file: format!("{name}.parquet, {name}.csv"),
+            rows: frame.height(),
+        })
+        .collect();
+    if !options.partition_by.is_empty() {
+        write_partitions(staging, outputs, registry, options, current_year)?;
+        records.push(OutputRecord {
+            file: "partitioned/".into(),
+            rows: options.partition_by.len(),
+        });
+    }
+    staging.write_csv("rejected", rejected)?;
+    records.push(OutputRecord {
+        file: "rejected.csv".into(),
+        rows: rejected.height(),
+    });
+    let sheets = write_tables(staging, outputs, methodology)?;
+    records.push(OutputRecord {
+        file: "report.xlsx".into(),
+        rows: sheets + 1,
+    });
+    Ok(records)
+}
+
+/// Stage 4: procedures from every results file (student rows summed, the
+/// repeats across files taken off, aggregates deduplicated), the rows set
+/// aside as duplicated aggregates, and the survey in long form.
+fn measure(p: &Prepared) -> Result<(DataFrame, DataFrame, DataFrame)> {
     let mut student_parts = Vec::new();
     let mut aggregate_parts = Vec::new();
     for (table, (form, checked)) in p.results_tables.iter().zip(&p.checked_results) {
@@ -476,14 +666,17 @@ pub fn run_reporting(
     .map(|lf| lf.collect())
     .unwrap_or_else(|_| Ok(DataFrame::empty()))?;
 
-    timings.stage("5_classify");
-    let procedure_years = distinct_years(&all_procedures)?;
-    let survey_years = if survey_long.height() > 0 {
-        distinct_years(&survey_long)?
-    } else {
-        Vec::new()
-    };
-    let years = classify::choose_years(&procedure_years, &survey_years, methodology)?;
+    Ok((all_procedures, duplicate_rejections, survey_long))
+}
+
+/// What the chosen years leave out, said before the lists are made.
+fn year_warnings(
+    p: &Prepared,
+    years: &classify::Years,
+    survey_long: &DataFrame,
+) -> Result<Vec<String>> {
+    let methodology = &p.methodology;
+    let mut warnings = Vec::new();
     if years.previous.is_none()
         && methodology
             .rule
@@ -509,52 +702,19 @@ pub fn run_reporting(
         _ => {}
     }
     if let Some(year) = years.survey {
-        warnings.extend(crate::validate::survey::spread_warnings(
-            &survey_long,
-            year,
-        )?);
+        warnings.extend(crate::validate::survey::spread_warnings(survey_long, year)?);
     }
     if let Some((lists, _)) = &p.previous_lists {
         warnings.extend(history::not_before(lists, years.current)?);
     }
-    let survey_long = if survey_long.height() > 0 {
-        survey_long
-    } else {
-        empty_long()
-    };
-    let classification = classify::classify(
-        &classify::Inputs {
-            procedures: &all_procedures,
-            schools: registry,
-            survey: &survey_long,
-            previous_lists: p.previous_lists.as_ref().map(|(frame, _)| frame),
-        },
-        years.clone(),
-        methodology,
-    )?;
+    Ok(warnings)
+}
 
-    timings.stage("6_write");
-    let mut rejected_parts = p.rejected_parts();
-    rejected_parts.push(duplicate_rejections.lazy());
-    let mut rejected = concat(rejected_parts, UnionArgs::default())?
-        .sort(
-            ["file", "line", "column"],
-            SortMultipleOptions::default().with_nulls_last(true),
-        )
-        .collect()?;
-    let mut outputs = assemble_outputs(&classification, registry)?;
-    crate::write::checks::check_outputs(&outputs)?;
-    if p.previous_lists.is_none() {
-        warnings.push("прежние списки не даны (--previous-lists): повторное попадание и переходы не считаются".into());
-    }
-    let rows_rejected = rejected.height();
-
-    let inputs: Vec<InputRecord> = p
-        .tables()
-        .into_iter()
-        .map(|(role, form, table)| input_record(table, role, form, &rejected))
-        .collect();
-    let methodology_record = MethodologyRecord {
+/// The methodology as the run applied it, with every text it read.
+fn methodology_record(p: &Prepared, classification: &Classification) -> MethodologyRecord {
+    let methodology = &p.methodology;
+    let (min_scores_text, min_scores_origin) = &p.min_scores;
+    MethodologyRecord {
         origin: methodology.origin.clone(),
         sha256: manifest::sha256_hex(methodology.text.as_bytes()),
         resolved: methodology.rule.clone(),
@@ -569,20 +729,27 @@ pub fn run_reporting(
             .iter()
             .map(|(name, text)| SourceRecord::new(name, text))
             .collect(),
-    };
-    let invocation = options.invocation();
-    let sources = manifest::sources(&inputs, &methodology_record, &p.adapters, &invocation);
-    if let Some(recorded) = &options.expected_sources {
-        let changed = manifest::changed_sources(recorded, &sources);
-        if !changed.is_empty() {
-            bail!(
-                "запуск не воспроизводится: с записанного запуска изменилось то, что он читал\n  {}\n\
-                 верните прежние файлы или сделайте новый запуск командой shnor run",
-                changed.join("\n  ")
-            );
-        }
     }
-    let run_id = manifest::run_id(&sources);
+}
+
+/// `shnor rerun`: refuses when anything the recorded run read has changed.
+fn refuse_changed_sources(options: &RunOptions, sources: &BTreeMap<String, String>) -> Result<()> {
+    let Some(recorded) = &options.expected_sources else {
+        return Ok(());
+    };
+    let changed = manifest::changed_sources(recorded, sources);
+    if !changed.is_empty() {
+        bail!(
+            "запуск не воспроизводится: с записанного запуска изменилось то, что он читал\n  {}\n\
+             верните прежние файлы или сделайте новый запуск командой shnor run",
+            changed.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+/// Ends every output with the trailing columns: the methodology and run id.
+fn stamp(outputs: &mut [(&'static str, DataFrame)], methodology: &str, run_id: &str) -> Result<()> {
     let text_column = |name: &str, value: &str, height: usize| {
         Column::new_scalar(
             name.into(),
@@ -592,68 +759,61 @@ pub fn run_reporting(
     };
     for (_, frame) in outputs.iter_mut() {
         let height = frame.height();
-        frame.with_column(text_column("methodology", &methodology.rule.name, height))?;
-        frame.with_column(text_column("run_id", &run_id, height))?;
+        frame.with_column(text_column("methodology", methodology, height))?;
+        frame.with_column(text_column("run_id", run_id, height))?;
     }
+    Ok(())
+}
 
-    let staging = Staging::new(
-        target,
-        options.csv_output,
-        vec![
-            ("shnor_version".into(), env!("CARGO_PKG_VERSION").into()),
-            ("shnor_methodology".into(), methodology.rule.name.clone()),
-            ("shnor_run_id".into(), run_id.clone()),
-        ],
-    )?;
-    let mut output_records = Vec::new();
-    for (name, frame) in &outputs {
-        output_records.push(OutputRecord {
-            file: format!("{name}.parquet, {name}.csv"),
-            rows: frame.height(),
-        });
-    }
-    if !options.partition_by.is_empty() {
-        let region = registry
+/// `--partition-by`: the lists, schools and procedures as hive-style Parquet.
+fn write_partitions(
+    staging: &Staging,
+    outputs: &[(&'static str, DataFrame)],
+    registry: &DataFrame,
+    options: &RunOptions,
+    current_year: i32,
+) -> Result<()> {
+    let region = registry
+        .clone()
+        .lazy()
+        .select([col("school_id"), col("region")]);
+    for (name, frame) in outputs
+        .iter()
+        .filter(|(n, _)| ["procedures", "shnor", "shnsu", "schools"].contains(n))
+    {
+        let year = if frame.schema().contains("year") {
+            col("year")
+        } else {
+            lit(current_year).alias("year")
+        };
+        let keyed = frame
             .clone()
             .lazy()
-            .select([col("school_id"), col("region")]);
-        for (name, frame) in outputs
-            .iter()
-            .filter(|(n, _)| ["procedures", "shnor", "shnsu", "schools"].contains(n))
-        {
-            let year = if frame.schema().contains("year") {
-                col("year")
-            } else {
-                lit(years.current).alias("year")
-            };
-            let keyed = frame
-                .clone()
-                .lazy()
-                .join(
-                    region.clone(),
-                    [col("school_id")],
-                    [col("school_id")],
-                    JoinArgs::new(JoinType::Left),
-                )
-                .with_column(year)
-                .collect()?;
-            crate::write::partition::write_partitioned(
-                &staging.path(&format!("partitioned/{name}")),
-                &keyed,
-                &options.partition_by,
-                &staging,
-            )?;
-        }
-        output_records.push(OutputRecord {
-            file: "partitioned/".into(),
-            rows: options.partition_by.len(),
-        });
+            .join(
+                region.clone(),
+                [col("school_id")],
+                [col("school_id")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .with_column(year)
+            .collect()?;
+        crate::write::partition::write_partitioned(
+            &staging.path(&format!("partitioned/{name}")),
+            &keyed,
+            &options.partition_by,
+            staging,
+        )?;
     }
-    staging.write_csv("rejected", &mut rejected)?;
-    output_records.push(OutputRecord {
-        file: "rejected.csv".into(),
-        rows: rows_rejected,
-    });
+    Ok(())
+}
+
+/// Every output as Parquet and CSV, and report.xlsx; returns the number of
+/// list sheets in the workbook.
+fn write_tables(
+    staging: &Staging,
+    outputs: &[(&'static str, DataFrame)],
+    methodology: &LoadedMethodology,
+) -> Result<usize> {
     let declared = crate::write::outputs::declared();
     let report_sheets: Vec<(&str, &DataFrame)> = declared
         .sheets
@@ -676,65 +836,15 @@ pub fn run_reporting(
             &methodology_rows,
         )
     })];
-    for (name, frame) in &outputs {
+    for (name, frame) in outputs {
         let (mut parquet, mut csv) = (frame.clone(), frame.clone());
-        let staging = &staging;
         jobs.push(Box::new(move || staging.write_parquet(name, &mut parquet)));
         jobs.push(Box::new(move || staging.write_csv(name, &mut csv)));
     }
     jobs.into_par_iter()
         .map(|job| job())
         .collect::<Result<Vec<()>>>()?;
-    output_records.push(OutputRecord {
-        file: "report.xlsx".into(),
-        rows: report_sheets.len() + 1,
-    });
-    let count = |name: &str| {
-        outputs
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, f)| f.height())
-            .unwrap_or(0)
-    };
-    let summary = RunSummary {
-        out: options.out.clone(),
-        current_year: years.current,
-        previous_year: years.previous,
-        schools: registry.height(),
-        procedures: count("procedures"),
-        shnor: count("shnor"),
-        shnsu: count("shnsu"),
-        rows_rejected,
-        warnings: warnings.clone(),
-    };
-    timings.finish();
-    let manifest = Manifest {
-        tool: "shnor".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        run_id,
-        invocation,
-        methodology: methodology_record,
-        years: years.clone(),
-        context_fit: classification.fit.clone(),
-        inputs,
-        adapters: p.adapters.iter().map(Into::into).collect(),
-        sources,
-        rows_rejected,
-        outputs: output_records,
-        counts: BTreeMap::from([
-            ("schools".into(), summary.schools),
-            ("procedures".into(), summary.procedures),
-            ("shnor".into(), summary.shnor),
-            ("shnsu".into(), summary.shnsu),
-            ("resilient".into(), count_group(&outputs, "resilient")?),
-        ]),
-        warnings,
-        timings_ms: timings.done,
-    };
-    let json = serde_json::to_vec_pretty(&manifest).context("не удалось записать manifest.json")?;
-    staging.write_bytes("manifest.json", &json)?;
-    staging.commit()?;
-    Ok(summary)
+    Ok(report_sheets.len())
 }
 
 /// The output folder, checked against every input before anything is read.
