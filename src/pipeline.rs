@@ -25,7 +25,6 @@ use crate::validate::{Checked, empty_frame, empty_rejected};
 use crate::write::manifest::{
     self, InputRecord, Invocation, Manifest, MethodologyRecord, OutputRecord, SourceRecord,
 };
-use crate::write::outputs::conform;
 use crate::write::partition::PartitionKey;
 use crate::write::target::{self, OutputTarget};
 use crate::write::{CsvOutput, Staging};
@@ -250,37 +249,14 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         .column("school_id")?
         .as_materialized_series()
         .clone();
-    let check_file = |loaded: LoadedFile| -> Result<CheckedFile> {
-        let adapter = files.adapter_for(&loaded.path);
-        if adapter.is_none()
-            && !options.csv.full_checks
-            && let Some(counted) =
-                clean_students::count_if_clean(&loaded, &registry_ids, &min_scores)?
-        {
-            let checked = Checked {
-                valid: counted.procedures,
-                rejected: empty_rejected(),
-            };
-            return Ok((
-                vec![counted.table],
-                vec![(ResultsForm::Student, checked)],
-                loaded.notes,
-            ));
-        }
-        let file = loaded.read(adapter)?;
-        let mut tables = file.tables;
-        let mut checked = Vec::with_capacity(tables.len());
-        for table in &mut tables {
-            let mut c = check_results(table, registry, &min_scores)?;
-            if c.form == ResultsForm::Student {
-                // Student rows are summed into procedures right away;
-                // procedures from several files add up later.
-                c.checked.valid = procedures::from_students(c.checked.valid.lazy()).collect()?;
-            }
-            checked.push((c.form, c.checked));
-            table.release_rows();
-        }
-        Ok((tables, checked, file.skipped))
+    let check_file = |loaded: LoadedFile| {
+        check_results_file(
+            loaded,
+            &files,
+            (registry, &registry_ids),
+            &min_scores,
+            options.csv,
+        )
     };
     let progress = &timings.progress;
     let checked_files = files.check_in_order(&files.results, options.csv, |loaded| {
@@ -289,30 +265,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         progress.advance(&name, bytes, &describe_checked(&checked));
         Ok(checked)
     })?;
-    let mut results_tables = Vec::new();
-    let mut checked_results = Vec::new();
-    // The same bytes under two names (`ege_2025 (1).csv`, a second
-    // download) would count every participant twice: the first name wins.
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for (tables, checked, skipped) in checked_files {
-        let copy_of = tables.first().and_then(|t| seen.get(&t.sha256).cloned());
-        if let (Some(first), Some(table)) = (copy_of, tables.first()) {
-            warnings.push(format!(
-                "{}: побайтно тот же файл, что {first} (SHA-256 совпадает); учтён один раз",
-                table.path_name()
-            ));
-            continue;
-        }
-        for table in &tables {
-            seen.insert(table.sha256.clone(), table.path_name());
-            if table.rows() == 0 {
-                warnings.push(format!("{}: в файле нет строк данных", table.name));
-            }
-        }
-        results_tables.extend(tables);
-        checked_results.extend(checked);
-        warnings.extend(skipped);
-    }
+    let (results_tables, checked_results) = first_copies(checked_files, &mut warnings);
     let repeats = cross_file_repeats(
         &files,
         (&results_tables, &checked_results),
@@ -366,6 +319,79 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         repeats,
         warnings,
     })
+}
+
+/// Reads and checks one results file: counted in one typed pass when it is a
+/// clean student-level file without an adapter, every cell checked
+/// otherwise. Student rows come back summed into procedures.
+fn check_results_file(
+    loaded: LoadedFile,
+    files: &DataDirFiles,
+    (registry, registry_ids): (&DataFrame, &Series),
+    min_scores: &MinScores,
+    csv: CsvOverrides,
+) -> Result<CheckedFile> {
+    let adapter = files.adapter_for(&loaded.path);
+    if adapter.is_none()
+        && !csv.full_checks
+        && let Some(counted) = clean_students::count_if_clean(&loaded, registry_ids, min_scores)?
+    {
+        let checked = Checked {
+            valid: counted.procedures,
+            rejected: empty_rejected(),
+        };
+        return Ok((
+            vec![counted.table],
+            vec![(ResultsForm::Student, checked)],
+            loaded.notes,
+        ));
+    }
+    let file = loaded.read(adapter)?;
+    let mut tables = file.tables;
+    let mut checked = Vec::with_capacity(tables.len());
+    for table in &mut tables {
+        let mut c = check_results(table, registry, min_scores)?;
+        if c.form == ResultsForm::Student {
+            // Student rows are summed into procedures right away;
+            // procedures from several files add up later.
+            c.checked.valid = procedures::from_students(c.checked.valid.lazy()).collect()?;
+        }
+        checked.push((c.form, c.checked));
+        table.release_rows();
+    }
+    Ok((tables, checked, file.skipped))
+}
+
+/// The checked files' tables, each file counted once: the same bytes under
+/// two names (`ege_2025 (1).csv`, a second download) would count every
+/// participant twice, so the first name wins and the copy is said.
+fn first_copies(
+    checked_files: Vec<CheckedFile>,
+    warnings: &mut Vec<String>,
+) -> (Vec<RawTable>, Vec<(ResultsForm, Checked)>) {
+    let mut results_tables = Vec::new();
+    let mut checked_results = Vec::new();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for (tables, checked, skipped) in checked_files {
+        let copy_of = tables.first().and_then(|t| seen.get(&t.sha256).cloned());
+        if let (Some(first), Some(table)) = (copy_of, tables.first()) {
+            warnings.push(format!(
+                "{}: побайтно тот же файл, что {first} (SHA-256 совпадает); учтён один раз",
+                table.path_name()
+            ));
+            continue;
+        }
+        for table in &tables {
+            seen.insert(table.sha256.clone(), table.path_name());
+            if table.rows() == 0 {
+                warnings.push(format!("{}: в файле нет строк данных", table.name));
+            }
+        }
+        results_tables.extend(tables);
+        checked_results.extend(checked);
+        warnings.extend(skipped);
+    }
+    (results_tables, checked_results)
 }
 
 /// Participants given again by a second file of the same procedure (see
@@ -453,7 +479,7 @@ pub fn run_reporting(
 
     timings.stage("6_write");
     let mut rejected = all_rejected(p, duplicate_rejections)?;
-    let mut outputs = assemble_outputs(&classification, registry)?;
+    let mut outputs = crate::write::assemble::outputs(&classification, registry)?;
     crate::write::checks::check_outputs(&outputs)?;
     if p.previous_lists.is_none() {
         warnings.push("прежние списки не даны (--previous-lists): повторное попадание и переходы не считаются".into());
@@ -1010,122 +1036,4 @@ fn count_group(outputs: &[(&'static str, DataFrame)], group: &str) -> Result<usi
         .iter()
         .filter(|g| *g == Some(group))
         .count())
-}
-
-fn left_join(left: LazyFrame, right: LazyFrame) -> LazyFrame {
-    left.join(
-        right,
-        [col("school_id")],
-        [col("school_id")],
-        JoinArgs::new(JoinType::Left),
-    )
-}
-
-/// The output tables from the classification, as `reference/outputs.toml`
-/// declares them (columns, types, order, sort).
-fn assemble_outputs(
-    c: &Classification,
-    registry: &DataFrame,
-) -> Result<Vec<(&'static str, DataFrame)>> {
-    let history_of = |list: &str| -> LazyFrame {
-        match &c.history {
-            Some(h) => h
-                .clone()
-                .lazy()
-                .filter(col("list_name").eq(lit(list)))
-                .select([
-                    col("school_id"),
-                    col("times_listed_before"),
-                    col("years_listed_before"),
-                ]),
-            None => empty_frame(&[
-                ("school_id", DataType::String),
-                ("times_listed_before", DataType::UInt32),
-                ("years_listed_before", DataType::String),
-            ])
-            .lazy(),
-        }
-    };
-    let with_repeats = |frame: LazyFrame, list: &str| {
-        left_join(frame, history_of(list)).with_columns([
-            col("times_listed_before")
-                .cast(DataType::Int64)
-                .fill_null(lit(0i64)),
-            col("times_listed_before")
-                .fill_null(lit(0))
-                .gt(lit(0))
-                .alias("listed_before"),
-        ])
-    };
-    let names =
-        registry
-            .clone()
-            .lazy()
-            .select([col("school_id"), col("school_name"), col("municipality")]);
-    let shnor_flags = c.shnor.clone().lazy().select([
-        col("school_id"),
-        col("is_shnor"),
-        col("excluded"),
-        col("counting_procedures_current"),
-        col("counting_procedures_previous"),
-    ]);
-    let shnsu_flags = c.shnsu.clone().lazy().select([
-        col("school_id"),
-        col("is_shnsu"),
-        col("risk_score"),
-        col("risk_rank"),
-        col("risk_band"),
-    ]);
-    let schools = left_join(
-        left_join(left_join(registry.clone().lazy(), shnor_flags), shnsu_flags),
-        c.context.clone().lazy(),
-    )
-    .with_columns([
-        col("is_shnor").fill_null(false),
-        col("is_shnsu").fill_null(false),
-        col("excluded").fill_null(false),
-        col("counting_procedures_current").fill_null(0),
-        col("counting_procedures_previous").fill_null(0),
-        when(col("risk_score").is_null())
-            .then(lit("нет данных анкеты: риск не рассчитан"))
-            .otherwise(lit("риск рассчитан"))
-            .alias("shnsu_status"),
-    ]);
-    let mut outputs = vec![
-        (
-            "procedures",
-            conform("procedures", c.procedures.clone().lazy())?,
-        ),
-        (
-            "shnor",
-            conform(
-                "shnor",
-                with_repeats(c.shnor.clone().lazy().filter(col("is_shnor")), "shnor"),
-            )?,
-        ),
-        (
-            "shnsu",
-            conform(
-                "shnsu",
-                with_repeats(
-                    left_join(
-                        c.shnsu.clone().lazy().filter(col("is_shnsu")),
-                        names.clone(),
-                    ),
-                    "shnsu",
-                ),
-            )?,
-        ),
-        ("schools", conform("schools", schools)?),
-        (
-            "municipalities",
-            conform("municipalities", c.municipalities.clone().lazy())?,
-        ),
-    ];
-    if let Some(history) = &c.history {
-        let transitions =
-            left_join(history.clone().lazy(), names).with_column(col("list_name").alias("list"));
-        outputs.push(("transitions", conform("transitions", transitions)?));
-    }
-    Ok(outputs)
 }

@@ -2,6 +2,7 @@
 //! output folder and swapped in only when every file is complete, so a failed
 //! run never leaves a half-written list behind.
 
+pub mod assemble;
 pub mod checks;
 pub mod manifest;
 pub mod outputs;
