@@ -42,11 +42,12 @@ SELECT
     compared_year,
     share_change_pp,
     in_scope AND enough_participants AND reaches_threshold AS counts,
+    -- A code; its Russian label comes from reference/outputs.toml.
     CASE
-        WHEN NOT in_scope THEN 'не учитывается методикой'
-        WHEN NOT enough_participants THEN 'участников меньше ' || CAST(min_participants AS VARCHAR)
-        WHEN NOT reaches_threshold THEN 'доля ниже порога'
-        ELSE 'учитывается'
+        WHEN NOT in_scope THEN 'out_of_scope'
+        WHEN NOT enough_participants THEN 'few_participants'
+        WHEN NOT reaches_threshold THEN 'below_threshold'
+        ELSE 'counts'
     END AS count_status
 FROM judged
 ORDER BY school_id, year, assessment, subject, grade

@@ -13,6 +13,7 @@ use crate::ingest::{CsvOverrides, read_table};
 use crate::russian::{percent, plain};
 use crate::validate::text;
 use crate::write::manifest::Manifest;
+use crate::write::outputs::CountStatus;
 
 /// What the comparison found.
 pub struct Comparison {
@@ -182,7 +183,7 @@ fn why_not_listed(
                 .eq(lit(school_id))
                 .and(col("year").eq(lit(current))),
         )
-        .filter(col("count_status").neq(lit("не учитывается методикой")))
+        .filter(col("count_status").neq(lit(CountStatus::OutOfScope.label(rule.min_participants))))
         .sort(
             ["fail_share"],
             SortMultipleOptions::default().with_order_descending(true),

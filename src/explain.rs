@@ -10,6 +10,7 @@ use polars::prelude::*;
 use crate::finished::FinishedRun;
 use crate::methodology::Combine;
 use crate::russian::{decimal, percent, yes_no};
+use crate::write::outputs::CountStatus;
 
 fn rows_of(frame: &DataFrame, school_id: &str) -> Result<DataFrame> {
     Ok(frame
@@ -134,7 +135,7 @@ pub fn explain(run: &Path, school_id: &str) -> Result<String> {
     for row in 0..procedures.height() {
         let share = number(&procedures, "fail_share", row).unwrap_or(f64::NAN);
         let status = text(&procedures, "count_status", row);
-        let gap = if status == "доля ниже порога" {
+        let gap = if status == CountStatus::BelowThreshold.label(shnor_rule.min_participants) {
             format!(", до порога {} п.п.", decimal(threshold - 100.0 * share, 1))
         } else {
             String::new()

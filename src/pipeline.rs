@@ -479,7 +479,11 @@ pub fn run_reporting(
 
     timings.stage("6_write");
     let mut rejected = all_rejected(p, duplicate_rejections)?;
-    let mut outputs = crate::write::assemble::outputs(&classification, registry)?;
+    let mut outputs = crate::write::assemble::outputs(
+        &classification,
+        registry,
+        methodology.rule.shnor.min_participants,
+    )?;
     crate::write::checks::check_outputs(&outputs)?;
     if p.previous_lists.is_none() {
         warnings.push("прежние списки не даны (--previous-lists): повторное попадание и переходы не считаются".into());

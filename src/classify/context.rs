@@ -4,6 +4,8 @@
 
 use anyhow::Result;
 use polars::prelude::*;
+
+use crate::write::outputs::CountStatus;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -38,7 +40,7 @@ pub fn school_results(
         .filter(
             col("year")
                 .eq(lit(years.current))
-                .and(col("count_status").neq(lit("не учитывается методикой")))
+                .and(col("count_status").neq(lit(CountStatus::OutOfScope.code())))
                 .and(col("participants").gt_eq(lit(m.rule.shnor.min_participants as i64))),
         )
         .group_by([col("school_id")])

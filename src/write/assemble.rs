@@ -6,7 +6,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::outputs::conform;
+use super::outputs::{conform, count_status_labels};
 use crate::classify::Classification;
 use crate::validate::empty_frame;
 
@@ -21,7 +21,11 @@ fn left_join(left: LazyFrame, right: LazyFrame) -> LazyFrame {
 
 /// The output tables from the classification, as `reference/outputs.toml`
 /// declares them (columns, types, order, sort).
-pub fn outputs(c: &Classification, registry: &DataFrame) -> Result<Vec<(&'static str, DataFrame)>> {
+pub fn outputs(
+    c: &Classification,
+    registry: &DataFrame,
+    min_participants: u32,
+) -> Result<Vec<(&'static str, DataFrame)>> {
     let history_of = |list: &str| -> LazyFrame {
         match &c.history {
             Some(h) => h
@@ -61,7 +65,13 @@ pub fn outputs(c: &Classification, registry: &DataFrame) -> Result<Vec<(&'static
     let mut outputs = vec![
         (
             "procedures",
-            conform("procedures", c.procedures.clone().lazy())?,
+            conform(
+                "procedures",
+                c.procedures
+                    .clone()
+                    .lazy()
+                    .with_column(count_status_labels(min_participants)),
+            )?,
         ),
         (
             "shnor",
