@@ -15,9 +15,6 @@ use polars::prelude::*;
 use crate::ingest::RawTable;
 use crate::ingest::table::LINE;
 
-/// Column names of the rejected-rows table (`rejected.csv`).
-pub const REJECTED_COLUMNS: [&str; 4] = ["file", "line", "column", "reason"];
-
 /// One rule a row must satisfy.
 pub struct Check {
     /// Column the problem is reported against.
@@ -143,6 +140,22 @@ pub fn school_checks(values: Values, registry: &DataFrame) -> Result<Vec<Check>>
             shown::not_in_registry(values, registry)?,
         ),
     ])
+}
+
+/// Adds `known_school`: whether the row's `school_id` is in the registry.
+pub fn with_known_school(frame: LazyFrame, registry: &DataFrame) -> LazyFrame {
+    let known = registry
+        .clone()
+        .lazy()
+        .select([col("school_id"), lit(true).alias("known_school")]);
+    frame
+        .join(
+            known,
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_column(col("known_school").fill_null(false))
 }
 
 /// A line with no value in any cell (a blank line, or only delimiters): set

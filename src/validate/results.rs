@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{
     Check, Checked, PERSON, Values, apply_checks, blank_row_check, finite, not_whole, number,
     parse_number, quoted, quoted_as, repeat_check, school_checks, source_text, text,
+    with_known_school,
 };
 use crate::ingest::RawTable;
 use crate::ingest::normalize::{normalize_assessment, normalize_subject};
@@ -297,41 +298,33 @@ fn canonical_keys(table: &RawTable, registry: &DataFrame) -> Result<LazyFrame> {
     let subjects = code_table(&base, "raw_subject", "subject", |raw| {
         Some(normalize_subject(raw))
     })?;
-    let known = registry
-        .clone()
-        .lazy()
-        .select([col("school_id"), lit(true).alias("known_school")]);
-    Ok(base
-        .lazy()
-        .drop(cols(["assessment", "subject"]))
-        .join(
-            assessments,
-            [col("raw_assessment")],
-            [col("raw_assessment")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            subjects,
-            [col("raw_subject")],
-            [col("raw_subject")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            known,
-            [col("school_id")],
-            [col("school_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_columns([
-            typed_or_parsed(&schema, "year", "raw_year").alias("year_number"),
-            typed_or_parsed(&schema, "grade", "raw_grade").alias("grade_number"),
-        ])
-        .with_columns([
-            col("year_number").cast(DataType::Int32).alias("year"),
-            col("grade_number").cast(DataType::Int32).alias("grade"),
-            col("known_school").fill_null(false),
-        ])
-        .sort([LINE], SortMultipleOptions::default()))
+    Ok(with_known_school(
+        base.lazy()
+            .drop(cols(["assessment", "subject"]))
+            .join(
+                assessments,
+                [col("raw_assessment")],
+                [col("raw_assessment")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .join(
+                subjects,
+                [col("raw_subject")],
+                [col("raw_subject")],
+                JoinArgs::new(JoinType::Left),
+            ),
+        registry,
+    )
+    .with_columns([
+        typed_or_parsed(&schema, "year", "raw_year").alias("year_number"),
+        typed_or_parsed(&schema, "grade", "raw_grade").alias("grade_number"),
+    ])
+    .with_columns([
+        col("year_number").cast(DataType::Int32).alias("year"),
+        col("grade_number").cast(DataType::Int32).alias("grade"),
+        col("known_school").fill_null(false),
+    ])
+    .sort([LINE], SortMultipleOptions::default()))
 }
 
 /// A two-column table mapping each distinct raw value to its canonical code;

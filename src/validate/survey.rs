@@ -6,7 +6,7 @@ use polars::prelude::*;
 
 use super::{
     Check, Checked, Values, apply_checks, blank_row_check, empty_frame, not_whole, number, quoted,
-    repeat_check, school_checks, text,
+    repeat_check, school_checks, text, with_known_school,
 };
 use crate::ingest::RawTable;
 use crate::ingest::table::LINE;
@@ -48,10 +48,6 @@ pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -
         .into_iter()
         .filter(|c| wanted.is_empty() || wanted.contains(c))
         .collect();
-    let known = registry
-        .clone()
-        .lazy()
-        .select([col("school_id"), lit(true).alias("known_school")]);
     let keyed = table
         .frame
         .clone()
@@ -61,20 +57,14 @@ pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -
             text("year").alias("raw_year"),
             number("year", false).alias("year_number"),
         ])
-        .with_columns([col("year_number").cast(DataType::Int32).alias("year")])
-        .join(
-            known,
-            [col("school_id")],
-            [col("school_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_columns([
-            col("known_school").fill_null(false),
+        .with_columns([col("year_number").cast(DataType::Int32).alias("year")]);
+    let keyed = with_known_school(keyed, registry)
+        .with_column(
             col(LINE)
                 .first()
                 .over([col("school_id"), col("year")])?
                 .alias("first_line"),
-        ])
+        )
         .sort([LINE], SortMultipleOptions::default());
     let mut row_checks = vec![blank_row_check(table)];
     row_checks.extend(school_checks(Values::Shown, registry)?);
