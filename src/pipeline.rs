@@ -609,6 +609,7 @@ fn classify_stage(
     };
     let years = classify::choose_years(&procedure_years, &survey_years, &p.methodology)?;
     warnings.extend(year_warnings(p, &years, &survey_long)?);
+    warnings.extend(out_of_scope_assessments(procedures, &p.methodology)?);
     let survey_long = if survey_long.height() > 0 {
         survey_long
     } else {
@@ -1005,6 +1006,36 @@ fn check_wanted_indicators(m: &LoadedMethodology, survey: &[RawTable]) -> Result
         }
     }
     Ok(())
+}
+
+/// A warning for assessments in the data that the methodology's
+/// `shnor.assessments` leaves out: a new kind of export (НИКО, ГВЭ) would
+/// otherwise be out of scope without a word.
+fn out_of_scope_assessments(
+    procedures: &DataFrame,
+    methodology: &LoadedMethodology,
+) -> Result<Option<String>> {
+    let scope = &methodology.rule.shnor.assessments;
+    if scope.is_empty() {
+        return Ok(None);
+    }
+    let found = procedures.column("assessment")?.unique_stable()?;
+    let mut outside: Vec<&str> = found
+        .str()?
+        .iter()
+        .flatten()
+        .filter(|a| !scope.iter().any(|s| s == a))
+        .collect();
+    outside.sort_unstable();
+    Ok((!outside.is_empty()).then(|| {
+        format!(
+            "в данных есть процедуры {}, которые методика {} не учитывает (shnor.assessments = {}); \
+             они показаны в procedures, но в ШНОР не считаются",
+            outside.join(", "),
+            methodology.rule.name,
+            scope.join(", ")
+        )
+    }))
 }
 
 fn distinct_years(frame: &DataFrame) -> Result<Vec<i32>> {

@@ -1207,6 +1207,18 @@ fn blank_lines_are_set_aside_as_blank() {
     );
 }
 
+#[test]
+fn assessments_the_methodology_leaves_out_are_said() {
+    let o = case().outcome(&["-m", "hse-ege-3y"]);
+    assert!(
+        o.stderr.contains(
+            "в данных есть процедуры ВПР, которые методика hse-ege-3y не учитывает (shnor.assessments = ЕГЭ)"
+        ),
+        "{}",
+        o.stderr
+    );
+}
+
 // rerun proves what it says.
 
 fn rerun(manifest: &Path, out: Option<&Path>) -> Outcome {

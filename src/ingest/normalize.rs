@@ -19,20 +19,55 @@ fn alias_table(text: &'static str) -> HashMap<String, String> {
         .collect()
 }
 
-/// Canonical assessment code (ВПР, ОГЭ, ЕГЭ) for any usual spelling.
-pub fn normalize_assessment(raw: &str) -> Option<&'static str> {
-    let key: String = raw
-        .trim()
+/// The assessments the tool knows and their spellings (canonical, alias),
+/// compared in lower case without punctuation (`ГИА-9` = `гиа9`).
+const ASSESSMENT_ALIASES: &str = include_str!("../../reference/assessments.csv");
+
+fn assessment_key(raw: &str) -> String {
+    raw.trim()
         .to_lowercase()
         .chars()
         .filter(|c| c.is_alphanumeric())
-        .collect();
-    match key.as_str() {
-        "впр" | "vpr" => Some("ВПР"),
-        "огэ" | "oge" | "гиа9" => Some("ОГЭ"),
-        "егэ" | "ege" | "гиа11" => Some("ЕГЭ"),
-        _ => None,
+        .collect()
+}
+
+fn assessment_aliases() -> &'static HashMap<String, String> {
+    static TABLE: OnceLock<HashMap<String, String>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        ASSESSMENT_ALIASES
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_once(','))
+            .flat_map(|(canonical, alias)| {
+                let canonical = canonical.trim().to_string();
+                [
+                    (assessment_key(alias), canonical.clone()),
+                    (assessment_key(&canonical), canonical),
+                ]
+            })
+            .collect()
+    })
+}
+
+/// Canonical assessment code (reference/assessments.csv) for any usual
+/// spelling; None for one the table does not know.
+pub fn normalize_assessment(raw: &str) -> Option<&'static str> {
+    assessment_aliases()
+        .get(&assessment_key(raw))
+        .map(String::as_str)
+}
+
+/// The canonical assessments, in the table's order, for messages.
+pub fn known_assessments() -> Vec<&'static str> {
+    let mut known: Vec<&'static str> = Vec::new();
+    for line in ASSESSMENT_ALIASES.lines().skip(1) {
+        if let Some((canonical, _)) = line.split_once(',')
+            && !known.contains(&canonical.trim())
+        {
+            known.push(canonical.trim());
+        }
     }
+    known
 }
 
 /// Lower case, ё→е, punctuation to spaces, single spaces: the form in which

@@ -11,7 +11,7 @@ use super::{
     with_known_school,
 };
 use crate::ingest::RawTable;
-use crate::ingest::normalize::{normalize_assessment, normalize_subject};
+use crate::ingest::normalize::{known_assessments, normalize_assessment, normalize_subject};
 use crate::ingest::table::LINE;
 use crate::measure::min_scores::MinScores;
 
@@ -393,7 +393,7 @@ fn key_checks(values: Values, registry: &DataFrame) -> Result<Vec<Check>> {
             quoted_as(
                 "неизвестная процедура ",
                 col("raw_assessment"),
-                "; укажите ВПР, ОГЭ или ЕГЭ",
+                &format!("; укажите {}", one_of(&known_assessments())),
                 values,
             ),
         ),
@@ -421,6 +421,15 @@ fn key_checks(values: Values, registry: &DataFrame) -> Result<Vec<Check>> {
         ),
     ]);
     Ok(checks)
+}
+
+/// `a, b или c`.
+fn one_of(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} или {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// Excel's day numbers of 1 January 2000 and 2101: a year cell formatted
