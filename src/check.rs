@@ -6,10 +6,8 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use polars::prelude::*;
 
-use crate::ingest::RawTable;
 use crate::ingest::format::InputRole;
 use crate::pipeline::{Prepared, RunOptions, Timings, prepare};
-use crate::validate::results::ResultsForm;
 
 /// Problems listed per file unless all are asked for.
 const SHOWN_PER_FILE: usize = 20;
@@ -18,38 +16,6 @@ const SHOWN_PER_FILE: usize = 20;
 pub struct CheckReport {
     pub text: String,
     pub rows_rejected: usize,
-}
-
-/// One line that describes how a table was read.
-pub fn describe(role: InputRole, form: Option<ResultsForm>, table: &RawTable) -> String {
-    let mut line = format!("{} ({}", table.name, role.label());
-    if let Some(form) = form {
-        let form = match form {
-            ResultsForm::Student => "строки участников",
-            ResultsForm::Aggregate => "итоги по школам",
-        };
-        write!(line, ", {form}").unwrap();
-    }
-    match &table.dialect {
-        Some(d) => write!(
-            line,
-            "; CSV {}, разделитель «{}», десятичная запятая {}",
-            d.encoding,
-            if d.delimiter == b'\t' {
-                "tab".to_string()
-            } else {
-                (d.delimiter as char).to_string()
-            },
-            if d.decimal_comma { "да" } else { "нет" }
-        )
-        .unwrap(),
-        None => write!(line, "; {}", table.format.label()).unwrap(),
-    }
-    if let Some(adapter) = &table.adapter {
-        write!(line, "; адаптер {adapter}").unwrap();
-    }
-    write!(line, "): строк {}", table.rows()).unwrap();
-    line
 }
 
 fn distinct(frame: &DataFrame, column: &str) -> String {
@@ -94,7 +60,11 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
         .collect();
     let mut result_index = 0;
     for (role, form, table) in prepared.tables() {
-        writeln!(text, "{}", describe(role, form, table))?;
+        writeln!(
+            text,
+            "{}",
+            crate::validate::results::describe(role, form, table)
+        )?;
         let mapped: Vec<String> = table
             .columns
             .iter()

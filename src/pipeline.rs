@@ -12,11 +12,11 @@ use crate::classify::{self, Classification, history};
 use crate::ingest::format::InputRole;
 use crate::ingest::table::RowChecks;
 use crate::ingest::{CsvOverrides, DataDirFiles, LoadedFile, RawTable};
-use crate::measure::min_scores::MinScores;
 use crate::measure::repeats::{self, CountedPart, Repeats};
 use crate::measure::{clean_students, procedures};
 use crate::methodology::ConditionYears;
 use crate::methodology::LoadedMethodology;
+use crate::methodology::min_scores::MinScores;
 use crate::progress::{Progress, ProgressMode};
 use crate::validate::results::{ResultsForm, check_results, participant_rows};
 use crate::validate::schools::check_schools;
@@ -199,7 +199,7 @@ impl Prepared {
                     .count();
                 format!(
                     "{}, отложено {set_aside}",
-                    crate::check::describe(role, form, table)
+                    crate::validate::results::describe(role, form, table)
                 )
             })
             .collect())

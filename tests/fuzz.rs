@@ -7,7 +7,7 @@ use std::path::Path;
 use polars::prelude::*;
 use proptest::prelude::*;
 use shnor::ingest::{CsvOverrides, read_file};
-use shnor::measure::min_scores::MinScores;
+use shnor::methodology::min_scores::MinScores;
 use shnor::methodology::{BUILTIN_MIN_SCORES, DEFAULT_METHODOLOGY, LoadedMethodology};
 use shnor::validate::results::check_results;
 

@@ -28,9 +28,9 @@ use crate::ingest::normalize::{canonical_column, normalize_assessment, normalize
 use crate::ingest::table::{
     Bytes, Content, LoadedFile, RawTable, RowChecks, canonical_columns, csv_options,
 };
-use crate::measure::min_scores::MinScores;
 use crate::measure::procedures::PROCEDURE_KEY;
 use crate::measure::row_hash::{has_repeated_hash, row_hash};
+use crate::methodology::min_scores::MinScores;
 use crate::validate::results::{ResultsForm, detect_form};
 use crate::validate::{PLACEHOLDERS, text};
 

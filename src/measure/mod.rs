@@ -3,7 +3,6 @@
 //! because its construction is part of the methodology.
 
 pub mod clean_students;
-pub mod min_scores;
 pub mod procedures;
 pub mod repeats;
 pub mod row_hash;

@@ -1,6 +1,8 @@
 //! Checking assessment result files: student rows (mark and/or score) or
 //! school aggregates (participants and failed / fail_share / fail_percent).
 
+use std::fmt::Write as _;
+
 use anyhow::{Result, bail};
 use polars::prelude::*;
 use serde::Serialize;
@@ -11,9 +13,10 @@ use super::{
     with_known_school,
 };
 use crate::ingest::RawTable;
+use crate::ingest::format::InputRole;
 use crate::ingest::normalize::{known_assessments, normalize_assessment, normalize_subject};
 use crate::ingest::table::LINE;
-use crate::measure::min_scores::MinScores;
+use crate::methodology::min_scores::MinScores;
 
 /// Columns every results file needs.
 pub const KEY_COLUMNS: [&str; 5] = ["school_id", "year", "assessment", "subject", "grade"];
@@ -34,6 +37,38 @@ enum FailureColumn {
     Count,
     Share,
     Percent,
+}
+
+/// One line that describes how a table was read.
+pub fn describe(role: InputRole, form: Option<ResultsForm>, table: &RawTable) -> String {
+    let mut line = format!("{} ({}", table.name, role.label());
+    if let Some(form) = form {
+        let form = match form {
+            ResultsForm::Student => "строки участников",
+            ResultsForm::Aggregate => "итоги по школам",
+        };
+        write!(line, ", {form}").unwrap();
+    }
+    match &table.dialect {
+        Some(d) => write!(
+            line,
+            "; CSV {}, разделитель «{}», десятичная запятая {}",
+            d.encoding,
+            if d.delimiter == b'\t' {
+                "tab".to_string()
+            } else {
+                (d.delimiter as char).to_string()
+            },
+            if d.decimal_comma { "да" } else { "нет" }
+        )
+        .unwrap(),
+        None => write!(line, "; {}", table.format.label()).unwrap(),
+    }
+    if let Some(adapter) = &table.adapter {
+        write!(line, "; адаптер {adapter}").unwrap();
+    }
+    write!(line, "): строк {}", table.rows()).unwrap();
+    line
 }
 
 /// Decides the form of a file from its columns.

@@ -2,6 +2,8 @@
 //! file an analyst can diff and version. Nothing about the rule lives in code
 //! except the reading and validation of this file.
 
+pub mod min_scores;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -11,22 +13,22 @@ use serde::{Deserialize, Serialize};
 use crate::ingest::normalize::{normalize_assessment, normalize_subject};
 
 /// The default methodology, shipped inside the binary.
-pub const DEFAULT_METHODOLOGY: &str = include_str!("../methodologies/federal-2025.toml");
+pub const DEFAULT_METHODOLOGY: &str = include_str!("../../methodologies/federal-2025.toml");
 
 /// The published methodologies shipped inside the binary (name, text).
 pub const PRESETS: &[(&str, &str)] = &[
     ("federal-2025", DEFAULT_METHODOLOGY),
     (
         "federal-2025-strict",
-        include_str!("../methodologies/federal-2025-strict.toml"),
+        include_str!("../../methodologies/federal-2025-strict.toml"),
     ),
     (
         "kuzbass-2022",
-        include_str!("../methodologies/kuzbass-2022.toml"),
+        include_str!("../../methodologies/kuzbass-2022.toml"),
     ),
     (
         "hse-ege-3y",
-        include_str!("../methodologies/hse-ege-3y.toml"),
+        include_str!("../../methodologies/hse-ege-3y.toml"),
     ),
 ];
 
@@ -34,20 +36,20 @@ pub const PRESETS: &[(&str, &str)] = &[
 const BUILTIN_QUERIES: &[(&str, &str)] = &[
     (
         "procedure_counts.sql",
-        include_str!("../queries/procedure_counts.sql"),
+        include_str!("../../queries/procedure_counts.sql"),
     ),
-    ("shnor.sql", include_str!("../queries/shnor.sql")),
-    ("shnsu.sql", include_str!("../queries/shnsu.sql")),
-    ("context.sql", include_str!("../queries/context.sql")),
+    ("shnor.sql", include_str!("../../queries/shnor.sql")),
+    ("shnsu.sql", include_str!("../../queries/shnsu.sql")),
+    ("context.sql", include_str!("../../queries/context.sql")),
     (
         "municipalities.sql",
-        include_str!("../queries/municipalities.sql"),
+        include_str!("../../queries/municipalities.sql"),
     ),
-    ("history.sql", include_str!("../queries/history.sql")),
+    ("history.sql", include_str!("../../queries/history.sql")),
 ];
 
 /// The ЕГЭ minimum test scores shipped inside the binary.
-pub const BUILTIN_MIN_SCORES: &str = include_str!("../reference/ege-min-scores.csv");
+pub const BUILTIN_MIN_SCORES: &str = include_str!("../../reference/ege-min-scores.csv");
 
 /// A methodology as written in its file.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
