@@ -10,10 +10,10 @@ use polars::prelude::*;
 use crate::finished::FinishedRun;
 use crate::ingest::normalize::comparison_key;
 use crate::ingest::{CsvOverrides, read_table};
+use crate::outputs::CountStatus;
 use crate::russian::{percent, plain};
 use crate::validate::text;
 use crate::write::manifest::Manifest;
-use crate::write::outputs::CountStatus;
 
 /// What the comparison found.
 pub struct Comparison {

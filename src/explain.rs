@@ -9,8 +9,8 @@ use polars::prelude::*;
 
 use crate::finished::FinishedRun;
 use crate::methodology::Combine;
+use crate::outputs::CountStatus;
 use crate::russian::{decimal, percent, yes_no};
-use crate::write::outputs::CountStatus;
 
 fn rows_of(frame: &DataFrame, school_id: &str) -> Result<DataFrame> {
     Ok(frame

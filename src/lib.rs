@@ -17,6 +17,7 @@ pub mod finished;
 pub mod ingest;
 pub mod measure;
 pub mod methodology;
+pub mod outputs;
 pub mod pipeline;
 pub mod progress;
 pub mod report;

@@ -845,7 +845,7 @@ fn write_tables(
     outputs: &[(&'static str, DataFrame)],
     methodology: &LoadedMethodology,
 ) -> Result<usize> {
-    let declared = crate::write::outputs::declared();
+    let declared = crate::outputs::declared();
     let report_sheets: Vec<(&str, &DataFrame)> = declared
         .sheets
         .iter()

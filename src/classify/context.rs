@@ -5,7 +5,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use crate::write::outputs::CountStatus;
+use crate::outputs::CountStatus;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 

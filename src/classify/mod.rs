@@ -377,7 +377,7 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
         .with_column(in_scope(m).alias("in_scope")),
     );
     let counted = q.run(&m.rule.shnor.counting_query)?;
-    crate::write::outputs::known_codes(&counted, "count_status", &m.rule.shnor.counting_query)?;
+    crate::outputs::known_codes(&counted, "count_status", &m.rule.shnor.counting_query)?;
     q.register("procedure_counts", counted.clone().lazy());
     let (conditions, condition_years) = condition_tables(m, &years)?;
     q.register("conditions", conditions.lazy());

@@ -6,8 +6,8 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::outputs::{conform, count_status_labels};
 use crate::classify::Classification;
+use crate::outputs::{conform, count_status_labels};
 use crate::validate::empty_frame;
 
 fn left_join(left: LazyFrame, right: LazyFrame) -> LazyFrame {

@@ -12,7 +12,7 @@ pub const EXCEL_CELL_CHARS: u32 = 32_767;
 /// Refuses outputs with a repeated key or an over-long text.
 pub fn check_outputs(outputs: &[(&'static str, DataFrame)]) -> Result<()> {
     for (name, frame) in outputs {
-        let key = &super::outputs::declared().output(name).key;
+        let key = &crate::outputs::declared().output(name).key;
         if !key.is_empty() {
             let key: Vec<&str> = key.iter().map(String::as_str).collect();
             unique_key(name, frame, &key)?;

@@ -5,7 +5,6 @@
 pub mod assemble;
 pub mod checks;
 pub mod manifest;
-pub mod outputs;
 pub mod partition;
 pub mod target;
 pub mod xlsx;
@@ -18,7 +17,7 @@ use polars::prelude::*;
 
 use target::OutputTarget;
 
-pub use outputs::label;
+pub use crate::outputs::label;
 
 /// How CSV outputs are written.
 #[derive(

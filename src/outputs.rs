@@ -10,7 +10,7 @@ use anyhow::{Result, bail};
 use polars::prelude::*;
 use serde::Deserialize;
 
-const DECLARATION: &str = include_str!("../../reference/outputs.toml");
+const DECLARATION: &str = include_str!("../reference/outputs.toml");
 
 /// The type of an output column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -286,7 +286,7 @@ mod tests {
     /// The rows of the dictionary's table under the heading that starts
     /// with `heading`: (names, type, label).
     fn dictionary_rows(heading: &str) -> Vec<(Vec<String>, String, String)> {
-        let text = include_str!("../../docs/data-dictionary.md");
+        let text = include_str!("../docs/data-dictionary.md");
         let Some(start) = text.find(heading) else {
             return Vec::new();
         };
