@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::ingest::CsvOverrides;
 use crate::ingest::table::TextEncoding;
+use crate::sample::SampleFormat;
 use crate::write::CsvOutput;
 use crate::write::partition::PartitionKey;
 
@@ -118,11 +119,11 @@ pub struct RunArgs {
     /// CSV на выходе: `standard` (UTF-8, запятая, snake_case — для программ)
     /// или `excel-ru` (BOM, `;`, десятичная запятая, русские заголовки — для Excel).
     #[arg(long, value_enum, default_value = "standard")]
-    pub csv_dialect: CsvOutput,
+    pub csv_dialect: CsvOutputArg,
     /// Записать также Parquet, разбитый по папкам в стиле Hive, в OUT/partitioned/:
     /// по `region` (столбец реестра) и/или `year`, например `region,year`.
     #[arg(long, value_enum, value_delimiter = ',')]
-    pub partition_by: Vec<PartitionKey>,
+    pub partition_by: Vec<PartitionArg>,
     /// Записать также OUT/report.html (как `shnor report`).
     #[arg(long)]
     pub report: bool,
@@ -139,7 +140,7 @@ pub struct RunArgs {
 pub struct CsvArgs {
     /// Кодировка всех входных CSV (по умолчанию определяется для каждого файла).
     #[arg(long, value_enum)]
-    pub encoding: Option<TextEncoding>,
+    pub encoding: Option<EncodingArg>,
     /// Разделитель полей всех входных CSV: `;`, `,` или `tab`.
     #[arg(long)]
     pub delimiter: Option<String>,
@@ -196,7 +197,7 @@ impl CsvArgs {
             }
         };
         Ok(CsvOverrides {
-            encoding: self.encoding,
+            encoding: self.encoding.map(Into::into),
             delimiter,
             decimal_comma: self.decimal_comma,
             max_memory: self.max_memory,
@@ -225,5 +226,83 @@ pub struct SampleArgs {
     pub student_level: bool,
     /// Вместе с --student-level: CSV (UTF-8, запятая) или Parquet.
     #[arg(long, value_enum, default_value = "csv")]
-    pub format: crate::sample::SampleFormat,
+    pub format: SampleFormatArg,
+}
+
+/// `--encoding`, as the command line spells [`TextEncoding`].
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EncodingArg {
+    Utf8,
+    #[value(name = "utf8-bom")]
+    Utf8Bom,
+    #[value(name = "cp1251", alias = "windows-1251")]
+    Windows1251,
+    /// «Текст Юникод» Excel: UTF-16 с меткой BOM (без неё — little-endian).
+    #[value(name = "utf16", alias = "utf-16")]
+    Utf16,
+}
+
+impl From<EncodingArg> for TextEncoding {
+    fn from(e: EncodingArg) -> Self {
+        match e {
+            EncodingArg::Utf8 => TextEncoding::Utf8,
+            EncodingArg::Utf8Bom => TextEncoding::Utf8Bom,
+            EncodingArg::Windows1251 => TextEncoding::Windows1251,
+            EncodingArg::Utf16 => TextEncoding::Utf16,
+        }
+    }
+}
+
+/// `--csv-dialect`, as the command line spells [`CsvOutput`].
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum CsvOutputArg {
+    /// UTF-8, запятая, заголовки snake_case: для программ и BI.
+    #[default]
+    Standard,
+    /// UTF-8 с BOM, `;`, десятичная запятая, русские заголовки: русский Excel
+    /// открывает таблицу двойным щелчком.
+    ExcelRu,
+}
+
+impl From<CsvOutputArg> for CsvOutput {
+    fn from(c: CsvOutputArg) -> Self {
+        match c {
+            CsvOutputArg::Standard => CsvOutput::Standard,
+            CsvOutputArg::ExcelRu => CsvOutput::ExcelRu,
+        }
+    }
+}
+
+/// `--partition-by`, as the command line spells [`PartitionKey`].
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PartitionArg {
+    /// Столбец `region` реестра школ.
+    Region,
+    /// Год таблицы (для списков — текущий год).
+    Year,
+}
+
+impl From<PartitionArg> for PartitionKey {
+    fn from(p: PartitionArg) -> Self {
+        match p {
+            PartitionArg::Region => PartitionKey::Region,
+            PartitionArg::Year => PartitionKey::Year,
+        }
+    }
+}
+
+/// `shnor sample --format`, as the command line spells [`SampleFormat`].
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SampleFormatArg {
+    Csv,
+    Parquet,
+}
+
+impl From<SampleFormatArg> for SampleFormat {
+    fn from(f: SampleFormatArg) -> Self {
+        match f {
+            SampleFormatArg::Csv => SampleFormat::Csv,
+            SampleFormatArg::Parquet => SampleFormat::Parquet,
+        }
+    }
 }

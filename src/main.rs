@@ -62,8 +62,8 @@ fn execute(cli: Cli, fit: Option<Fit>) -> anyhow::Result<ExitCode> {
                 out: args.out,
                 csv: overrides(&args.csv, fit)?,
                 previous_lists: args.previous_lists,
-                csv_output: args.csv_dialect,
-                partition_by: args.partition_by,
+                csv_output: args.csv_dialect.into(),
+                partition_by: args.partition_by.into_iter().map(Into::into).collect(),
                 progress: if args.quiet {
                     ProgressMode::Quiet
                 } else {
@@ -159,7 +159,7 @@ fn execute(cli: Cli, fit: Option<Fit>) -> anyhow::Result<ExitCode> {
                     args.schools,
                     &args.years,
                     args.seed,
-                    args.format,
+                    args.format.into(),
                 )?;
             } else {
                 shnor::sample::generate(&args.out, args.schools, &args.years, args.seed)?;

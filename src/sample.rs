@@ -656,7 +656,7 @@ without a mark, scored 55 (≥ 36, a pass). The first three go to
 ";
 
 /// Output format of the student-level generator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SampleFormat {
     Csv,
     Parquet,

@@ -17,17 +17,14 @@ use super::normalize::{canonical_column, normalize_column};
 pub const LINE: &str = "__line";
 
 /// Text encodings a CSV may arrive in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TextEncoding {
     Utf8,
-    #[value(name = "utf8-bom")]
     Utf8Bom,
-    #[value(name = "cp1251", alias = "windows-1251")]
     Windows1251,
     /// Excel's «Текст Юникод»: UTF-16 with a byte-order mark (little-endian
     /// when forced without one).
-    #[value(name = "utf16", alias = "utf-16")]
     Utf16,
 }
 

@@ -20,17 +20,7 @@ use target::OutputTarget;
 pub use crate::outputs::label;
 
 /// How CSV outputs are written.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CsvOutput {
     /// UTF-8, запятая, заголовки snake_case: для программ и BI.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::Staging;
 
 /// A column the outputs can be partitioned by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PartitionKey {
     /// Столбец `region` реестра школ.
