@@ -56,14 +56,11 @@ fn flag(frame: &DataFrame, column: &str, row: usize) -> bool {
 /// The explanation text for one school.
 pub fn explain(run: &Path, school_id: &str) -> Result<String> {
     let finished = FinishedRun::open(run)?;
-    let read = |name: &str| finished.table(name);
-    let schools = rows_of(&read("schools")?, school_id)?;
+    let schools = rows_of(&finished.table("schools")?, school_id)?;
     if schools.height() == 0 {
         bail!("школы {school_id} нет в реестре этого запуска");
     }
     let rule = &finished.manifest.methodology.resolved;
-    let shnor_rule = &rule.shnor;
-    let threshold = shnor_rule.threshold_percent;
     let years = &finished.manifest.years;
     let mut out = String::new();
     writeln!(
@@ -80,18 +77,32 @@ pub fn explain(run: &Path, school_id: &str) -> Result<String> {
         years.current,
         years.previous.map_or("—".to_string(), |y| y.to_string())
     )?;
+    shnor_section(&mut out, &finished, school_id, &schools)?;
+    procedures_section(&mut out, &finished, school_id)?;
+    shnsu_section(&mut out, &finished, &schools)?;
+    context_section(&mut out, &schools)?;
+    history_section(&mut out, &finished, school_id)?;
+    Ok(out)
+}
 
-    // ШНОР
-    let is_shnor = flag(&schools, "is_shnor", 0);
+/// ШНОР: the decision and each condition.
+fn shnor_section(
+    out: &mut String,
+    finished: &FinishedRun,
+    school_id: &str,
+    schools: &DataFrame,
+) -> Result<()> {
+    let shnor_rule = &finished.manifest.methodology.resolved.shnor;
+    let is_shnor = flag(schools, "is_shnor", 0);
     writeln!(out, "ШНОР: {}.", yes_no(is_shnor))?;
-    if flag(&schools, "excluded", 0) {
+    if flag(schools, "excluded", 0) {
         writeln!(
             out,
             "  Школа исключена методикой по виду ОО ({}).",
-            text(&schools, "school_kind", 0)
+            text(schools, "school_kind", 0)
         )?;
     }
-    let shnor_row = rows_of(&read("shnor")?, school_id)?;
+    let shnor_row = rows_of(&finished.table("shnor")?, school_id)?;
     let met = if shnor_row.height() > 0 {
         text(&shnor_row, "conditions_met", 0)
     } else {
@@ -121,10 +132,17 @@ pub fn explain(run: &Path, school_id: &str) -> Result<String> {
     writeln!(
         out,
         "  Процедур с долей «2» не ниже порога: {} в текущем году, {} в предыдущем.",
-        text(&schools, "counting_procedures_current", 0),
-        text(&schools, "counting_procedures_previous", 0)
+        text(schools, "counting_procedures_current", 0),
+        text(schools, "counting_procedures_previous", 0)
     )?;
-    let procedures = rows_of(&read("procedures")?, school_id)?
+    Ok(())
+}
+
+/// Every procedure of the school, newest first, with why it counts or not.
+fn procedures_section(out: &mut String, finished: &FinishedRun, school_id: &str) -> Result<()> {
+    let shnor_rule = &finished.manifest.methodology.resolved.shnor;
+    let threshold = shnor_rule.threshold_percent;
+    let procedures = rows_of(&finished.table("procedures")?, school_id)?
         .lazy()
         .sort(
             ["year", "assessment", "subject", "grade"],
@@ -168,12 +186,16 @@ pub fn explain(run: &Path, school_id: &str) -> Result<String> {
         writeln!(out, "    нет результатов в данных")?;
     }
 
-    // ШНСУ
-    writeln!(out, "\nШНСУ: {}.", yes_no(flag(&schools, "is_shnsu", 0)))?;
-    match number(&schools, "risk_score", 0) {
+    Ok(())
+}
+
+/// ШНСУ: the risk score and rank.
+fn shnsu_section(out: &mut String, finished: &FinishedRun, schools: &DataFrame) -> Result<()> {
+    writeln!(out, "\nШНСУ: {}.", yes_no(flag(schools, "is_shnsu", 0)))?;
+    match number(schools, "risk_score", 0) {
         None => writeln!(out, "  Нет данных анкеты: индекс риска не рассчитан.")?,
         Some(score) => {
-            let shnsu_all = read("shnsu")?;
+            let shnsu_all = finished.table("shnsu")?;
             let scored = number(&shnsu_all, "scored_schools", 0)
                 .map(|n| format!(" из {n}"))
                 .unwrap_or_default();
@@ -181,20 +203,24 @@ pub fn explain(run: &Path, school_id: &str) -> Result<String> {
                 out,
                 "  Индекс социального риска {} (место {}{scored}; в списке ШНСУ {} школ).",
                 decimal(score, 3),
-                text(&schools, "risk_rank", 0),
+                text(schools, "risk_rank", 0),
                 shnsu_all.height()
             )?;
-            if let Some(band) = Some(text(&schools, "risk_band", 0)).filter(|b| b != "—") {
+            if let Some(band) = Some(text(schools, "risk_band", 0)).filter(|b| b != "—") {
                 writeln!(out, "  Полоса риска: {band}.")?;
             }
         }
     }
 
-    // Context
+    Ok(())
+}
+
+/// The contextual view: the group and the school's distance from expected.
+fn context_section(out: &mut String, schools: &DataFrame) -> Result<()> {
     writeln!(
         out,
         "\nКонтекст: группа {}.",
-        match text(&schools, "context_group", 0).as_str() {
+        match text(schools, "context_group", 0).as_str() {
             "both" => "«ШНОР и ШНСУ»",
             "shnor_only" => "«только ШНОР»",
             "shnsu_only" => "«только ШНСУ»",
@@ -203,9 +229,9 @@ pub fn explain(run: &Path, school_id: &str) -> Result<String> {
         }
     )?;
     if let (Some(actual), Some(expected), Some(z)) = (
-        number(&schools, "school_fail_share", 0),
-        number(&schools, "expected_share", 0),
-        number(&schools, "std_residual", 0),
+        number(schools, "school_fail_share", 0),
+        number(schools, "expected_share", 0),
+        number(schools, "std_residual", 0),
     ) {
         writeln!(
             out,
@@ -216,7 +242,11 @@ pub fn explain(run: &Path, school_id: &str) -> Result<String> {
         )?;
     }
 
-    // History
+    Ok(())
+}
+
+/// Entered, stayed on or left each list, against the earlier lists.
+fn history_section(out: &mut String, finished: &FinishedRun, school_id: &str) -> Result<()> {
     if let Some(transitions) = finished.table_if_written("transitions")? {
         let history = rows_of(&transitions, school_id)?;
         writeln!(out, "\nИстория:")?;
@@ -243,5 +273,5 @@ pub fn explain(run: &Path, school_id: &str) -> Result<String> {
             )?;
         }
     }
-    Ok(out)
+    Ok(())
 }
