@@ -55,61 +55,8 @@ fn overrides(csv: &shnor::cli::CsvArgs, fit: Option<Fit>) -> anyhow::Result<CsvO
 
 fn execute(cli: Cli, fit: Option<Fit>) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Run(args) => {
-            let options = RunOptions {
-                data_dir: args.data_dir,
-                methodology: args.methodology,
-                out: args.out,
-                csv: overrides(&args.csv, fit)?,
-                previous_lists: args.previous_lists,
-                csv_output: args.csv_dialect.into(),
-                partition_by: args.partition_by.into_iter().map(Into::into).collect(),
-                progress: if args.quiet {
-                    ProgressMode::Quiet
-                } else {
-                    ProgressMode::Auto
-                },
-                expected_sources: None,
-            };
-            let summary = run_reporting(&options, |inputs| {
-                if !args.quiet {
-                    for input in inputs {
-                        eprintln!("{input}");
-                    }
-                }
-            })?;
-            if args.quiet {
-                for warning in &summary.warnings {
-                    eprintln!("предупреждение: {warning}");
-                }
-            } else {
-                report(&summary);
-            }
-            if args.report {
-                let path = shnor::report::write_report(&summary.out)?;
-                eprintln!("отчёт: {}", path.display());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Check(args) => {
-            let options = RunOptions {
-                data_dir: args.data_dir,
-                methodology: args.methodology,
-                out: "out".into(),
-                csv: overrides(&args.csv, fit)?,
-                previous_lists: None,
-                csv_output: Default::default(),
-                partition_by: Vec::new(),
-                progress: ProgressMode::Quiet,
-                expected_sources: None,
-            };
-            let report = shnor::check::check(&options, args.all)?;
-            print_out(&report.text)?;
-            if report.rows_rejected > 0 {
-                return Ok(ExitCode::from(1));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Run(args) => run(args, fit),
+        Command::Check(args) => check(args, fit),
         Command::Report(args) => {
             let path = shnor::report::write_report(&args.run)?;
             eprintln!("отчёт: {}", path.display());
@@ -168,6 +115,65 @@ fn execute(cli: Cli, fit: Option<Fit>) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `shnor run`: the lists, then what the run tells the person who started it.
+fn run(args: shnor::cli::RunArgs, fit: Option<Fit>) -> anyhow::Result<ExitCode> {
+    let options = RunOptions {
+        data_dir: args.data_dir,
+        methodology: args.methodology,
+        out: args.out,
+        csv: overrides(&args.csv, fit)?,
+        previous_lists: args.previous_lists,
+        csv_output: args.csv_dialect.into(),
+        partition_by: args.partition_by.into_iter().map(Into::into).collect(),
+        progress: if args.quiet {
+            ProgressMode::Quiet
+        } else {
+            ProgressMode::Auto
+        },
+        expected_sources: None,
+    };
+    let summary = run_reporting(&options, |inputs| {
+        if !args.quiet {
+            for input in inputs {
+                eprintln!("{input}");
+            }
+        }
+    })?;
+    if args.quiet {
+        for warning in &summary.warnings {
+            eprintln!("предупреждение: {warning}");
+        }
+    } else {
+        report(&summary);
+    }
+    if args.report {
+        let path = shnor::report::write_report(&summary.out)?;
+        eprintln!("отчёт: {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shnor check`: exit code 1 when rows would be set aside.
+fn check(args: shnor::cli::CheckArgs, fit: Option<Fit>) -> anyhow::Result<ExitCode> {
+    let options = RunOptions {
+        data_dir: args.data_dir,
+        methodology: args.methodology,
+        out: "out".into(),
+        csv: overrides(&args.csv, fit)?,
+        previous_lists: None,
+        csv_output: Default::default(),
+        partition_by: Vec::new(),
+        progress: ProgressMode::Quiet,
+        expected_sources: None,
+    };
+    let report = shnor::check::check(&options, args.all)?;
+    print_out(&report.text)?;
+    if report.rows_rejected > 0 {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// What a run tells the person who started it.
