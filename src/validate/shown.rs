@@ -87,18 +87,9 @@ pub fn not_in_registry(values: Values, registry: &DataFrame) -> Result<Expr> {
     for id in ids.iter().flatten() {
         folded.entry(fold(id)).or_insert_with(|| id.to_string());
     }
-    let note = map_multiple(
-        move |columns: &mut [Column]| {
-            let notes: StringChunked = columns[0]
-                .str()?
-                .iter()
-                .map(|v| v.and_then(|v| like_registry(v, &folded).or_else(|| lookalike(v))))
-                .collect();
-            Ok(notes.with_name("note".into()).into_column())
-        },
-        [col("school_id")],
-        |_, _| Ok(Field::new("note".into(), DataType::String)),
-    );
+    let note = note_of(col("school_id"), move |v| {
+        like_registry(v, &folded).or_else(|| lookalike(v))
+    });
     let (prefix, value) = ("school_id ", col("school_id"));
     if values == Values::Shown {
         return Ok(shown_with(prefix, value, NOT_IN_REGISTRY, note));
@@ -211,12 +202,18 @@ fn id_shape(id: Expr) -> Expr {
 
 /// A note for a value that looks like a different one, or null.
 fn lookalike_note(value: Expr) -> Expr {
+    note_of(value, lookalike)
+}
+
+/// A note per text value, from `note` (null where it has none or the value
+/// is null); runs only on the set-aside rows a reason is built for.
+fn note_of(value: Expr, note: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Expr {
     map_multiple(
-        |columns: &mut [Column]| {
+        move |columns: &mut [Column]| {
             let notes: StringChunked = columns[0]
                 .str()?
                 .iter()
-                .map(|v| v.and_then(lookalike))
+                .map(|v| v.and_then(&note))
                 .collect();
             Ok(notes.with_name("note".into()).into_column())
         },
