@@ -7,10 +7,10 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use polars::prelude::*;
 
+use crate::codes::CountStatus;
 use crate::finished::FinishedRun;
 use crate::ingest::normalize::comparison_key;
 use crate::ingest::{CsvOverrides, read_table};
-use crate::outputs::CountStatus;
 use crate::russian::{percent, plain};
 use crate::validate::text;
 use crate::write::manifest::Manifest;
@@ -183,7 +183,9 @@ fn why_not_listed(
                 .eq(lit(school_id))
                 .and(col("year").eq(lit(current))),
         )
-        .filter(col("count_status").neq(lit(CountStatus::OutOfScope.label(rule.min_participants))))
+        .filter(col("count_status").neq(lit(
+            CountStatus::OutOfScope.label_for(rule.min_participants),
+        )))
         .sort(
             ["fail_share"],
             SortMultipleOptions::default().with_order_descending(true),

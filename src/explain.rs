@@ -7,9 +7,9 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use polars::prelude::*;
 
+use crate::codes::{self, Code, ContextGroup, CountStatus, List, Transition};
 use crate::finished::FinishedRun;
 use crate::methodology::Combine;
-use crate::outputs::CountStatus;
 use crate::russian::{decimal, percent, yes_no};
 
 fn rows_of(frame: &DataFrame, school_id: &str) -> Result<DataFrame> {
@@ -153,7 +153,7 @@ fn procedures_section(out: &mut String, finished: &FinishedRun, school_id: &str)
     for row in 0..procedures.height() {
         let share = number(&procedures, "fail_share", row).unwrap_or(f64::NAN);
         let status = text(&procedures, "count_status", row);
-        let gap = if status == CountStatus::BelowThreshold.label(shnor_rule.min_participants) {
+        let gap = if status == CountStatus::BelowThreshold.label_for(shnor_rule.min_participants) {
             format!(", до порога {} п.п.", decimal(threshold - 100.0 * share, 1))
         } else {
             String::new()
@@ -220,12 +220,12 @@ fn context_section(out: &mut String, schools: &DataFrame) -> Result<()> {
     writeln!(
         out,
         "\nКонтекст: группа {}.",
-        match text(schools, "context_group", 0).as_str() {
-            "both" => "«ШНОР и ШНСУ»",
-            "shnor_only" => "«только ШНОР»",
-            "shnsu_only" => "«только ШНСУ»",
-            "resilient" => "«резильентная» (трудные условия, результаты заметно лучше ожидаемых)",
-            _ => "«прочие»",
+        match codes::at::<ContextGroup>(schools, 0).unwrap_or(ContextGroup::Neither) {
+            ContextGroup::Resilient => format!(
+                "«{}» (трудные условия, результаты заметно лучше ожидаемых)",
+                ContextGroup::Resilient.label()
+            ),
+            group => format!("«{}»", group.label()),
         }
     )?;
     if let (Some(actual), Some(expected), Some(z)) = (
@@ -254,19 +254,13 @@ fn history_section(out: &mut String, finished: &FinishedRun, school_id: &str) ->
             writeln!(out, "  в прежних списках не было и сейчас нет")?;
         }
         for row in 0..history.height() {
-            let list = if text(&history, "list", row) == "shnor" {
-                "ШНОР"
-            } else {
-                "ШНСУ"
-            };
-            let transition = match text(&history, "transition", row).as_str() {
-                "entered" => "вошла в список",
-                "stayed" => "осталась в списке",
-                _ => "вышла из списка",
-            };
+            let list = codes::at::<List>(&history, row).unwrap_or(List::Shnsu);
+            let transition = codes::at::<Transition>(&history, row).unwrap_or(Transition::Left);
             writeln!(
                 out,
-                "  {list}: {transition} (прежний список {} г.); ранее в списке {} раз(а): {}",
+                "  {}: {} (прежний список {} г.); ранее в списке {} раз(а): {}",
+                list.label(),
+                transition.label(),
                 text(&history, "previous_list_year", row),
                 text(&history, "times_listed_before", row),
                 text(&history, "years_listed_before", row)

@@ -10,6 +10,7 @@
 pub mod check;
 pub mod classify;
 pub mod cli;
+pub mod codes;
 pub mod compare;
 pub mod explain;
 pub mod files;

@@ -103,75 +103,6 @@ pub fn label(column: &str) -> &str {
     declared().label(column)
 }
 
-/// Why a procedure counts toward ШНОР or not: the codes the counting query
-/// returns in `count_status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CountStatus {
-    Counts,
-    OutOfScope,
-    FewParticipants,
-    BelowThreshold,
-}
-
-impl CountStatus {
-    pub const ALL: [CountStatus; 4] = [
-        Self::Counts,
-        Self::OutOfScope,
-        Self::FewParticipants,
-        Self::BelowThreshold,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Counts => "counts",
-            Self::OutOfScope => "out_of_scope",
-            Self::FewParticipants => "few_participants",
-            Self::BelowThreshold => "below_threshold",
-        }
-    }
-
-    /// The label the outputs write, with the methodology's minimum number of
-    /// participants put in.
-    pub fn label(self, min_participants: u32) -> String {
-        declared().codes["count_status"][self.code()]
-            .replace("{min_participants}", &min_participants.to_string())
-    }
-}
-
-/// Refuses codes in `column` of a query's result that the declaration does
-/// not list, naming the query.
-pub fn known_codes(frame: &DataFrame, column: &str, query: &str) -> Result<()> {
-    let codes = &declared().codes[column];
-    let found = frame.column(column)?.unique_stable()?;
-    let unknown: Vec<String> = found
-        .str()?
-        .iter()
-        .map(|c| c.unwrap_or("").to_string())
-        .filter(|c| !codes.contains_key(c))
-        .collect();
-    if !unknown.is_empty() {
-        bail!(
-            "запрос {query}: в столбце {column} неизвестные коды {}; допустимы: {} \
-             (подписи к ним — в reference/outputs.toml)",
-            unknown.join(", "),
-            codes.keys().cloned().collect::<Vec<_>>().join(", ")
-        );
-    }
-    Ok(())
-}
-
-/// `count_status` codes as their labels.
-pub fn count_status_labels(min_participants: u32) -> Expr {
-    CountStatus::ALL
-        .iter()
-        .fold(col("count_status"), |rest, status| {
-            when(col("count_status").eq(lit(status.code())))
-                .then(lit(status.label(min_participants)))
-                .otherwise(rest)
-        })
-        .alias("count_status")
-}
-
 /// The rows of output `name` as declared: its columns in order, each cast to
 /// its type, sorted by its sort key. A declared column the frame lacks is an
 /// error naming the output (a methodology query that stopped returning it).
@@ -244,33 +175,6 @@ mod tests {
         for c in d.columns.keys() {
             assert!(used.contains(&c), "column {c} is declared but in no output");
         }
-    }
-
-    #[test]
-    fn every_count_status_has_a_label_and_nothing_else_does() {
-        let labels = &declared().codes["count_status"];
-        assert_eq!(labels.len(), CountStatus::ALL.len());
-        for s in CountStatus::ALL {
-            assert!(labels.contains_key(s.code()), "{s:?}");
-        }
-        assert_eq!(
-            CountStatus::FewParticipants.label(10),
-            "участников меньше 10"
-        );
-    }
-
-    #[test]
-    fn a_query_returning_an_unknown_code_is_named() {
-        let frame = df!("count_status" => ["counts", "не учитывается методикой"]).unwrap();
-        let err = known_codes(&frame, "count_status", "my_counts.sql")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.starts_with("запрос my_counts.sql: в столбце count_status неизвестные коды не учитывается методикой;"),
-            "{err}"
-        );
-        let good = df!("count_status" => ["counts", "out_of_scope"]).unwrap();
-        assert!(known_codes(&good, "count_status", "q").is_ok());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::classify::{self, Classification, history};
+use crate::codes::ContextGroup;
 use crate::ingest::format::InputRole;
 use crate::ingest::table::RowChecks;
 use crate::ingest::{CsvOverrides, DataDirFiles, LoadedFile, RawTable};
@@ -543,7 +544,7 @@ pub fn run_reporting(
             ("procedures".into(), summary.procedures),
             ("shnor".into(), summary.shnor),
             ("shnsu".into(), summary.shnsu),
-            ("resilient".into(), count_group(&outputs, "resilient")?),
+            ("resilient".into(), count_resilient(&outputs)),
         ]),
         warnings,
         timings_ms: timings.done,
@@ -1059,16 +1060,11 @@ fn empty_procedures() -> DataFrame {
     ])
 }
 
-fn count_group(outputs: &[(&'static str, DataFrame)], group: &str) -> Result<usize> {
+fn count_resilient(outputs: &[(&'static str, DataFrame)]) -> usize {
     let schools = &outputs
         .iter()
         .find(|(n, _)| *n == "schools")
         .expect("schools output")
         .1;
-    Ok(schools
-        .column("context_group")?
-        .str()?
-        .iter()
-        .filter(|g| *g == Some(group))
-        .count())
+    crate::codes::count(schools, ContextGroup::Resilient)
 }

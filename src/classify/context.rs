@@ -5,7 +5,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use crate::outputs::CountStatus;
+use crate::codes::{Code, CountStatus};
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 

@@ -11,6 +11,7 @@ use polars::prelude::*;
 use polars::sql::SQLContext;
 use serde::Serialize;
 
+use crate::codes::{ContextGroup, CountStatus, Transition};
 use crate::methodology::{
     Combine, Comparison, ConditionYears, Cut, Direction, LoadedMethodology, Normalisation,
     ReferenceGroup, YearSelection,
@@ -369,127 +370,39 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
     let schools = schools_table(inputs.schools, m).collect()?;
     q.register("params", params(m, &years)?.lazy());
     q.register("schools", schools.clone().lazy());
-    q.register(
-        "procedures",
-        with_subject_family(
-            crate::measure::procedures::with_previous_year(inputs.procedures.clone())?.lazy(),
-        )
-        .with_column(in_scope(m).alias("in_scope")),
-    );
-    let counted = q.run(&m.rule.shnor.counting_query)?;
-    crate::outputs::known_codes(&counted, "count_status", &m.rule.shnor.counting_query)?;
-    q.register("procedure_counts", counted.clone().lazy());
+    let counted = count_procedures(&mut q, inputs.procedures, m)?;
     let (conditions, condition_years) = condition_tables(m, &years)?;
     q.register("conditions", conditions.lazy());
     q.register("condition_years", condition_years.lazy());
     let shnor = q.run(&m.rule.shnor.query)?;
+    let shnsu = social_risk(&mut q, inputs, &years, m)?;
 
-    let reference_group = match m.rule.shnsu.reference_group {
-        ReferenceGroup::Region => lit("region"),
-        ReferenceGroup::SettlementType => col("settlement_type").fill_null(lit("не указан")),
-    };
-    let indicators = inputs
-        .survey
-        .clone()
-        .lazy()
-        .filter(col("year").eq(lit(years.survey.unwrap_or(i32::MIN))))
-        .join(
-            inputs
-                .schools
-                .clone()
-                .lazy()
-                .select([col("school_id"), col("settlement_type")]),
-            [col("school_id")],
-            [col("school_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .select([
-            col("school_id"),
-            col("indicator"),
-            col("value"),
-            reference_group.alias("ref_group"),
-        ])
-        .collect()?;
-    let names: Vec<String> = indicators
-        .column("indicator")?
-        .unique_stable()?
-        .str()?
-        .iter()
-        .flatten()
-        .map(str::to_string)
-        .collect();
-    q.register("indicators", indicators.lazy());
-    q.register("weights", weights(&names, m)?.lazy());
-    q.register("bands", bands(m)?.lazy());
-    let shnsu = q.run(&m.rule.shnsu.query)?;
-
-    let decisions = schools
-        .clone()
-        .lazy()
-        .select([col("school_id")])
-        .join(
-            shnor
-                .clone()
-                .lazy()
-                .select([col("school_id"), col("is_shnor")]),
-            [col("school_id")],
-            [col("school_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            shnsu
-                .clone()
-                .lazy()
-                .select([col("school_id"), col("is_shnsu"), col("risk_score")]),
-            [col("school_id")],
-            [col("school_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_columns([
-            col("is_shnor").fill_null(false),
-            col("is_shnsu").fill_null(false),
-        ])
-        .collect()?;
+    let decisions = decisions(&schools, &shnor, &shnsu)?;
     let school_results = context::school_results(&counted, &years, m)?;
     let (fit, fitted) = context::fit(&school_results, &decisions)?;
     q.register("decisions", decisions.clone().lazy());
     q.register("context_fit", fitted.lazy());
     let context_table = q.run(&m.rule.context.query)?;
+    crate::codes::known::<ContextGroup>(&context_table, &m.rule.context.query)?;
 
-    let summary = schools
-        .clone()
-        .lazy()
-        .select([col("school_id"), col("municipality")])
-        .join(
+    let summary = by_school(
+        schools
+            .clone()
+            .lazy()
+            .select([col("school_id"), col("municipality")]),
+        [
             decisions.clone().lazy(),
-            [col("school_id")],
-            [col("school_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
             context_table
                 .clone()
                 .lazy()
                 .select([col("school_id"), col("context_group")]),
-            [col("school_id")],
-            [col("school_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
             school_results.clone().lazy(),
-            [col("school_id")],
-            [col("school_id")],
-            JoinArgs::new(JoinType::Left),
-        );
+        ],
+    );
     q.register("schools_summary", summary);
     let municipalities = q.run("builtin:municipalities.sql")?;
-
     let history = match inputs.previous_lists {
-        Some(previous) => {
-            q.register("previous_lists", previous.clone().lazy());
-            q.register("current_lists", history::current_lists(&decisions)?.lazy());
-            Some(q.run("builtin:history.sql")?)
-        }
+        Some(previous) => Some(transitions(&mut q, previous, &decisions)?),
         None => None,
     };
     Ok(Classification {
@@ -503,4 +416,116 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
         years,
         queries: q.log,
     })
+}
+
+/// `left` with the columns of each of `right` joined on `school_id`.
+fn by_school<const N: usize>(left: LazyFrame, right: [LazyFrame; N]) -> LazyFrame {
+    right.into_iter().fold(left, |joined, other| {
+        joined.join(
+            other,
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+    })
+}
+
+/// The counting query over the procedures with their scope, family and
+/// previous-year share.
+fn count_procedures(
+    q: &mut QueryRunner,
+    procedures: &DataFrame,
+    m: &LoadedMethodology,
+) -> Result<DataFrame> {
+    q.register(
+        "procedures",
+        with_subject_family(
+            crate::measure::procedures::with_previous_year(procedures.clone())?.lazy(),
+        )
+        .with_column(in_scope(m).alias("in_scope")),
+    );
+    let counted = q.run(&m.rule.shnor.counting_query)?;
+    crate::codes::known::<CountStatus>(&counted, &m.rule.shnor.counting_query)?;
+    q.register("procedure_counts", counted.clone().lazy());
+    Ok(counted)
+}
+
+/// The ШНСУ query over the survey year's indicators, each school in its
+/// reference group.
+fn social_risk(
+    q: &mut QueryRunner,
+    inputs: &Inputs,
+    years: &Years,
+    m: &LoadedMethodology,
+) -> Result<DataFrame> {
+    let reference_group = match m.rule.shnsu.reference_group {
+        ReferenceGroup::Region => lit("region"),
+        ReferenceGroup::SettlementType => col("settlement_type").fill_null(lit("не указан")),
+    };
+    let indicators = by_school(
+        inputs
+            .survey
+            .clone()
+            .lazy()
+            .filter(col("year").eq(lit(years.survey.unwrap_or(i32::MIN)))),
+        [inputs
+            .schools
+            .clone()
+            .lazy()
+            .select([col("school_id"), col("settlement_type")])],
+    )
+    .select([
+        col("school_id"),
+        col("indicator"),
+        col("value"),
+        reference_group.alias("ref_group"),
+    ])
+    .collect()?;
+    let names: Vec<String> = indicators
+        .column("indicator")?
+        .unique_stable()?
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    q.register("indicators", indicators.lazy());
+    q.register("weights", weights(&names, m)?.lazy());
+    q.register("bands", bands(m)?.lazy());
+    q.run(&m.rule.shnsu.query)
+}
+
+/// Both decisions for every registry school (false where a list has no row).
+fn decisions(schools: &DataFrame, shnor: &DataFrame, shnsu: &DataFrame) -> Result<DataFrame> {
+    Ok(by_school(
+        schools.clone().lazy().select([col("school_id")]),
+        [
+            shnor
+                .clone()
+                .lazy()
+                .select([col("school_id"), col("is_shnor")]),
+            shnsu
+                .clone()
+                .lazy()
+                .select([col("school_id"), col("is_shnsu"), col("risk_score")]),
+        ],
+    )
+    .with_columns([
+        col("is_shnor").fill_null(false),
+        col("is_shnsu").fill_null(false),
+    ])
+    .collect()?)
+}
+
+/// Entered, stayed and left against the earlier lists.
+fn transitions(
+    q: &mut QueryRunner,
+    previous: &DataFrame,
+    decisions: &DataFrame,
+) -> Result<DataFrame> {
+    q.register("previous_lists", previous.clone().lazy());
+    q.register("current_lists", history::current_lists(decisions)?.lazy());
+    let table = q.run("builtin:history.sql")?;
+    crate::codes::known::<Transition>(&table, "builtin:history.sql")?;
+    Ok(table)
 }

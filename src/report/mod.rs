@@ -12,9 +12,12 @@ use polars::prelude::*;
 
 use svg::{Point, escape};
 
+use crate::codes::{self, Code, ContextGroup, List, Transition};
 use crate::finished::FinishedRun;
+use crate::methodology::Methodology;
 use crate::methodology::{Combine, Comparison, Cut, Normalisation, ReferenceGroup};
 use crate::russian::{percent, plain};
+use crate::write::manifest::Manifest;
 
 fn cell(frame: &DataFrame, column: &str, row: usize) -> String {
     match frame.column(column).ok().and_then(|c| c.get(row).ok()) {
@@ -103,21 +106,28 @@ pub fn write_report(run: &Path) -> Result<PathBuf> {
     Ok(path)
 }
 
-fn render(run: &FinishedRun) -> Result<String> {
-    let manifest = &run.manifest;
-    let shnor = run.table("shnor")?;
-    let shnsu = run.table("shnsu")?;
-    let schools = run.table("schools")?;
-    let municipalities = run.table("municipalities")?;
-    let procedures = run.table("procedures")?;
-    let transitions = run.table_if_written("transitions")?;
-    let rule = &manifest.methodology.resolved;
-    let shnor_rule = &rule.shnor;
-    let threshold = shnor_rule.threshold_percent / 100.0;
-    let min_participants = shnor_rule.min_participants;
-    let current = manifest.years.current;
-    let total = schools.height().max(1);
+/// The tables of a finished run the report reads.
+struct Tables {
+    shnor: DataFrame,
+    shnsu: DataFrame,
+    schools: DataFrame,
+    municipalities: DataFrame,
+    procedures: DataFrame,
+    transitions: Option<DataFrame>,
+}
 
+fn render(run: &FinishedRun) -> Result<String> {
+    let t = Tables {
+        shnor: run.table("shnor")?,
+        shnsu: run.table("shnsu")?,
+        schools: run.table("schools")?,
+        municipalities: run.table("municipalities")?,
+        procedures: run.table("procedures")?,
+        transitions: run.table_if_written("transitions")?,
+    };
+    let manifest = &run.manifest;
+    let rule = &manifest.methodology.resolved;
+    let current = manifest.years.current;
     let mut html = String::from("<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\">");
     write!(
         html,
@@ -129,8 +139,19 @@ fn render(run: &FinishedRun) -> Result<String> {
         escape(&manifest.version),
         escape(&manifest.run_id)
     )?;
+    methodology_section(&mut html, manifest)?;
+    inputs_section(&mut html, manifest, &t)?;
+    headline_section(&mut html, &t)?;
+    charts_section(&mut html, manifest, &t)?;
+    lists_section(&mut html, &t)?;
+    write!(html, "<script>{SCRIPT}</script></body></html>")?;
+    Ok(html)
+}
 
-    // Methodology in plain words.
+/// The methodology in plain words, with its assumptions.
+fn methodology_section(html: &mut String, manifest: &Manifest) -> Result<()> {
+    let rule = &manifest.methodology.resolved;
+    let shnor_rule = &rule.shnor;
     let conditions: Vec<String> = shnor_rule
         .conditions
         .iter()
@@ -145,19 +166,20 @@ fn render(run: &FinishedRun) -> Result<String> {
         html,
         "<section id=\"methodology\"><h2>Методика</h2><p><b>{}</b>. Источник: {}.</p>\
          <p>Процедура (оценочная процедура × предмет × класс в одной школе за год) учитывается, если в ней \
-         не менее {min_participants} участников и доля не преодолевших минимальную границу (отметка «2» или \
+         не менее {} участников и доля не преодолевших минимальную границу (отметка «2» или \
          балл ниже минимального) {} {} %. Школа включается в список ШНОР, если выполнено {combine}: {}. \
          Годы: {}.</p><p>Индекс социального риска: показатели анкеты школы приводятся к общей шкале \
          ({}, группа сравнения: {}), показатели, снижающие риск, берутся с обратным знаком, индекс — \
          взвешенное среднее; в список ШНСУ входят {}.</p><p><b>Допущения</b> (не установлены источником):</p><ul>",
         escape(&rule.title),
         escape(&rule.source),
+        shnor_rule.min_participants,
         if shnor_rule.comparison == Comparison::Above {
             "больше"
         } else {
             "не меньше"
         },
-        plain(threshold * 100.0),
+        plain(shnor_rule.threshold_percent),
         conditions.join("; "),
         manifest
             .years
@@ -176,21 +198,29 @@ fn render(run: &FinishedRun) -> Result<String> {
         } else {
             "все школы региона"
         },
-        match rule.shnsu.cut {
-            Cut::TopShare => format!(
-                "{} % школ с наибольшим индексом (с округлением вверх)",
-                plain(rule.shnsu.top_share_percent)
-            ),
-            Cut::Cutoff => format!("школы с индексом не ниже {}", rule.shnsu.cutoff),
-            Cut::Bands => "школы в отмеченных полосах риска".to_string(),
-        }
+        shnsu_cut_words(rule)
     )?;
     for a in &rule.assumptions {
         write!(html, "<li>{}</li>", escape(a))?;
     }
     html.push_str("</ul></section>");
+    Ok(())
+}
 
-    // Inputs.
+/// Which schools the ШНСУ cut takes, in words.
+fn shnsu_cut_words(rule: &Methodology) -> String {
+    match rule.shnsu.cut {
+        Cut::TopShare => format!(
+            "{} % школ с наибольшим индексом (с округлением вверх)",
+            plain(rule.shnsu.top_share_percent)
+        ),
+        Cut::Cutoff => format!("школы с индексом не ниже {}", rule.shnsu.cutoff),
+        Cut::Bands => "школы в отмеченных полосах риска".to_string(),
+    }
+}
+
+/// Each input file with its role and rows, the totals and the warnings.
+fn inputs_section(html: &mut String, manifest: &Manifest, t: &Tables) -> Result<()> {
     html.push_str("<section id=\"inputs\"><h2>Исходные данные</h2><table><thead><tr><th>Файл</th><th>Роль</th><th>Строк</th><th>Отклонено</th></tr></thead><tbody>");
     for input in &manifest.inputs {
         write!(
@@ -202,7 +232,7 @@ fn render(run: &FinishedRun) -> Result<String> {
             input.rows_rejected
         )?;
     }
-    let participants: i64 = floats(&schools, "school_participants")
+    let participants: i64 = floats(&t.schools, "school_participants")
         .iter()
         .flatten()
         .map(|x| *x as i64)
@@ -211,20 +241,20 @@ fn render(run: &FinishedRun) -> Result<String> {
         html,
         "</tbody></table><p>Школ в реестре: {}; процедур: {}; участников в учтённых процедурах текущего года: {participants}; \
          отклонено строк: {} (см. rejected.csv).</p>",
-        schools.height(),
-        procedures.height(),
+        t.schools.height(),
+        t.procedures.height(),
         manifest.rows_rejected
     )?;
     for w in &manifest.warnings {
         write!(html, "<p class=\"note\">Предупреждение: {}</p>", escape(w))?;
     }
     html.push_str("</section>");
+    Ok(())
+}
 
-    // Headline figures.
-    let groups: Vec<String> = (0..schools.height())
-        .map(|r| cell(&schools, "context_group", r))
-        .collect();
-    let count = |g: &str| groups.iter().filter(|x| *x == g).count();
+/// The headline counts and the municipalities table.
+fn headline_section(html: &mut String, t: &Tables) -> Result<()> {
+    let total = t.schools.height().max(1);
     write!(
         html,
         "<section id=\"headline\"><h2>Основные показатели</h2><div class=\"figures\">\
@@ -232,16 +262,16 @@ fn render(run: &FinishedRun) -> Result<String> {
          <div class=\"figure\"><b>{}</b>ШНСУ, {} % школ</div>\
          <div class=\"figure\"><b>{}</b>ШНОР и ШНСУ одновременно</div>\
          <div class=\"figure\"><b>{}</b>резильентные школы</div></div>",
-        shnor.height(),
-        percent(shnor.height() as f64 / total as f64),
-        shnsu.height(),
-        percent(shnsu.height() as f64 / total as f64),
-        count("both"),
-        count("resilient")
+        t.shnor.height(),
+        percent(t.shnor.height() as f64 / total as f64),
+        t.shnsu.height(),
+        percent(t.shnsu.height() as f64 / total as f64),
+        codes::count(&t.schools, ContextGroup::Both),
+        codes::count(&t.schools, ContextGroup::Resilient)
     )?;
     html.push_str(&table(
         "municipalities-table",
-        &municipalities,
+        &t.municipalities,
         &[
             "municipality",
             "schools",
@@ -255,17 +285,55 @@ fn render(run: &FinishedRun) -> Result<String> {
         ],
     ));
     html.push_str("</section>");
+    Ok(())
+}
 
-    // Charts.
+/// The charts: distributions, the context scatter, municipalities, moves.
+fn charts_section(html: &mut String, manifest: &Manifest, t: &Tables) -> Result<()> {
     html.push_str("<section id=\"charts\"><h2>Графики</h2><h3>Распределение доли «2» по процедурам текущего года</h3><div class=\"charts\">");
+    distribution_charts(html, manifest, &t.procedures)?;
+    html.push_str("</div><h3>Индекс социального риска и доля «2» (текущий год)</h3>");
+    context_chart(html, manifest, t);
+    let rows: Vec<(String, Vec<f64>)> = (0..t.municipalities.height())
+        .map(|r| {
+            (
+                cell(&t.municipalities, "municipality", r),
+                vec![
+                    floats(&t.municipalities, "shnor_schools")[r].unwrap_or(0.0),
+                    floats(&t.municipalities, "shnsu_schools")[r].unwrap_or(0.0),
+                ],
+            )
+        })
+        .collect();
+    html.push_str(&svg::bars(
+        "chart-municipalities",
+        "ШНОР и ШНСУ по муниципалитетам",
+        &rows,
+        &[("ШНОР", "shnor"), ("ШНСУ", "shnsu")],
+    ));
+    if let Some(transitions) = &t.transitions {
+        transitions_chart(html, transitions);
+    }
+    html.push_str("</section>");
+    Ok(())
+}
+
+/// One histogram of the «2» share per assessment × subject of the current
+/// year's procedures with enough participants.
+fn distribution_charts(
+    html: &mut String,
+    manifest: &Manifest,
+    procedures: &DataFrame,
+) -> Result<()> {
+    let shnor_rule = &manifest.methodology.resolved.shnor;
     let current_procs = procedures
         .clone()
         .lazy()
         .filter(
             col("year")
                 .cast(DataType::Int64)
-                .eq(lit(current))
-                .and(col("participants").gt_eq(lit(min_participants))),
+                .eq(lit(manifest.years.current))
+                .and(col("participants").gt_eq(lit(shnor_rule.min_participants))),
         )
         .collect()?;
     let keys = current_procs
@@ -296,28 +364,33 @@ fn render(run: &FinishedRun) -> Result<String> {
             &format!("chart-distribution-{}", k + 1),
             &format!("{a} {s} ({} процедур)", shares.len()),
             &shares,
-            threshold,
+            shnor_rule.threshold_percent / 100.0,
         ));
     }
-    html.push_str("</div><h3>Индекс социального риска и доля «2» (текущий год)</h3>");
-    let xs = floats(&schools, "risk_score");
-    let ys = floats(&schools, "school_fail_share");
+    Ok(())
+}
+
+/// Schools by risk index and «2» share, with the cuts and the fitted line.
+fn context_chart(html: &mut String, manifest: &Manifest, t: &Tables) {
+    let schools = &t.schools;
+    let xs = floats(schools, "risk_score");
+    let ys = floats(schools, "school_fail_share");
     let points: Vec<Point> = (0..schools.height())
         .filter_map(|r| match (xs[r], ys[r]) {
             (Some(x), Some(y)) => Some(Point {
                 x,
                 y,
-                group: groups[r].clone(),
+                group: cell(schools, "context_group", r),
                 label: format!(
                     "{} {}",
-                    cell(&schools, "school_id", r),
-                    cell(&schools, "school_name", r)
+                    cell(schools, "school_id", r),
+                    cell(schools, "school_name", r)
                 ),
             }),
             _ => None,
         })
         .collect();
-    let shnsu_cut = floats(&shnsu, "risk_score")
+    let shnsu_cut = floats(&t.shnsu, "risk_score")
         .into_iter()
         .flatten()
         .fold(f64::INFINITY, f64::min);
@@ -325,7 +398,11 @@ fn render(run: &FinishedRun) -> Result<String> {
     if shnsu_cut.is_finite() {
         cuts.push((shnsu_cut, "граница ШНСУ"));
     }
-    let poor = rule.context.poor_conditions_min_risk;
+    let poor = manifest
+        .methodology
+        .resolved
+        .context
+        .poor_conditions_min_risk;
     cuts.push((poor, "трудные условия"));
     let fit = &manifest.context_fit;
     let line = fit.intercept.zip(fit.slope);
@@ -342,60 +419,55 @@ fn render(run: &FinishedRun) -> Result<String> {
          <span><i style=\"background:#2e8b57\"></i>резильентные</span><span><i style=\"background:#bbb\"></i>прочие</span>\
          <span>линия — ожидаемая доля «2» при данном индексе риска</span></p>",
     );
-    let rows: Vec<(String, Vec<f64>)> = (0..municipalities.height())
-        .map(|r| {
-            (
-                cell(&municipalities, "municipality", r),
-                vec![
-                    floats(&municipalities, "shnor_schools")[r].unwrap_or(0.0),
-                    floats(&municipalities, "shnsu_schools")[r].unwrap_or(0.0),
-                ],
-            )
-        })
-        .collect();
-    html.push_str(&svg::bars(
-        "chart-municipalities",
-        "ШНОР и ШНСУ по муниципалитетам",
-        &rows,
-        &[("ШНОР", "shnor"), ("ШНСУ", "shnsu")],
-    ));
-    if let Some(t) = &transitions {
-        let mut rows = Vec::new();
-        for (list, title) in [("shnor", "ШНОР"), ("shnsu", "ШНСУ")] {
-            let values: Vec<f64> = ["entered", "stayed", "left"]
+}
+
+/// Entered, stayed and left per list.
+fn transitions_chart(html: &mut String, transitions: &DataFrame) {
+    // The legend counts schools, so it speaks in the plural.
+    let legend = |t: Transition| match t {
+        Transition::Entered => "вошли",
+        Transition::Stayed => "остались",
+        Transition::Left => "вышли",
+    };
+    let rows: Vec<(String, Vec<f64>)> = List::ALL
+        .iter()
+        .map(|&list| {
+            let values = Transition::ALL
                 .iter()
-                .map(|kind| {
-                    (0..t.height())
-                        .filter(|r| {
-                            cell(t, "list", *r) == list && cell(t, "transition", *r) == *kind
+                .map(|&kind| {
+                    (0..transitions.height())
+                        .filter(|&r| {
+                            codes::at::<List>(transitions, r) == Some(list)
+                                && codes::at::<Transition>(transitions, r) == Some(kind)
                         })
                         .count() as f64
                 })
                 .collect();
-            rows.push((title.to_string(), values));
-        }
-        html.push_str(&svg::bars(
-            "chart-transitions",
-            "Динамика списков по сравнению с прежним",
-            &rows,
-            &[
-                ("вошли", "entered"),
-                ("остались", "stayed"),
-                ("вышли", "left"),
-            ],
-        ));
-    }
-    html.push_str("</section>");
+            (list.label().to_string(), values)
+        })
+        .collect();
+    let series: Vec<(&str, &str)> = Transition::ALL
+        .iter()
+        .map(|&t| (legend(t), t.code()))
+        .collect();
+    html.push_str(&svg::bars(
+        "chart-transitions",
+        "Динамика списков по сравнению с прежним",
+        &rows,
+        &series,
+    ));
+}
 
-    // Lists.
+/// Both lists as sortable tables.
+fn lists_section(html: &mut String, t: &Tables) -> Result<()> {
     write!(
         html,
         "<section id=\"lists\"><h2>Список ШНОР ({})</h2>",
-        shnor.height()
+        t.shnor.height()
     )?;
     html.push_str(&table(
         "shnor-table",
-        &shnor,
+        &t.shnor,
         &[
             "school_id",
             "school_name",
@@ -405,10 +477,10 @@ fn render(run: &FinishedRun) -> Result<String> {
             "reasons",
         ],
     ));
-    write!(html, "<h2>Список ШНСУ ({})</h2>", shnsu.height())?;
+    write!(html, "<h2>Список ШНСУ ({})</h2>", t.shnsu.height())?;
     html.push_str(&table(
         "shnsu-table",
-        &shnsu,
+        &t.shnsu,
         &[
             "risk_rank",
             "school_id",
@@ -419,6 +491,6 @@ fn render(run: &FinishedRun) -> Result<String> {
             "listed_before",
         ],
     ));
-    write!(html, "</section><script>{SCRIPT}</script></body></html>")?;
-    Ok(html)
+    html.push_str("</section>");
+    Ok(())
 }

@@ -7,7 +7,8 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::classify::Classification;
-use crate::outputs::{conform, count_status_labels};
+use crate::codes::count_status_labels;
+use crate::outputs::conform;
 use crate::validate::empty_frame;
 
 fn left_join(left: LazyFrame, right: LazyFrame) -> LazyFrame {
