@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::codes::List;
 use crate::ingest::CsvOverrides;
 use crate::ingest::table::TextEncoding;
 use crate::sample::SampleFormat;
@@ -84,8 +85,8 @@ pub struct CompareArgs {
     #[arg(long, default_value = "out")]
     pub run: PathBuf,
     /// Какой список: shnor или shnsu.
-    #[arg(long, default_value = "shnor", value_parser = ["shnor", "shnsu"])]
-    pub list: String,
+    #[arg(long, value_enum, default_value = "shnor")]
+    pub list: ListArg,
     /// Куда записать таблицу сравнения (по умолчанию RUN/compare.csv).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -303,6 +304,22 @@ impl From<SampleFormatArg> for SampleFormat {
         match f {
             SampleFormatArg::Csv => SampleFormat::Csv,
             SampleFormatArg::Parquet => SampleFormat::Parquet,
+        }
+    }
+}
+
+/// `shnor compare --list`, as the command line spells [`List`].
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ListArg {
+    Shnor,
+    Shnsu,
+}
+
+impl From<ListArg> for List {
+    fn from(l: ListArg) -> Self {
+        match l {
+            ListArg::Shnor => List::Shnor,
+            ListArg::Shnsu => List::Shnsu,
         }
     }
 }

@@ -83,6 +83,15 @@ codes! {
     }
 }
 
+codes! {
+    /// Where a school stands between a published list and a run (`compare`).
+    Agreement in "status" {
+        Both = "both",
+        OnlyPublished = "only_published",
+        OnlyComputed = "only_computed",
+    }
+}
+
 impl CountStatus {
     /// The label the outputs write, with the methodology's minimum number of
     /// participants put in.
@@ -170,7 +179,8 @@ mod tests {
         exactly::<ContextGroup>();
         exactly::<Transition>();
         exactly::<List>();
-        assert_eq!(declared().codes.len(), 4, "a [codes.X] table with no type");
+        exactly::<Agreement>();
+        assert_eq!(declared().codes.len(), 5, "a [codes.X] table with no type");
         for column in declared().codes.keys() {
             assert!(declared().columns.contains_key(column), "{column}");
         }

@@ -4,10 +4,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 
-use crate::codes::CountStatus;
+use crate::codes::{self, Agreement, Code, CountStatus, List};
 use crate::finished::FinishedRun;
 use crate::ingest::normalize::comparison_key;
 use crate::ingest::{CsvOverrides, read_table};
@@ -230,82 +230,17 @@ fn why_not_listed(
 }
 
 /// Compares a published list (CSV or XLSX) with the ШНОР or ШНСУ list of a run.
-pub fn compare(run: &Path, published_path: &Path, list: &str) -> Result<Comparison> {
+pub fn compare(run: &Path, published_path: &Path, list: List) -> Result<Comparison> {
     let finished = FinishedRun::open(run)?;
-    let manifest = &finished.manifest;
     let published_name = published_path.display().to_string();
     let published = read_table(published_path, &published_name, CsvOverrides::default())?;
     let registry = finished.table("schools")?;
-    let procedures = finished.table("procedures")?;
-    let computed = finished.table(list)?;
+    let computed = finished.table(list.code())?;
     let published_ids = resolve_published(&published, &registry)?;
-    let unmatched: Vec<String> = published_ids
-        .clone()
-        .lazy()
-        .filter(col("school_id").is_null())
-        .collect()?
-        .column("published_name")
-        .map(|c| {
-            c.str()
-                .map(|s| s.iter().flatten().map(str::to_string).collect())
-                .unwrap_or_default()
-        })
-        .unwrap_or_default();
-    let published_set = school_ids(&published_ids)?;
-    let computed_set = school_ids(&computed)?;
-    let mut all: Vec<String> = published_set.iter().chain(&computed_set).cloned().collect();
-    all.sort();
-    all.dedup();
-    let reasons_column = if list == "shnor" {
-        "conditions_met"
-    } else {
-        "top_indicators"
-    };
-    let mut ids = Vec::new();
-    let mut statuses = Vec::new();
-    let mut reasons = Vec::new();
-    for id in &all {
-        let (in_published, in_computed) = (published_set.contains(id), computed_set.contains(id));
-        let (status, reason) = match (in_published, in_computed) {
-            (true, true) => ("both", String::new()),
-            (false, true) => {
-                let row = computed
-                    .clone()
-                    .lazy()
-                    .filter(col("school_id").eq(lit(id.as_str())))
-                    .collect()?;
-                let reason = row
-                    .column(reasons_column)?
-                    .str()?
-                    .get(0)
-                    .unwrap_or("")
-                    .to_string();
-                ("only_computed", format!("в расчёте: {reason}"))
-            }
-            (true, false) if list == "shnor" => (
-                "only_published",
-                why_not_listed(id, &registry, &procedures, manifest)?,
-            ),
-            (true, false) => (
-                "only_published",
-                "индекс риска ниже отсечения расчёта".to_string(),
-            ),
-            (false, false) => unreachable!("every id comes from one of the lists"),
-        };
-        ids.push(id.clone());
-        statuses.push(status.to_string());
-        reasons.push(reason);
-    }
-    for name in &unmatched {
-        ids.push(String::new());
-        statuses.push("only_published".into());
-        reasons.push(format!(
-            "«{name}»: нет в исходных данных (не найдена по названию)"
-        ));
-    }
-    let table = df!("school_id" => ids, "status" => statuses, "reason" => reasons)?
-        .lazy()
-        .join(
+    let rows = differences(&finished, list, &published_ids, &computed, &registry)?;
+    let table = crate::outputs::conform(
+        "compare",
+        rows.lazy().join(
             registry.clone().lazy().select([
                 col("school_id"),
                 col("school_name"),
@@ -314,58 +249,146 @@ pub fn compare(run: &Path, published_path: &Path, list: &str) -> Result<Comparis
             [col("school_id")],
             [col("school_id")],
             JoinArgs::new(JoinType::Left),
-        )
-        .select([
-            col("school_id"),
-            col("school_name"),
-            col("municipality"),
-            col("status"),
-            col("reason"),
-        ])
-        .sort(["status", "school_id"], SortMultipleOptions::default())
-        .collect()?;
-    let count = |s: &str| {
-        table
-            .column("status")
-            .map(|c| {
-                c.str()
-                    .map(|x| x.iter().filter(|v| *v == Some(s)).count())
-                    .unwrap_or(0)
-            })
-            .unwrap_or(0)
-    };
-    let (both, only_published, only_computed) = (
-        count("both"),
-        count("only_published"),
-        count("only_computed"),
-    );
-    let mut text = format!(
-        "{published_name} и {}/{list}: в обоих {both}, только в опубликованном {only_published}, только в рассчитанном {only_computed}\n",
-        run.display()
-    );
-    for r in 0..table.height() {
-        let status = table.column("status")?.str()?.get(r).unwrap_or("");
-        if status == "both" {
-            continue;
-        }
-        writeln!(
-            text,
-            "  {} {} {}: {}",
-            if status == "only_published" {
-                "только в опубликованном"
-            } else {
-                "только в расчёте"
-            },
-            table.column("school_id")?.str()?.get(r).unwrap_or(""),
-            table.column("school_name")?.str()?.get(r).unwrap_or(""),
-            table.column("reason")?.str()?.get(r).unwrap_or("")
-        )?;
-    }
+        ),
+    )?;
+    let text = summary(&table, &published_name, run, list);
+    let identical = codes::count(&table, Agreement::OnlyPublished) == 0
+        && codes::count(&table, Agreement::OnlyComputed) == 0;
     Ok(Comparison {
-        identical: only_published == 0 && only_computed == 0,
         table,
         text,
+        identical,
     })
+}
+
+/// Writes the comparison as CSV; a failed write leaves no partial file.
+pub fn write_table(path: &Path, mut table: DataFrame) -> Result<()> {
+    let partial = path.with_extension("csv.part");
+    let written = std::fs::File::create(&partial)
+        .map_err(anyhow::Error::from)
+        .and_then(|file| {
+            CsvWriter::new(file)
+                .include_header(true)
+                .finish(&mut table)
+                .map_err(anyhow::Error::from)
+        })
+        .and_then(|()| std::fs::rename(&partial, path).map_err(anyhow::Error::from));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written.with_context(|| format!("не удалось записать {}", path.display()))
+}
+
+/// One row per school on either list: school_id, status, reason.
+fn differences(
+    finished: &FinishedRun,
+    list: List,
+    published_ids: &DataFrame,
+    computed: &DataFrame,
+    registry: &DataFrame,
+) -> Result<DataFrame> {
+    let published_set = school_ids(published_ids)?;
+    let computed_set = school_ids(computed)?;
+    let mut all: Vec<String> = published_set.iter().chain(&computed_set).cloned().collect();
+    all.sort();
+    all.dedup();
+    let procedures = finished.table("procedures")?;
+    let mut ids = Vec::new();
+    let mut statuses = Vec::new();
+    let mut reasons = Vec::new();
+    for id in &all {
+        let (in_published, in_computed) = (published_set.contains(id), computed_set.contains(id));
+        let (status, reason) = match (in_published, in_computed) {
+            (true, true) => (Agreement::Both, String::new()),
+            (false, true) => (
+                Agreement::OnlyComputed,
+                format!("в расчёте: {}", computed_reason(computed, list, id)?),
+            ),
+            (true, false) if list == List::Shnor => (
+                Agreement::OnlyPublished,
+                why_not_listed(id, registry, &procedures, &finished.manifest)?,
+            ),
+            (true, false) => (
+                Agreement::OnlyPublished,
+                "индекс риска ниже отсечения расчёта".to_string(),
+            ),
+            (false, false) => unreachable!("every id comes from one of the lists"),
+        };
+        ids.push(id.clone());
+        statuses.push(status.code());
+        reasons.push(reason);
+    }
+    for name in unmatched_names(published_ids)? {
+        ids.push(String::new());
+        statuses.push(Agreement::OnlyPublished.code());
+        reasons.push(format!(
+            "«{name}»: нет в исходных данных (не найдена по названию)"
+        ));
+    }
+    Ok(df!("school_id" => ids, "status" => statuses, "reason" => reasons)?)
+}
+
+/// The published names that matched no registry school.
+fn unmatched_names(published_ids: &DataFrame) -> Result<Vec<String>> {
+    let unmatched = published_ids
+        .clone()
+        .lazy()
+        .filter(col("school_id").is_null())
+        .collect()?;
+    Ok(match unmatched.column("published_name") {
+        Ok(names) => names.str()?.iter().flatten().map(str::to_string).collect(),
+        Err(_) => Vec::new(),
+    })
+}
+
+/// Why the run listed a school: its conditions met, or its top indicators.
+fn computed_reason(computed: &DataFrame, list: List, school_id: &str) -> Result<String> {
+    let column = match list {
+        List::Shnor => "conditions_met",
+        List::Shnsu => "top_indicators",
+    };
+    let row = computed
+        .clone()
+        .lazy()
+        .filter(col("school_id").eq(lit(school_id)))
+        .collect()?;
+    Ok(row.column(column)?.str()?.get(0).unwrap_or("").to_string())
+}
+
+/// The counts and one line per difference.
+fn summary(table: &DataFrame, published_name: &str, run: &Path, list: List) -> String {
+    let mut text = format!(
+        "{published_name} и {}/{}: в обоих {}, только в опубликованном {}, только в рассчитанном {}\n",
+        run.display(),
+        list.code(),
+        codes::count(table, Agreement::Both),
+        codes::count(table, Agreement::OnlyPublished),
+        codes::count(table, Agreement::OnlyComputed),
+    );
+    let cell = |column: &str, r: usize| {
+        table
+            .column(column)
+            .ok()
+            .and_then(|c| c.str().ok()?.get(r).map(str::to_string))
+            .unwrap_or_default()
+    };
+    for r in 0..table.height() {
+        let Some(status) = codes::at::<Agreement>(table, r) else {
+            continue;
+        };
+        if status == Agreement::Both {
+            continue;
+        }
+        let _ = writeln!(
+            text,
+            "  {} {} {}: {}",
+            status.label(),
+            cell("school_id", r),
+            cell("school_name", r),
+            cell("reason", r)
+        );
+    }
+    text
 }
 
 #[cfg(test)]

@@ -1,6 +1,5 @@
 use std::io::Write;
 
-use polars::prelude::SerWriter;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -67,12 +66,9 @@ fn execute(cli: Cli, fit: Option<Fit>) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Compare(args) => {
-            let comparison = shnor::compare::compare(&args.run, &args.published, &args.list)?;
+            let comparison = shnor::compare::compare(&args.run, &args.published, args.list.into())?;
             let path = args.out.unwrap_or_else(|| args.run.join("compare.csv"));
-            let mut table = comparison.table;
-            polars::prelude::CsvWriter::new(std::fs::File::create(&path)?)
-                .include_header(true)
-                .finish(&mut table)?;
+            shnor::compare::write_table(&path, comparison.table.clone())?;
             print_out(&comparison.text)?;
             eprintln!("сравнение записано в {}", path.display());
             Ok(if comparison.identical {
