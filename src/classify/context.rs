@@ -62,7 +62,65 @@ pub fn school_results(
 /// Returns the fit and, per school, expected share, residual and standardised
 /// residual r·√w / σ, where σ² = Σ w r² / (n − 2).
 pub fn fit(results: &DataFrame, decisions: &DataFrame) -> Result<(Fit, DataFrame)> {
-    let data = results
+    let data = fit_data(results, decisions)?;
+    let n = data.height();
+    let m = Moments::of(&data)?;
+    // NaN (no schools) and zero spread both leave the slope undefined.
+    if n < 3 || m.sxx.is_nan() || m.sxx <= 0.0 {
+        let fit = Fit {
+            schools: n,
+            intercept: None,
+            slope: None,
+            r_squared: None,
+            sigma: None,
+            slope_p_value: None,
+        };
+        return Ok((fit, fitted_table(data.lazy(), None)?));
+    }
+    let slope = m.sxy / m.sxx;
+    let intercept = m.y_bar - slope * m.x_bar;
+    let expected = lit(intercept) + lit(slope) * col("x");
+    let with_residuals = data
+        .lazy()
+        .with_columns([expected.alias("expected_share")])
+        .with_columns([(col("y") - col("expected_share")).alias("residual")])
+        .collect()?;
+    let ss_res = first(
+        &with_residuals
+            .clone()
+            .lazy()
+            .select([(col("w") * col("residual").pow(2)).sum().alias("ss")])
+            .collect()?,
+        "ss",
+    )?;
+    let sigma = (ss_res / (n as f64 - 2.0)).sqrt();
+    let r_squared = if m.syy > 0.0 {
+        1.0 - ss_res / m.syy
+    } else {
+        f64::NAN
+    };
+    let slope_se = sigma / m.sxx.sqrt();
+    let slope_p_value = if slope_se > 0.0 {
+        let t = StudentsT::new(0.0, 1.0, n as f64 - 2.0)?;
+        Some(2.0 * (1.0 - t.cdf((slope / slope_se).abs())))
+    } else {
+        None
+    };
+    let fit = Fit {
+        schools: n,
+        intercept: Some(intercept),
+        slope: Some(slope),
+        r_squared: Some(r_squared),
+        sigma: Some(sigma),
+        slope_p_value,
+    };
+    Ok((fit, fitted_table(with_residuals.lazy(), Some(sigma))?))
+}
+
+/// The schools with a risk score: x the score, y the «2» share, w the
+/// participants.
+fn fit_data(results: &DataFrame, decisions: &DataFrame) -> Result<DataFrame> {
+    Ok(results
         .clone()
         .lazy()
         .join(
@@ -85,116 +143,84 @@ pub fn fit(results: &DataFrame, decisions: &DataFrame) -> Result<(Fit, DataFrame
                 .cast(DataType::Float64)
                 .alias("w"),
         ])
-        .collect()?;
-    let n = data.height();
-    let sums = data
-        .clone()
-        .lazy()
-        .select([
-            col("w").sum().alias("sw"),
-            (col("w") * col("x")).sum().alias("swx"),
-            (col("w") * col("y")).sum().alias("swy"),
-        ])
-        .collect()?;
-    let get = |frame: &DataFrame, c: &str| -> Result<f64> {
-        Ok(frame.column(c)?.f64()?.get(0).unwrap_or(f64::NAN))
-    };
-    let (sw, swx, swy) = (get(&sums, "sw")?, get(&sums, "swx")?, get(&sums, "swy")?);
-    let (x_bar, y_bar) = (swx / sw, swy / sw);
-    let centred = data
-        .clone()
-        .lazy()
-        .select([
-            (col("w") * (col("x") - lit(x_bar)) * (col("y") - lit(y_bar)))
-                .sum()
-                .alias("sxy"),
-            (col("w") * (col("x") - lit(x_bar)).pow(2))
-                .sum()
-                .alias("sxx"),
-            (col("w") * (col("y") - lit(y_bar)).pow(2))
-                .sum()
-                .alias("syy"),
-        ])
-        .collect()?;
-    let (sxy, sxx, syy) = (
-        get(&centred, "sxy")?,
-        get(&centred, "sxx")?,
-        get(&centred, "syy")?,
-    );
-    // NaN (no schools) and zero spread both leave the slope undefined.
-    if n < 3 || sxx.is_nan() || sxx <= 0.0 {
-        let empty = data
+        .collect()?)
+}
+
+/// The weighted means and centred sums of squares of x and y.
+struct Moments {
+    x_bar: f64,
+    y_bar: f64,
+    sxy: f64,
+    sxx: f64,
+    syy: f64,
+}
+
+impl Moments {
+    fn of(data: &DataFrame) -> Result<Moments> {
+        let sums = data
+            .clone()
             .lazy()
             .select([
-                col("school_id"),
-                col("school_participants"),
-                col("school_fail_share"),
-                lit(NULL).cast(DataType::Float64).alias("expected_share"),
-                lit(NULL).cast(DataType::Float64).alias("residual"),
-                lit(NULL).cast(DataType::Float64).alias("std_residual"),
+                col("w").sum().alias("sw"),
+                (col("w") * col("x")).sum().alias("swx"),
+                (col("w") * col("y")).sum().alias("swy"),
             ])
             .collect()?;
-        let fit = Fit {
-            schools: n,
-            intercept: None,
-            slope: None,
-            r_squared: None,
-            sigma: None,
-            slope_p_value: None,
-        };
-        return Ok((fit, empty));
+        let sw = first(&sums, "sw")?;
+        let (x_bar, y_bar) = (first(&sums, "swx")? / sw, first(&sums, "swy")? / sw);
+        let centred = data
+            .clone()
+            .lazy()
+            .select([
+                (col("w") * (col("x") - lit(x_bar)) * (col("y") - lit(y_bar)))
+                    .sum()
+                    .alias("sxy"),
+                (col("w") * (col("x") - lit(x_bar)).pow(2))
+                    .sum()
+                    .alias("sxx"),
+                (col("w") * (col("y") - lit(y_bar)).pow(2))
+                    .sum()
+                    .alias("syy"),
+            ])
+            .collect()?;
+        Ok(Moments {
+            x_bar,
+            y_bar,
+            sxy: first(&centred, "sxy")?,
+            sxx: first(&centred, "sxx")?,
+            syy: first(&centred, "syy")?,
+        })
     }
-    let slope = sxy / sxx;
-    let intercept = y_bar - slope * x_bar;
-    let expected = lit(intercept) + lit(slope) * col("x");
-    let with_residuals = data
-        .lazy()
-        .with_columns([expected.alias("expected_share")])
-        .with_columns([(col("y") - col("expected_share")).alias("residual")])
-        .collect()?;
-    let ss_res = with_residuals
-        .clone()
-        .lazy()
-        .select([(col("w") * col("residual").pow(2)).sum().alias("ss")])
-        .collect()?;
-    let ss_res = get(&ss_res, "ss")?;
-    let sigma = (ss_res / (n as f64 - 2.0)).sqrt();
-    let r_squared = if syy > 0.0 {
-        1.0 - ss_res / syy
-    } else {
-        f64::NAN
+}
+
+/// The first value of a float column (NaN when there is none).
+fn first(frame: &DataFrame, column: &str) -> Result<f64> {
+    Ok(frame.column(column)?.f64()?.get(0).unwrap_or(f64::NAN))
+}
+
+/// The table `context.sql` reads: with the fit, expected share, residual and
+/// standardised residual; without (`sigma` None), those three are null.
+fn fitted_table(data: LazyFrame, sigma: Option<f64>) -> Result<DataFrame> {
+    let null = || lit(NULL).cast(DataType::Float64);
+    let (expected, residual, standardised) = match sigma {
+        None => (null(), null(), null()),
+        Some(s) if s > 0.0 => (
+            col("expected_share"),
+            col("residual"),
+            col("residual") * col("w").sqrt() / lit(s),
+        ),
+        Some(_) => (col("expected_share"), col("residual"), null()),
     };
-    let slope_se = sigma / sxx.sqrt();
-    let slope_p_value = if slope_se > 0.0 {
-        let t = StudentsT::new(0.0, 1.0, n as f64 - 2.0)?;
-        Some(2.0 * (1.0 - t.cdf((slope / slope_se).abs())))
-    } else {
-        None
-    };
-    let fitted = with_residuals
-        .lazy()
+    Ok(data
         .select([
             col("school_id"),
             col("school_participants"),
             col("school_fail_share"),
-            col("expected_share"),
-            col("residual"),
-            if sigma > 0.0 {
-                (col("residual") * col("w").sqrt() / lit(sigma)).alias("std_residual")
-            } else {
-                lit(NULL).cast(DataType::Float64).alias("std_residual")
-            },
+            expected.alias("expected_share"),
+            residual.alias("residual"),
+            standardised.alias("std_residual"),
         ])
-        .collect()?;
-    let fit = Fit {
-        schools: n,
-        intercept: Some(intercept),
-        slope: Some(slope),
-        r_squared: Some(r_squared),
-        sigma: Some(sigma),
-        slope_p_value,
-    };
-    Ok((fit, fitted))
+        .collect()?)
 }
 
 #[cfg(test)]

@@ -7,9 +7,9 @@
 //! The path proves a file clean before it counts it. One streaming pass
 //! groups the rows by (school, year, assessment, subject, grade) as written —
 //! and, for rows without a mark, by score — counting in each group the rows,
-//! the marks of 2, and the rows that fail a row check of the full path (a
-//! grade that is a whole number in 1–11, a mark that is a whole number in
-//! 2–5, a score that is not negative, a score where there is no mark). The
+//! the marks of 2, and the rows that break a rule of [`crate::validate::rules`]
+//! (the full path's row rules, stated once for both: a whole grade in 1–11,
+//! a whole mark in 2–5, no negative score, a mark or a score). The
 //! same pass hashes each (participant, subject) to find repeats. The checks that need
 //! another table run once per group or per distinct spelling: a school in the
 //! registry, a known assessment, a subject, a whole year, a minimum score for
@@ -32,6 +32,9 @@ use crate::measure::procedures::PROCEDURE_KEY;
 use crate::measure::row_hash::{has_repeated_hash, row_hash};
 use crate::methodology::min_scores::MinScores;
 use crate::validate::results::{ResultsForm, detect_form};
+use crate::validate::rules::{
+    GRADES, MARKS, Range, YEARS, negative, neither_mark_nor_score, not_whole,
+};
 use crate::validate::{PLACEHOLDERS, text};
 
 /// The columns the fast path reads, with the type each is parsed as.
@@ -208,6 +211,31 @@ fn count(
         column(table, "score", DataType::Float64),
         column(table, "participant_id", DataType::String),
     ]);
+    let Some(groups) = grouped_if_unrepeated(typed, table)? else {
+        return Ok(None);
+    };
+    let Some(keys) = canonical_triples(&groups, min_scores)? else {
+        return Ok(None);
+    };
+    if !groups_are_clean(&groups, registry_ids)? {
+        return Ok(None);
+    }
+    let row_count = groups.column("rows")?.i64()?.sum().unwrap_or(0) as usize;
+    let Some(procedures) = resolved_procedures(&groups, keys)? else {
+        return Ok(None);
+    };
+    let counted: i64 = procedures.column("participants")?.i64()?.sum().unwrap_or(0);
+    if counted as usize != row_count {
+        return Ok(None);
+    }
+    Ok(Some((procedures, row_count)))
+}
+
+/// One streaming pass: the rows grouped by procedure as written (and, for
+/// rows without a mark, by score) with their counts of rows, marks of 2 and
+/// doubtful rows. `None` when a cell is not its type or a participant sits
+/// a procedure twice.
+fn grouped_if_unrepeated(typed: LazyFrame, table: &RawTable) -> Result<Option<DataFrame>> {
     let mark = col("mark");
     // Rows without a mark fail by their score, against a minimum known only
     // once the procedure's spelling is resolved, so they are grouped by
@@ -248,14 +276,13 @@ fn count(
                 .logical_plan,
         );
     }
-    let Ok(results) =
+    let Ok(mut results) =
         LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default())
     else {
         // A cell that is not its type (a placeholder, a typo): the full
         // checks say which and where.
         return Ok(None);
     };
-    let groups = &results[0];
     // A repeated hash is the cheap sign of a repeated (participant,
     // subject), or of two hashes colliding; the exact test, on every key
     // column, runs only after it.
@@ -265,13 +292,12 @@ fn count(
     {
         return Ok(None);
     }
-    let Some(keys) = canonical_triples(groups, min_scores)? else {
-        return Ok(None);
-    };
-    if !groups_are_clean(groups, registry_ids)? {
-        return Ok(None);
-    }
-    let row_count = groups.column("rows")?.i64()?.sum().unwrap_or(0) as usize;
+    Ok(Some(results.swap_remove(0)))
+}
+
+/// The groups under their canonical procedure keys, with the failures by
+/// score added: one row per procedure. `None` when a score has no minimum.
+fn resolved_procedures(groups: &DataFrame, keys: DataFrame) -> Result<Option<DataFrame>> {
     let failed = col("failed_by_mark")
         + when(col("score").is_not_null())
             .then(col("score").lt(col("min_score")).cast(DataType::Int64) * col("rows"))
@@ -312,19 +338,14 @@ fn count(
         col("participants"),
         col("failed"),
     ]);
-    let procedures = if by_score {
+    Ok(Some(if by_score {
         resolved
             .group_by(PROCEDURE_KEY.map(col))
             .agg([col("participants").sum(), col("failed").sum()])
             .collect()?
     } else {
         resolved.collect()?
-    };
-    let counted: i64 = procedures.column("participants")?.i64()?.sum().unwrap_or(0);
-    if counted as usize != row_count {
-        return Ok(None);
-    }
-    Ok(Some((procedures, row_count)))
+    }))
 }
 
 /// True for a row that passes the row checks of the full path that need no
@@ -332,26 +353,20 @@ fn count(
 /// whole number in 2–5, no negative score, and a score where there is no
 /// mark (its minimum is checked with the triples).
 fn row_is_clean() -> Expr {
-    let whole = |e: Expr| e.clone().floor().eq(e);
     let grade = col("grade");
     let mark = col("mark");
     let score = col("score");
     // NaN and ±inf compare as numbers in polars; the full path reads them as
     // "not a number" and sets the row aside, so they are doubt here.
     let finite_or_null = |e: Expr| e.clone().is_null().or(e.is_finite());
+    let whole_in = |e: Expr, range: Range| not_whole(e.clone()).or(range.outside(e)).not();
     finite_or_null(mark.clone())
         .and(finite_or_null(score.clone()))
         .and(grade.clone().is_finite())
-        .and(whole(grade.clone()))
-        .and(grade.clone().gt_eq(lit(1.0)))
-        .and(grade.lt_eq(lit(11.0)))
-        .and(
-            mark.clone().is_null().or(whole(mark.clone())
-                .and(mark.clone().gt_eq(lit(2.0)))
-                .and(mark.clone().lt_eq(lit(5.0)))),
-        )
-        .and(score.clone().is_null().or(score.clone().gt_eq(lit(0.0))))
-        .and(mark.is_not_null().or(score.is_not_null()))
+        .and(whole_in(grade, GRADES))
+        .and(mark.clone().is_null().or(whole_in(mark.clone(), MARKS)))
+        .and(score.clone().is_null().or(negative(score.clone()).not()))
+        .and(neither_mark_nor_score(mark, score).not())
         .fill_null(false)
 }
 
@@ -383,7 +398,7 @@ fn canonical_triples(groups: &DataFrame, min_scores: &MinScores) -> Result<Optio
         let Some(assessment) = normalize_assessment(a_clean) else {
             return Ok(None);
         };
-        if y.fract() != 0.0 || !(2000.0..=2100.0).contains(&y) {
+        if y.fract() != 0.0 || !YEARS.contains(y) {
             return Ok(None);
         }
         let subject = normalize_subject(s_clean);

@@ -3,6 +3,7 @@
 //! act on; nothing is dropped without a trace.
 
 pub mod results;
+pub mod rules;
 pub mod schools;
 mod shown;
 pub mod survey;
@@ -14,6 +15,7 @@ use polars::prelude::*;
 
 use crate::ingest::RawTable;
 use crate::ingest::table::LINE;
+pub use rules::not_whole;
 
 /// One rule a row must satisfy.
 pub struct Check {
@@ -268,11 +270,6 @@ pub fn finite(value: Expr) -> Expr {
     when(value.clone().is_finite())
         .then(value)
         .otherwise(lit(NULL).cast(DataType::Float64))
-}
-
-/// True when a parsed number is not a whole number.
-pub fn not_whole(value: Expr) -> Expr {
-    value.clone().floor().neq(value)
 }
 
 #[cfg(test)]

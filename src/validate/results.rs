@@ -7,10 +7,10 @@ use anyhow::{Result, bail};
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::rules::{GRADES, MARKS, YEARS, negative, neither_mark_nor_score, not_whole};
 use super::{
-    Check, Checked, PERSON, Values, apply_checks, blank_row_check, finite, not_whole, number,
-    parse_number, quoted, quoted_as, repeat_check, school_checks, source_text, text,
-    with_known_school,
+    Check, Checked, PERSON, Values, apply_checks, blank_row_check, finite, number, parse_number,
+    quoted, quoted_as, repeat_check, school_checks, source_text, text, with_known_school,
 };
 use crate::ingest::RawTable;
 use crate::ingest::format::InputRole;
@@ -414,8 +414,13 @@ fn key_checks(values: Values, registry: &DataFrame) -> Result<Vec<Check>> {
         ),
         Check::new(
             "year",
-            col("year").lt(lit(2000)).or(col("year").gt(lit(2100))),
-            quoted_as("год ", col("raw_year"), " вне 2000–2100", values),
+            YEARS.outside(col("year")),
+            quoted_as(
+                "год ",
+                col("raw_year"),
+                &format!(" вне {}", YEARS.words()),
+                values,
+            ),
         ),
         Check::new(
             "assessment",
@@ -451,8 +456,13 @@ fn key_checks(values: Values, registry: &DataFrame) -> Result<Vec<Check>> {
         ),
         Check::new(
             "grade",
-            col("grade").lt(lit(1)).or(col("grade").gt(lit(11))),
-            quoted_as("класс ", col("raw_grade"), " вне 1–11", values),
+            GRADES.outside(col("grade")),
+            quoted_as(
+                "класс ",
+                col("raw_grade"),
+                &format!(" вне {}", GRADES.words()),
+                values,
+            ),
         ),
     ]);
     Ok(checks)
@@ -565,8 +575,8 @@ fn student_checks() -> Vec<Check> {
         ),
         Check::new(
             "mark",
-            col("mark").lt(lit(2)).or(col("mark").gt(lit(5))),
-            lit("отметка (mark) вне 2–5"),
+            MARKS.outside(col("mark")),
+            lit(format!("отметка (mark) вне {}", MARKS.words())),
         ),
         Check::new(
             "score",
@@ -575,12 +585,12 @@ fn student_checks() -> Vec<Check> {
         ),
         Check::new(
             "score",
-            col("score").lt(lit(0.0)),
+            negative(col("score")),
             lit("отрицательный балл (score)"),
         ),
         Check::new(
             "mark",
-            col("mark").is_null().and(col("score").is_null()),
+            neither_mark_nor_score(col("mark"), col("score")),
             lit("нет ни отметки, ни балла: по строке нельзя понять, получил ли участник «2»"),
         ),
         Check::new(
