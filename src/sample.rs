@@ -675,25 +675,33 @@ struct StudentRows {
     score: Vec<Option<i32>>,
 }
 
+/// One procedure as the rows write it.
+#[derive(Clone, Copy)]
+struct Sitting {
+    year: i32,
+    assessment: &'static str,
+    subject: &'static str,
+    grade: i32,
+}
+
+/// A participant's result: a mark or, for ЕГЭ with a minimum, a score.
+enum Outcome {
+    Mark(i32),
+    Score(i32),
+}
+
 impl StudentRows {
-    #[allow(clippy::too_many_arguments)]
-    fn push(
-        &mut self,
-        year: i32,
-        assessment: &'static str,
-        subject: &'static str,
-        grade: i32,
-        school: &str,
-        id: String,
-        mark: Option<i32>,
-        score: Option<i32>,
-    ) {
-        self.year.push(year);
-        self.assessment.push(assessment);
-        self.subject.push(subject);
-        self.grade.push(grade);
+    fn push(&mut self, sitting: Sitting, school: &str, id: String, outcome: Outcome) {
+        self.year.push(sitting.year);
+        self.assessment.push(sitting.assessment);
+        self.subject.push(sitting.subject);
+        self.grade.push(sitting.grade);
         self.school_id.push(school.to_string());
         self.participant_id.push(id);
+        let (mark, score) = match outcome {
+            Outcome::Mark(m) => (Some(m), None),
+            Outcome::Score(s) => (None, Some(s)),
+        };
         self.mark.push(mark);
         self.score.push(score);
     }
@@ -761,8 +769,11 @@ pub fn generate_students(
         SampleFormat::Csv => "csv",
         SampleFormat::Parquet => "parquet",
     };
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let regular = regular_schools(&mut rng, schools);
+    let mut g = Students {
+        rng: ChaCha8Rng::seed_from_u64(seed),
+        participants: 0,
+    };
+    let regular = regular_schools(&mut g.rng, schools);
     let mut registry = df!(
         "school_id" => regular.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
         "school_name" => regular.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
@@ -771,113 +782,129 @@ pub fn generate_students(
         "school_kind" => regular.iter().map(|s| s.kind).collect::<Vec<_>>(),
     )?;
     write_frame(&mut registry, &out.join(format!("schools.{ext}")), format)?;
-    let mut participant = 0u64;
-    let mut next_id = || {
-        participant += 1;
-        format!("P{participant:09}")
-    };
     for &year in &years {
         let noise: Vec<f64> = regular
             .iter()
-            .map(|_| normal(&mut rng, 0.0, 0.35))
+            .map(|_| normal(&mut g.rng, 0.0, 0.35))
             .collect();
         for grade in VPR_GRADES {
-            let mut rows = StudentRows::default();
-            for (s, noise) in regular.iter().zip(&noise) {
-                for subject in VPR_SUBJECTS {
-                    let p = fail_probability(s, -2.6, *noise);
-                    for _ in 0..participants(&mut rng, s) {
-                        let mark = if rng.random_bool(p) {
-                            2
-                        } else {
-                            rng.random_range(3..=5)
-                        };
-                        rows.push(
-                            year,
-                            "ВПР",
-                            subject,
-                            grade,
-                            &s.id,
-                            next_id(),
-                            Some(mark),
-                            None,
-                        );
-                    }
-                }
-            }
-            rows.write(
-                &out.join(format!("results/vpr_{year}_{grade}.{ext}")),
-                format,
-            )?;
+            g.marked(&regular, &noise, year, "ВПР", &VPR_SUBJECTS, grade, -2.6)
+                .write(
+                    &out.join(format!("results/vpr_{year}_{grade}.{ext}")),
+                    format,
+                )?;
         }
-        let mut rows = StudentRows::default();
-        for (s, noise) in regular.iter().zip(&noise) {
-            for subject in ["русский язык", "математика"] {
-                let p = fail_probability(s, -3.0, *noise);
-                for _ in 0..participants(&mut rng, s) {
-                    let mark = if rng.random_bool(p) {
-                        2
-                    } else {
-                        rng.random_range(3..=5)
-                    };
-                    rows.push(year, "ОГЭ", subject, 9, &s.id, next_id(), Some(mark), None);
-                }
-            }
-        }
-        rows.write(&out.join(format!("results/oge_{year}.{ext}")), format)?;
-        let mut rows = StudentRows::default();
-        for (s, noise) in regular.iter().zip(&noise).filter(|(s, _)| s.has_senior) {
-            let n = (participants(&mut rng, s) as f64 * 0.3).round().max(1.0) as u64;
-            for (subject, canonical, minimum) in [
-                ("Русский язык", "русский язык", Some(24)),
-                (
-                    "Математика профильного уровня",
-                    "математика (профильная)",
-                    Some(27),
-                ),
-                ("Математика (базовая)", "математика (базовая)", None),
-            ] {
-                let _ = subject;
-                for _ in 0..n {
-                    let fails = rng.random_bool(fail_probability(s, -3.2, *noise));
-                    match minimum {
-                        Some(min) => {
-                            let score = if fails {
-                                rng.random_range((min / 2)..min)
-                            } else {
-                                rng.random_range(min..=100)
-                            };
-                            rows.push(
-                                year,
-                                "ЕГЭ",
-                                canonical,
-                                11,
-                                &s.id,
-                                next_id(),
-                                None,
-                                Some(score),
-                            );
-                        }
-                        None => {
-                            let mark = if fails { 2 } else { rng.random_range(3..=5) };
-                            rows.push(
-                                year,
-                                "ЕГЭ",
-                                canonical,
-                                11,
-                                &s.id,
-                                next_id(),
-                                Some(mark),
-                                None,
-                            );
-                        }
-                    }
-                }
-            }
-        }
-        rows.write(&out.join(format!("results/ege_{year}.{ext}")), format)?;
+        let oge = ["русский язык", "математика"];
+        g.marked(&regular, &noise, year, "ОГЭ", &oge, 9, -3.0)
+            .write(&out.join(format!("results/oge_{year}.{ext}")), format)?;
+        g.ege(&regular, &noise, year)
+            .write(&out.join(format!("results/ege_{year}.{ext}")), format)?;
     }
     let year = *years.last().expect("a year");
+    let mut survey = student_survey(&mut g.rng, &regular, year)?;
+    write_frame(
+        &mut survey,
+        &out.join(format!("survey/survey_{year}.{ext}")),
+        format,
+    )?;
+    Ok(())
+}
+
+/// The generator of a student-level region: its random numbers and the
+/// participant ids given so far.
+struct Students {
+    rng: ChaCha8Rng,
+    participants: u64,
+}
+
+impl Students {
+    fn next_id(&mut self) -> String {
+        self.participants += 1;
+        format!("P{:09}", self.participants)
+    }
+
+    /// A mark: «2» with probability `p`, else 3–5.
+    fn mark(&mut self, p: f64) -> i32 {
+        if self.rng.random_bool(p) {
+            2
+        } else {
+            self.rng.random_range(3..=5)
+        }
+    }
+
+    /// Marked rows of one assessment and grade for every school and subject.
+    #[allow(clippy::too_many_arguments)]
+    fn marked(
+        &mut self,
+        regular: &[School],
+        noise: &[f64],
+        year: i32,
+        assessment: &'static str,
+        subjects: &[&'static str],
+        grade: i32,
+        base: f64,
+    ) -> StudentRows {
+        let mut rows = StudentRows::default();
+        for (s, noise) in regular.iter().zip(noise) {
+            for &subject in subjects {
+                let sitting = Sitting {
+                    year,
+                    assessment,
+                    subject,
+                    grade,
+                };
+                let p = fail_probability(s, base, *noise);
+                for _ in 0..participants(&mut self.rng, s) {
+                    let mark = self.mark(p);
+                    rows.push(sitting, &s.id, self.next_id(), Outcome::Mark(mark));
+                }
+            }
+        }
+        rows
+    }
+
+    /// ЕГЭ rows of the schools with senior grades: scores where the subject
+    /// has a minimum, marks for basic mathematics.
+    fn ege(&mut self, regular: &[School], noise: &[f64], year: i32) -> StudentRows {
+        let mut rows = StudentRows::default();
+        for (s, noise) in regular.iter().zip(noise).filter(|(s, _)| s.has_senior) {
+            let n = (participants(&mut self.rng, s) as f64 * 0.3)
+                .round()
+                .max(1.0) as u64;
+            for (subject, minimum) in [
+                ("русский язык", Some(24)),
+                ("математика (профильная)", Some(27)),
+                ("математика (базовая)", None),
+            ] {
+                let sitting = Sitting {
+                    year,
+                    assessment: "ЕГЭ",
+                    subject,
+                    grade: 11,
+                };
+                for _ in 0..n {
+                    let fails = self.rng.random_bool(fail_probability(s, -3.2, *noise));
+                    let outcome = match minimum {
+                        Some(min) if fails => Outcome::Score(self.rng.random_range((min / 2)..min)),
+                        Some(min) => Outcome::Score(self.rng.random_range(min..=100)),
+                        None if fails => Outcome::Mark(2),
+                        None => Outcome::Mark(self.rng.random_range(3..=5)),
+                    };
+                    rows.push(sitting, &s.id, self.next_id(), outcome);
+                }
+            }
+        }
+        rows
+    }
+}
+
+/// The survey of the last year, every indicator for every school.
+fn student_survey(
+    rng: &mut ChaCha8Rng,
+    regular: &[School],
+    year: i32,
+) -> Result<polars::prelude::DataFrame> {
+    use polars::prelude::*;
     let mut survey: Vec<Column> = vec![
         Column::new(
             "school_id".into(),
@@ -888,15 +915,9 @@ pub fn generate_students(
     for (i, name) in INDICATORS.iter().enumerate() {
         let values: Vec<f64> = regular
             .iter()
-            .map(|s| (indicator_value(&mut rng, i, name, s) * 1000.0).round() / 1000.0)
+            .map(|s| (indicator_value(rng, i, name, s) * 1000.0).round() / 1000.0)
             .collect();
         survey.push(Column::new((*name).into(), values));
     }
-    let mut survey = DataFrame::new_infer_height(survey)?;
-    write_frame(
-        &mut survey,
-        &out.join(format!("survey/survey_{year}.{ext}")),
-        format,
-    )?;
-    Ok(())
+    Ok(DataFrame::new_infer_height(survey)?)
 }

@@ -658,12 +658,15 @@ fn aggregate_columns(keyed: LazyFrame, failure: FailureColumn, comma: bool) -> L
 const MAX_PARTICIPANTS: i64 = 1_000_000;
 
 fn aggregate_checks(failure: FailureColumn) -> Vec<Check> {
-    let column = match failure {
-        FailureColumn::Count => "failed",
-        FailureColumn::Share => "fail_share",
-        FailureColumn::Percent => "fail_percent",
-    };
-    let mut checks = vec![
+    let mut checks = participants_checks();
+    checks.extend(failure_checks(failure));
+    checks
+}
+
+/// The number of participants: given, whole, at least 1, not absurd.
+fn participants_checks() -> Vec<Check> {
+    let about = |what: &str| quoted("число участников ", col("raw_participants"), what);
+    vec![
         Check::new(
             "participants",
             col("raw_participants").is_null(),
@@ -674,30 +677,58 @@ fn aggregate_checks(failure: FailureColumn) -> Vec<Check> {
             col("participants_number")
                 .is_null()
                 .or(not_whole(col("participants_number"))),
-            quoted(
-                "число участников ",
-                col("raw_participants"),
-                " — не целое число",
-            ),
+            about(" — не целое число"),
         ),
         Check::new(
             "participants",
             col("participants_number").gt(lit(MAX_PARTICIPANTS)),
-            quoted(
-                "число участников ",
-                col("raw_participants"),
-                &format!(" больше, чем бывает в процедуре (не более {MAX_PARTICIPANTS})"),
-            ),
+            about(&format!(
+                " больше, чем бывает в процедуре (не более {MAX_PARTICIPANTS})"
+            )),
         ),
         Check::new(
             "participants",
             col("participants").lt(lit(1)),
+            about(": в процедуре должен быть хотя бы 1 участник"),
+        ),
+    ]
+}
+
+/// The failures, in whichever of its three forms the file gives them:
+/// given, a number, in range, not more than the participants.
+fn failure_checks(failure: FailureColumn) -> Vec<Check> {
+    let column = match failure {
+        FailureColumn::Count => "failed",
+        FailureColumn::Share => "fail_share",
+        FailureColumn::Percent => "fail_percent",
+    };
+    let share_outside = || {
+        col("share_given")
+            .lt(lit(0.0))
+            .or(col("share_given").gt(lit(1.0)))
+    };
+    let form = match failure {
+        FailureColumn::Count => Check::new(
+            column,
+            not_whole(col("failed_number")),
+            quoted("failed ", col("raw_failure"), " — не целое число"),
+        ),
+        FailureColumn::Share => Check::new(
+            column,
+            share_outside(),
             quoted(
-                "число участников ",
-                col("raw_participants"),
-                ": в процедуре должен быть хотя бы 1 участник",
+                "fail_share ",
+                col("raw_failure"),
+                " вне 0–1 (проценты дайте в столбце fail_percent)",
             ),
         ),
+        FailureColumn::Percent => Check::new(
+            column,
+            share_outside(),
+            quoted("fail_percent ", col("raw_failure"), " вне 0–100"),
+        ),
+    };
+    vec![
         Check::new(
             column,
             col("raw_failure").is_null(),
@@ -708,54 +739,29 @@ fn aggregate_checks(failure: FailureColumn) -> Vec<Check> {
             col("failed_number").is_null(),
             quoted(&format!("{column} "), col("raw_failure"), " — не число"),
         ),
-    ];
-    match failure {
-        FailureColumn::Count => checks.push(Check::new(
+        form,
+        Check::new(
             column,
-            not_whole(col("failed_number")),
-            quoted("failed ", col("raw_failure"), " — не целое число"),
-        )),
-        FailureColumn::Share => checks.push(Check::new(
-            column,
-            col("share_given")
-                .lt(lit(0.0))
-                .or(col("share_given").gt(lit(1.0))),
+            col("failed").lt(lit(0)),
             quoted(
-                "fail_share ",
+                &format!("{column} "),
                 col("raw_failure"),
-                " вне 0–1 (проценты дайте в столбце fail_percent)",
+                " — отрицательное число",
             ),
-        )),
-        FailureColumn::Percent => checks.push(Check::new(
+        ),
+        Check::new(
             column,
-            col("share_given")
-                .lt(lit(0.0))
-                .or(col("share_given").gt(lit(1.0))),
-            quoted("fail_percent ", col("raw_failure"), " вне 0–100"),
-        )),
-    }
-    checks.push(Check::new(
-        column,
-        col("failed").lt(lit(0)),
-        quoted(
-            &format!("{column} "),
-            col("raw_failure"),
-            " — отрицательное число",
+            col("failed").gt(col("participants")),
+            concat_str(
+                [
+                    lit("failed "),
+                    col("failed").cast(DataType::String),
+                    lit(" больше числа участников "),
+                    col("participants").cast(DataType::String),
+                ],
+                "",
+                false,
+            ),
         ),
-    ));
-    checks.push(Check::new(
-        column,
-        col("failed").gt(col("participants")),
-        concat_str(
-            [
-                lit("failed "),
-                col("failed").cast(DataType::String),
-                lit(" больше числа участников "),
-                col("participants").cast(DataType::String),
-            ],
-            "",
-            false,
-        ),
-    ));
-    checks
+    ]
 }

@@ -43,11 +43,36 @@ pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -
             );
         }
     }
-    let comma = table.dialect.is_none_or(|d| d.decimal_comma);
     let indicators: Vec<String> = indicator_columns(table)
         .into_iter()
         .filter(|c| wanted.is_empty() || wanted.contains(c))
         .collect();
+    let rows = checked_rows(table, registry)?;
+    let mut long_parts = Vec::with_capacity(indicators.len());
+    let mut rejected = vec![rows.rejected.lazy()];
+    for indicator in &indicators {
+        let checked = checked_cells(&rows.valid, table, indicator)?;
+        rejected.push(checked.rejected.lazy());
+        long_parts.push(checked.valid.lazy().select([
+            col("school_id"),
+            col("year"),
+            col("indicator"),
+            col("value"),
+            col(LINE),
+        ]));
+    }
+    let valid = if long_parts.is_empty() {
+        empty_long()
+    } else {
+        concat(long_parts, UnionArgs::default())?.collect()?
+    };
+    let rejected = concat(rejected, UnionArgs::default())?.collect()?;
+    Ok(Checked { valid, rejected })
+}
+
+/// The survey's rows with their school and year checked: a registry school,
+/// a whole year, one row per school and year.
+fn checked_rows(table: &RawTable, registry: &DataFrame) -> Result<Checked> {
     let keyed = table
         .frame
         .clone()
@@ -78,74 +103,58 @@ pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -
         ),
         repeat_check("school_id", "эта школа за этот год уже есть в анкете"),
     ]);
-    let rows = apply_checks(keyed, row_checks, &table.name)?;
-    let mut long_parts = Vec::with_capacity(indicators.len());
-    let mut rejected = vec![rows.rejected];
-    for indicator in &indicators {
-        let cells = rows
-            .valid
-            .clone()
-            .lazy()
-            .select([
-                col("school_id"),
-                col("year"),
-                col(LINE),
-                lit(indicator.as_str()).alias("indicator"),
-                text(indicator).alias("raw"),
-                number(indicator, comma).alias("value"),
-            ])
-            .filter(col("raw").is_not_null());
-        let checked = apply_checks(
-            cells,
-            vec![
-                Check::new(
-                    "indicator",
-                    col("value").is_null().or(col("value").is_nan()),
-                    quoted(
-                        &format!("{indicator}: значение "),
-                        col("raw"),
-                        " — не число; показатель для школы не учитывается",
-                    ),
-                ),
-                // Shares, counts, ratios and areas are never negative.
-                Check::new(
-                    "indicator",
-                    col("value").lt(lit(0.0)),
-                    quoted(
-                        &format!("{indicator}: значение "),
-                        col("raw"),
-                        " отрицательно; показатель для школы не учитывается",
-                    ),
-                ),
-            ],
-            &table.name,
-        )?;
-        // The check reports the generic column "indicator"; name the real one.
-        let named = checked
-            .rejected
-            .lazy()
-            .with_column(lit(indicator.as_str()).alias("column"))
-            .collect()?;
-        rejected.push(named);
-        long_parts.push(checked.valid.lazy().select([
+    apply_checks(keyed, row_checks, &table.name)
+}
+
+/// One indicator's filled cells in long form, each a non-negative number;
+/// a cell set aside names the indicator's column.
+fn checked_cells(rows: &DataFrame, table: &RawTable, indicator: &str) -> Result<Checked> {
+    let comma = table.dialect.is_none_or(|d| d.decimal_comma);
+    let cells = rows
+        .clone()
+        .lazy()
+        .select([
             col("school_id"),
             col("year"),
-            col("indicator"),
-            col("value"),
             col(LINE),
-        ]));
-    }
-    let valid = if long_parts.is_empty() {
-        empty_long()
-    } else {
-        concat(long_parts, UnionArgs::default())?.collect()?
+            lit(indicator).alias("indicator"),
+            text(indicator).alias("raw"),
+            number(indicator, comma).alias("value"),
+        ])
+        .filter(col("raw").is_not_null());
+    let cell_check = |condition: Expr, what: &str| {
+        Check::new(
+            "indicator",
+            condition,
+            quoted(
+                &format!("{indicator}: значение "),
+                col("raw"),
+                &format!(" {what}; показатель для школы не учитывается"),
+            ),
+        )
     };
-    let rejected = concat(
-        rejected.into_iter().map(|f| f.lazy()).collect::<Vec<_>>(),
-        UnionArgs::default(),
-    )?
-    .collect()?;
-    Ok(Checked { valid, rejected })
+    let checked = apply_checks(
+        cells,
+        vec![
+            cell_check(
+                col("value").is_null().or(col("value").is_nan()),
+                "— не число",
+            ),
+            // Shares, counts, ratios and areas are never negative.
+            cell_check(col("value").lt(lit(0.0)), "отрицательно"),
+        ],
+        &table.name,
+    )?;
+    // The check reports the generic column "indicator"; name the real one.
+    let rejected = checked
+        .rejected
+        .lazy()
+        .with_column(lit(indicator).alias("column"))
+        .collect()?;
+    Ok(Checked {
+        valid: checked.valid,
+        rejected,
+    })
 }
 
 /// The long survey table with no rows.
