@@ -9,7 +9,6 @@
 
 pub mod check;
 pub mod classify;
-pub mod cli;
 pub mod codes;
 pub mod compare;
 pub mod explain;
