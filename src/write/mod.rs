@@ -6,6 +6,7 @@ pub mod assemble;
 pub mod checks;
 pub mod manifest;
 pub mod partition;
+pub mod run_files;
 pub mod target;
 pub mod xlsx;
 

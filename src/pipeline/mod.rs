@@ -2,7 +2,12 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Instant;
+
+mod record;
+mod timings;
+mod warnings;
+
+pub use timings::Timings;
 
 use anyhow::{Context, Result, bail};
 use polars::prelude::*;
@@ -15,20 +20,20 @@ use crate::ingest::table::RowChecks;
 use crate::ingest::{CsvOverrides, DataDirFiles, LoadedFile, RawTable};
 use crate::measure::repeats::{self, CountedPart, Repeats};
 use crate::measure::{clean_students, procedures};
-use crate::methodology::ConditionYears;
 use crate::methodology::LoadedMethodology;
 use crate::methodology::min_scores::MinScores;
 use crate::progress::{Progress, ProgressMode};
 use crate::validate::results::{ResultsForm, check_results, participant_rows};
 use crate::validate::schools::check_schools;
-use crate::validate::survey::{check_survey, empty_long, indicator_columns};
+use crate::validate::survey::{check_survey, empty_long};
 use crate::validate::{Checked, empty_frame, empty_rejected};
-use crate::write::manifest::{
-    self, InputRecord, Invocation, Manifest, MethodologyRecord, OutputRecord, SourceRecord,
-};
+use crate::write::manifest::{self, InputRecord, Manifest};
 use crate::write::partition::PartitionKey;
+use crate::write::run_files::{stamp, write_files};
 use crate::write::target::{self, OutputTarget};
 use crate::write::{CsvOutput, Staging};
+use record::{input_record, methodology_record, refuse_changed_sources};
+use warnings::{check_wanted_indicators, out_of_scope_assessments, year_warnings};
 
 /// Confidence level of the interval reported for every failure share.
 pub const CONFIDENCE: f64 = 0.95;
@@ -66,61 +71,6 @@ pub struct RunSummary {
     pub shnsu: usize,
     pub rows_rejected: usize,
     pub warnings: Vec<String>,
-}
-
-/// Stage timer for the manifest, and the progress shown while it runs.
-#[derive(Default)]
-pub struct Timings {
-    done: BTreeMap<String, u128>,
-    current: Option<(String, Instant)>,
-    pub progress: Progress,
-}
-
-impl Timings {
-    pub fn new(progress: Progress) -> Self {
-        Self {
-            progress,
-            ..Default::default()
-        }
-    }
-
-    fn stage(&mut self, name: &str) {
-        self.stage_of(name, None);
-    }
-
-    /// A stage whose work (bytes of input) is known, for a progress bar.
-    fn stage_of(&mut self, name: &str, work: Option<u64>) {
-        self.finish();
-        self.current = Some((name.to_string(), Instant::now()));
-        self.progress.stage(&stage_label(name), work);
-    }
-
-    fn finish(&mut self) {
-        if let Some((name, start)) = self.current.take() {
-            self.done.insert(name, start.elapsed().as_millis());
-        }
-        self.progress.finish();
-    }
-}
-
-/// The stages as the manifest names them and as the progress shows them.
-const STAGES: [(&str, &str); 6] = [
-    ("1_methodology", "методика"),
-    ("2_read_and_check_results", "чтение и проверка результатов"),
-    ("3_read_and_check_survey", "чтение и проверка анкет"),
-    ("4_measure", "расчёт по процедурам"),
-    ("5_classify", "отнесение к спискам"),
-    ("6_write", "запись результатов"),
-];
-
-/// `2_read_and_check_results` → `[2/6] чтение и проверка результатов`.
-fn stage_label(name: &str) -> String {
-    let number = name.split_once('_').map_or("", |(n, _)| n);
-    let words = STAGES
-        .iter()
-        .find(|(key, _)| *key == name)
-        .map_or(name, |(_, label)| label);
-    format!("[{number}/{}] {words}", STAGES.len())
 }
 
 /// One results file after checking: its tables (rows released), what each
@@ -515,7 +465,7 @@ pub fn run_reporting(
         &staging,
         &outputs,
         &mut rejected,
-        (registry, options, years.current),
+        (registry, &options.partition_by, years.current),
         methodology,
     )?;
     let summary = summarise(
@@ -629,42 +579,6 @@ fn classify_stage(
     Ok((years, classification))
 }
 
-/// Every file of the output folder but the manifest, with the record of
-/// each for it.
-fn write_files(
-    staging: &Staging,
-    outputs: &[(&'static str, DataFrame)],
-    rejected: &mut DataFrame,
-    (registry, options, current_year): (&DataFrame, &RunOptions, i32),
-    methodology: &LoadedMethodology,
-) -> Result<Vec<OutputRecord>> {
-    let mut records: Vec<OutputRecord> = outputs
-        .iter()
-        .map(|(name, frame)| OutputRecord {
-            file: format!("{name}.parquet, {name}.csv"),
-            rows: frame.height(),
-        })
-        .collect();
-    if !options.partition_by.is_empty() {
-        write_partitions(staging, outputs, registry, options, current_year)?;
-        records.push(OutputRecord {
-            file: "partitioned/".into(),
-            rows: options.partition_by.len(),
-        });
-    }
-    staging.write_csv("rejected", rejected)?;
-    records.push(OutputRecord {
-        file: "rejected.csv".into(),
-        rows: rejected.height(),
-    });
-    let sheets = write_tables(staging, outputs, methodology)?;
-    records.push(OutputRecord {
-        file: "report.xlsx".into(),
-        rows: sheets + 1,
-    });
-    Ok(records)
-}
-
 /// Stage 4: procedures from every results file (student rows summed, the
 /// repeats across files taken off, aggregates deduplicated), the rows set
 /// aside as duplicated aggregates, and the survey in long form.
@@ -701,344 +615,6 @@ fn measure(p: &Prepared) -> Result<(DataFrame, DataFrame, DataFrame)> {
     Ok((all_procedures, duplicate_rejections, survey_long))
 }
 
-/// What the chosen years leave out, said before the lists are made.
-fn year_warnings(
-    p: &Prepared,
-    years: &classify::Years,
-    survey_long: &DataFrame,
-) -> Result<Vec<String>> {
-    let methodology = &p.methodology;
-    let mut warnings = Vec::new();
-    if years.previous.is_none()
-        && methodology
-            .rule
-            .shnor
-            .conditions
-            .iter()
-            .any(|c| c.years == ConditionYears::CurrentAndPrevious)
-    {
-        warnings.push(format!(
-            "результаты только за один год ({}): условие повторного попадания выполнить нельзя",
-            years.current
-        ));
-    }
-    match years.survey {
-        Some(y) if y != years.current => warnings.push(format!(
-            "в анкете нет строк за {}; для ШНСУ взята анкета {y} года",
-            years.current
-        )),
-        None if !p.survey_tables.is_empty() => warnings.push(format!(
-            "в анкете нет ни одного года до {} включительно: ШНСУ не выявить",
-            years.current
-        )),
-        _ => {}
-    }
-    if let Some(year) = years.survey {
-        warnings.extend(crate::validate::survey::spread_warnings(survey_long, year)?);
-    }
-    if let Some((lists, _)) = &p.previous_lists {
-        warnings.extend(history::not_before(lists, years.current)?);
-    }
-    Ok(warnings)
-}
-
-/// The methodology as the run applied it, with every text it read.
-fn methodology_record(p: &Prepared, classification: &Classification) -> MethodologyRecord {
-    let methodology = &p.methodology;
-    let (min_scores_text, min_scores_origin) = &p.min_scores;
-    MethodologyRecord {
-        origin: methodology.origin.clone(),
-        sha256: manifest::sha256_hex(methodology.text.as_bytes()),
-        resolved: methodology.rule.clone(),
-        min_scores: SourceRecord::new(min_scores_origin, min_scores_text),
-        queries: classification
-            .queries
-            .iter()
-            .map(|(name, text)| SourceRecord::new(name, text))
-            .collect(),
-        extends: methodology
-            .bases
-            .iter()
-            .map(|(name, text)| SourceRecord::new(name, text))
-            .collect(),
-    }
-}
-
-/// `shnor rerun`: refuses when anything the recorded run read has changed.
-fn refuse_changed_sources(options: &RunOptions, sources: &BTreeMap<String, String>) -> Result<()> {
-    let Some(recorded) = &options.expected_sources else {
-        return Ok(());
-    };
-    let changed = manifest::changed_sources(recorded, sources);
-    if !changed.is_empty() {
-        bail!(
-            "запуск не воспроизводится: с записанного запуска изменилось то, что он читал\n  {}\n\
-             верните прежние файлы или сделайте новый запуск командой shnor run",
-            changed.join("\n  ")
-        );
-    }
-    Ok(())
-}
-
-/// Ends every output with the trailing columns: the methodology and run id.
-fn stamp(outputs: &mut [(&'static str, DataFrame)], methodology: &str, run_id: &str) -> Result<()> {
-    let text_column = |name: &str, value: &str, height: usize| {
-        Column::new_scalar(
-            name.into(),
-            Scalar::new(DataType::String, AnyValue::StringOwned(value.into())),
-            height,
-        )
-    };
-    for (_, frame) in outputs.iter_mut() {
-        let height = frame.height();
-        frame.with_column(text_column("methodology", methodology, height))?;
-        frame.with_column(text_column("run_id", run_id, height))?;
-    }
-    Ok(())
-}
-
-/// `--partition-by`: the lists, schools and procedures as hive-style Parquet.
-fn write_partitions(
-    staging: &Staging,
-    outputs: &[(&'static str, DataFrame)],
-    registry: &DataFrame,
-    options: &RunOptions,
-    current_year: i32,
-) -> Result<()> {
-    let region = registry
-        .clone()
-        .lazy()
-        .select([col("school_id"), col("region")]);
-    for (name, frame) in outputs
-        .iter()
-        .filter(|(n, _)| ["procedures", "shnor", "shnsu", "schools"].contains(n))
-    {
-        let year = if frame.schema().contains("year") {
-            col("year")
-        } else {
-            lit(current_year).alias("year")
-        };
-        let keyed = frame
-            .clone()
-            .lazy()
-            .join(
-                region.clone(),
-                [col("school_id")],
-                [col("school_id")],
-                JoinArgs::new(JoinType::Left),
-            )
-            .with_column(year)
-            .collect()?;
-        crate::write::partition::write_partitioned(
-            &staging.path(&format!("partitioned/{name}")),
-            &keyed,
-            &options.partition_by,
-            staging,
-        )?;
-    }
-    Ok(())
-}
-
-/// Every output as Parquet and CSV, and report.xlsx; returns the number of
-/// list sheets in the workbook.
-fn write_tables(
-    staging: &Staging,
-    outputs: &[(&'static str, DataFrame)],
-    methodology: &LoadedMethodology,
-) -> Result<usize> {
-    let declared = crate::outputs::declared();
-    let report_sheets: Vec<(&str, &DataFrame)> = declared
-        .sheets
-        .iter()
-        .filter_map(|name| {
-            let frame = outputs.iter().find(|(n, _)| n == name).map(|(_, f)| f)?;
-            Some((declared.output(name).sheet.as_deref()?, frame))
-        })
-        .collect();
-    let methodology_rows =
-        crate::write::xlsx::methodology_rows(&serde_json::to_value(&methodology.rule)?);
-    // Each file is written by its own task: they are independent, so the
-    // order does not change a byte, and the large procedures table no
-    // longer waits for the others.
-    type WriteJob<'a> = Box<dyn FnOnce() -> Result<()> + Send + 'a>;
-    let mut jobs: Vec<WriteJob> = vec![Box::new(|| {
-        crate::write::xlsx::write_report(
-            &staging.path("report.xlsx"),
-            &report_sheets,
-            &methodology_rows,
-        )
-    })];
-    for (name, frame) in outputs {
-        let (mut parquet, mut csv) = (frame.clone(), frame.clone());
-        jobs.push(Box::new(move || staging.write_parquet(name, &mut parquet)));
-        jobs.push(Box::new(move || staging.write_csv(name, &mut csv)));
-    }
-    jobs.into_par_iter()
-        .map(|job| job())
-        .collect::<Result<Vec<()>>>()?;
-    Ok(report_sheets.len())
-}
-
-/// The output folder, checked against every input before anything is read.
-fn claim_output(options: &RunOptions) -> Result<OutputTarget> {
-    let methodology = options
-        .methodology
-        .as_deref()
-        .map(std::path::Path::new)
-        .filter(|p| p.exists());
-    let mut read = vec![options.data_dir.as_path()];
-    read.extend(methodology);
-    read.extend(options.previous_lists.as_deref());
-    let mut walked: Vec<PathBuf> = ["results", "survey", "previous-lists"]
-        .iter()
-        .map(|dir| options.data_dir.join(dir))
-        .collect();
-    walked.extend(options.previous_lists.clone());
-    OutputTarget::claim(&options.out, &target::Inputs { read, walked })
-}
-
-/// An absolute path as text (the path as given when it cannot be resolved).
-fn absolute(path: &std::path::Path) -> String {
-    std::fs::canonicalize(path)
-        .unwrap_or_else(|_| path.to_path_buf())
-        .display()
-        .to_string()
-}
-
-impl RunOptions {
-    /// The options as the manifest records them.
-    pub fn invocation(&self) -> Invocation {
-        Invocation {
-            data_dir: absolute(&self.data_dir),
-            methodology: self.methodology.as_ref().map(|m| {
-                let path = std::path::Path::new(m);
-                if path.is_file() {
-                    absolute(path)
-                } else {
-                    m.clone()
-                }
-            }),
-            previous_lists: self.previous_lists.as_deref().map(absolute),
-            encoding: self.csv.encoding,
-            delimiter: self.csv.delimiter.map(|d| (d as char).to_string()),
-            decimal_comma: self.csv.decimal_comma,
-            max_memory: self.csv.max_memory,
-            csv_dialect: self.csv_output,
-            partition_by: self.partition_by.clone(),
-        }
-    }
-
-    /// The options a manifest records, to run again.
-    pub fn from_invocation(invocation: &Invocation, out: PathBuf) -> Self {
-        Self {
-            data_dir: PathBuf::from(&invocation.data_dir),
-            methodology: invocation.methodology.clone(),
-            out,
-            csv: CsvOverrides {
-                encoding: invocation.encoding,
-                delimiter: invocation.delimiter.as_ref().and_then(|d| d.bytes().next()),
-                decimal_comma: invocation.decimal_comma,
-                max_memory: invocation.max_memory,
-                full_checks: false,
-            },
-            previous_lists: invocation.previous_lists.as_ref().map(PathBuf::from),
-            csv_output: invocation.csv_dialect,
-            partition_by: invocation.partition_by.clone(),
-            progress: ProgressMode::Auto,
-            expected_sources: None,
-        }
-    }
-}
-
-fn input_record(
-    table: &RawTable,
-    role: InputRole,
-    form: Option<ResultsForm>,
-    rejected: &DataFrame,
-) -> InputRecord {
-    let rows_rejected = rejected
-        .column("file")
-        .ok()
-        .and_then(|c| {
-            c.str()
-                .ok()
-                .map(|s| s.iter().filter(|f| *f == Some(table.name.as_str())).count())
-        })
-        .unwrap_or(0);
-    InputRecord {
-        file: table.name.clone(),
-        path: absolute(&table.path),
-        role,
-        form,
-        csv: table.dialect,
-        bytes: table.bytes,
-        sha256: table.sha256.clone(),
-        rows: table.rows(),
-        rows_rejected,
-        checks: table.checks,
-    }
-}
-
-/// An indicator the methodology names (in `indicators`, `weights` or
-/// `directions`) must exist in the survey: a typo there would otherwise
-/// silently change the index.
-fn check_wanted_indicators(m: &LoadedMethodology, survey: &[RawTable]) -> Result<()> {
-    if survey.is_empty() {
-        return Ok(());
-    }
-    let mut available: Vec<String> = survey.iter().flat_map(indicator_columns).collect();
-    available.sort();
-    available.dedup();
-    let h = &m.rule.shnsu;
-    let named = h
-        .indicators
-        .iter()
-        .map(|i| ("shnsu.indicators", i))
-        .chain(h.weights.keys().map(|i| ("shnsu.weights", i)))
-        .chain(h.directions.keys().map(|i| ("shnsu.directions", i)));
-    for (setting, indicator) in named {
-        if !available.contains(indicator) {
-            bail!(
-                "методика {} называет `{indicator}` в {setting}, но ни в одном файле анкеты нет такого \
-                 столбца; есть показатели: {}",
-                m.origin,
-                available.join(", ")
-            );
-        }
-    }
-    Ok(())
-}
-
-/// A warning for assessments in the data that the methodology's
-/// `shnor.assessments` leaves out: a new kind of export (НИКО, ГВЭ) would
-/// otherwise be out of scope without a word.
-fn out_of_scope_assessments(
-    procedures: &DataFrame,
-    methodology: &LoadedMethodology,
-) -> Result<Option<String>> {
-    let scope = &methodology.rule.shnor.assessments;
-    if scope.is_empty() {
-        return Ok(None);
-    }
-    let found = procedures.column("assessment")?.unique_stable()?;
-    let mut outside: Vec<&str> = found
-        .str()?
-        .iter()
-        .flatten()
-        .filter(|a| !scope.iter().any(|s| s == a))
-        .collect();
-    outside.sort_unstable();
-    Ok((!outside.is_empty()).then(|| {
-        format!(
-            "в данных есть процедуры {}, которые методика {} не учитывает (shnor.assessments = {}); \
-             они показаны в procedures, но в ШНОР не считаются",
-            outside.join(", "),
-            methodology.rule.name,
-            scope.join(", ")
-        )
-    }))
-}
-
 fn distinct_years(frame: &DataFrame) -> Result<Vec<i32>> {
     Ok(frame
         .column("year")?
@@ -1067,4 +643,22 @@ fn count_resilient(outputs: &[(&'static str, DataFrame)]) -> usize {
         .expect("schools output")
         .1;
     crate::codes::count(schools, ContextGroup::Resilient)
+}
+
+/// The output folder, checked against every input before anything is read.
+fn claim_output(options: &RunOptions) -> Result<OutputTarget> {
+    let methodology = options
+        .methodology
+        .as_deref()
+        .map(std::path::Path::new)
+        .filter(|p| p.exists());
+    let mut read = vec![options.data_dir.as_path()];
+    read.extend(methodology);
+    read.extend(options.previous_lists.as_deref());
+    let mut walked: Vec<PathBuf> = ["results", "survey", "previous-lists"]
+        .iter()
+        .map(|dir| options.data_dir.join(dir))
+        .collect();
+    walked.extend(options.previous_lists.clone());
+    OutputTarget::claim(&options.out, &target::Inputs { read, walked })
 }

@@ -1,0 +1,112 @@
+//! What a run warns about in data it can still use, and the methodology
+//! settings it refuses because the data does not have them.
+
+use anyhow::{Result, bail};
+use polars::prelude::*;
+
+use super::Prepared;
+use crate::classify::{Years, history};
+use crate::ingest::RawTable;
+use crate::methodology::{ConditionYears, LoadedMethodology};
+use crate::validate::survey::indicator_columns;
+
+/// An indicator the methodology names (in `indicators`, `weights` or
+/// `directions`) must exist in the survey: a typo there would otherwise
+/// silently change the index.
+pub(crate) fn check_wanted_indicators(m: &LoadedMethodology, survey: &[RawTable]) -> Result<()> {
+    if survey.is_empty() {
+        return Ok(());
+    }
+    let mut available: Vec<String> = survey.iter().flat_map(indicator_columns).collect();
+    available.sort();
+    available.dedup();
+    let h = &m.rule.shnsu;
+    let named = h
+        .indicators
+        .iter()
+        .map(|i| ("shnsu.indicators", i))
+        .chain(h.weights.keys().map(|i| ("shnsu.weights", i)))
+        .chain(h.directions.keys().map(|i| ("shnsu.directions", i)));
+    for (setting, indicator) in named {
+        if !available.contains(indicator) {
+            bail!(
+                "методика {} называет `{indicator}` в {setting}, но ни в одном файле анкеты нет такого \
+                 столбца; есть показатели: {}",
+                m.origin,
+                available.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A warning for assessments in the data that the methodology's
+/// `shnor.assessments` leaves out: a new kind of export (НИКО, ГВЭ) would
+/// otherwise be out of scope without a word.
+pub(crate) fn out_of_scope_assessments(
+    procedures: &DataFrame,
+    methodology: &LoadedMethodology,
+) -> Result<Option<String>> {
+    let scope = &methodology.rule.shnor.assessments;
+    if scope.is_empty() {
+        return Ok(None);
+    }
+    let found = procedures.column("assessment")?.unique_stable()?;
+    let mut outside: Vec<&str> = found
+        .str()?
+        .iter()
+        .flatten()
+        .filter(|a| !scope.iter().any(|s| s == a))
+        .collect();
+    outside.sort_unstable();
+    Ok((!outside.is_empty()).then(|| {
+        format!(
+            "в данных есть процедуры {}, которые методика {} не учитывает (shnor.assessments = {}); \
+             они показаны в procedures, но в ШНОР не считаются",
+            outside.join(", "),
+            methodology.rule.name,
+            scope.join(", ")
+        )
+    }))
+}
+
+/// What the chosen years leave out, said before the lists are made.
+pub(crate) fn year_warnings(
+    p: &Prepared,
+    years: &Years,
+    survey_long: &DataFrame,
+) -> Result<Vec<String>> {
+    let methodology = &p.methodology;
+    let mut warnings = Vec::new();
+    if years.previous.is_none()
+        && methodology
+            .rule
+            .shnor
+            .conditions
+            .iter()
+            .any(|c| c.years == ConditionYears::CurrentAndPrevious)
+    {
+        warnings.push(format!(
+            "результаты только за один год ({}): условие повторного попадания выполнить нельзя",
+            years.current
+        ));
+    }
+    match years.survey {
+        Some(y) if y != years.current => warnings.push(format!(
+            "в анкете нет строк за {}; для ШНСУ взята анкета {y} года",
+            years.current
+        )),
+        None if !p.survey_tables.is_empty() => warnings.push(format!(
+            "в анкете нет ни одного года до {} включительно: ШНСУ не выявить",
+            years.current
+        )),
+        _ => {}
+    }
+    if let Some(year) = years.survey {
+        warnings.extend(crate::validate::survey::spread_warnings(survey_long, year)?);
+    }
+    if let Some((lists, _)) = &p.previous_lists {
+        warnings.extend(history::not_before(lists, years.current)?);
+    }
+    Ok(warnings)
+}
