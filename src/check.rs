@@ -53,17 +53,12 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
         "методика: {} ({})\n\n",
         prepared.methodology.rule.name, prepared.methodology.origin
     );
-    let valid_results: Vec<&DataFrame> = prepared
-        .checked_results
-        .iter()
-        .map(|(_, c)| &c.valid)
-        .collect();
-    let mut result_index = 0;
-    for (role, form, table) in prepared.tables() {
+    for input in prepared.tables() {
+        let table = input.table;
         writeln!(
             text,
             "{}",
-            crate::validate::results::describe(role, form, table)
+            crate::validate::results::describe(input.role, input.form, table)
         )?;
         let mapped: Vec<String> = table
             .columns
@@ -77,9 +72,8 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
             })
             .collect();
         writeln!(text, "  столбцы: {}", mapped.join(", "))?;
-        if role == InputRole::Results {
-            let valid = valid_results[result_index];
-            result_index += 1;
+        if let (InputRole::Results, Some(checked)) = (input.role, input.checked) {
+            let valid = &checked.valid;
             writeln!(
                 text,
                 "  годы: {}; процедуры: {}; предметы: {}",

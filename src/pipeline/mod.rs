@@ -73,15 +73,35 @@ pub struct RunSummary {
     pub warnings: Vec<String>,
 }
 
-/// One results file after checking: its tables (rows released), what each
-/// gave, and the notes to report.
-type CheckedFile = (Vec<RawTable>, Vec<(ResultsForm, Checked)>, Vec<String>);
+/// One input table after checking: the table as read (its rows released),
+/// for results the form it was read in, and what the checks kept and set
+/// aside.
+pub struct CheckedTable {
+    pub table: RawTable,
+    pub form: Option<ResultsForm>,
+    pub checked: Checked,
+}
+
+/// Any input table of a run, as the manifest and `shnor check` list it.
+pub struct InputView<'a> {
+    pub role: InputRole,
+    pub table: &'a RawTable,
+    pub form: Option<ResultsForm>,
+    /// What the checks kept and set aside (None for previous lists, which
+    /// are read whole).
+    pub checked: Option<&'a Checked>,
+}
+
+/// One results file after checking: its tables and the notes to report.
+type CheckedFile = (Vec<CheckedTable>, Vec<String>);
 
 /// How a file was checked, for the progress log.
-fn describe_checked((tables, checked, _): &CheckedFile) -> String {
-    let rows: usize = tables.iter().map(|t| t.rows()).sum();
-    let set_aside: usize = checked.iter().map(|(_, c)| c.rejected.height()).sum();
-    let typed = tables.iter().all(|t| t.checks == RowChecks::TypedScan);
+fn describe_checked((tables, _): &CheckedFile) -> String {
+    let rows: usize = tables.iter().map(|t| t.table.rows()).sum();
+    let set_aside: usize = tables.iter().map(|t| t.checked.rejected.height()).sum();
+    let typed = tables
+        .iter()
+        .all(|t| t.table.checks == RowChecks::TypedScan);
     format!(
         "строк {rows}, отложено {set_aside}, {}",
         if typed {
@@ -97,12 +117,9 @@ fn describe_checked((tables, checked, _): &CheckedFile) -> String {
 pub struct Prepared {
     pub methodology: LoadedMethodology,
     pub min_scores: (String, String),
-    pub schools_table: RawTable,
-    pub schools: Checked,
-    pub results_tables: Vec<RawTable>,
-    pub checked_results: Vec<(ResultsForm, Checked)>,
-    pub survey_tables: Vec<RawTable>,
-    pub checked_survey: Vec<Checked>,
+    pub schools: CheckedTable,
+    pub results: Vec<CheckedTable>,
+    pub survey: Vec<CheckedTable>,
     pub previous_lists: Option<(DataFrame, Vec<RawTable>)>,
     /// The data directory's adapters, with their SQL.
     pub adapters: Vec<crate::ingest::Adapter>,
@@ -113,26 +130,35 @@ pub struct Prepared {
 
 impl Prepared {
     /// Every input table with its role and, for results, its form.
-    pub fn tables(&self) -> Vec<(InputRole, Option<ResultsForm>, &RawTable)> {
-        let mut all = vec![(InputRole::Schools, None, &self.schools_table)];
-        all.extend(
-            self.results_tables
-                .iter()
-                .zip(&self.checked_results)
-                .map(|(t, (form, _))| (InputRole::Results, Some(*form), t)),
-        );
-        all.extend(
-            self.survey_tables
-                .iter()
-                .map(|t| (InputRole::Survey, None, t)),
-        );
+    pub fn tables(&self) -> Vec<InputView<'_>> {
+        fn checked(role: InputRole, t: &CheckedTable) -> InputView<'_> {
+            InputView {
+                role,
+                table: &t.table,
+                form: t.form,
+                checked: Some(&t.checked),
+            }
+        }
+        let mut all = vec![checked(InputRole::Schools, &self.schools)];
+        all.extend(self.results.iter().map(|t| checked(InputRole::Results, t)));
+        all.extend(self.survey.iter().map(|t| checked(InputRole::Survey, t)));
         all.extend(
             self.previous_lists
                 .iter()
                 .flat_map(|(_, tables)| tables)
-                .map(|t| (InputRole::PreviousList, None, t)),
+                .map(|table| InputView {
+                    role: InputRole::PreviousList,
+                    table,
+                    form: None,
+                    checked: None,
+                }),
         );
         all
+    }
+
+    /// The registry as checked.
+    pub fn registry(&self) -> &DataFrame {
+        &self.schools.checked.valid
     }
 
     /// One line per input table: how it was read and how many of its rows
@@ -143,14 +169,14 @@ impl Prepared {
         Ok(self
             .tables()
             .into_iter()
-            .map(|(role, form, table)| {
+            .map(|input| {
                 let set_aside = files
                     .iter()
-                    .filter(|f| *f == Some(table.name.as_str()))
+                    .filter(|f| *f == Some(input.table.name.as_str()))
                     .count();
                 format!(
                     "{}, отложено {set_aside}",
-                    crate::validate::results::describe(role, form, table)
+                    crate::validate::results::describe(input.role, input.form, input.table)
                 )
             })
             .collect())
@@ -158,18 +184,11 @@ impl Prepared {
 
     /// Rows set aside while checking (duplicated procedures come later).
     pub fn rejected_parts(&self) -> Vec<LazyFrame> {
-        let mut parts = vec![self.schools.rejected.clone().lazy()];
-        parts.extend(
-            self.checked_results
-                .iter()
-                .map(|(_, c)| c.rejected.clone().lazy()),
-        );
+        let rejected = |t: &CheckedTable| t.checked.rejected.clone().lazy();
+        let mut parts = vec![rejected(&self.schools)];
+        parts.extend(self.results.iter().map(rejected));
         parts.extend(self.repeats.iter().map(|r| r.rejected.clone().lazy()));
-        parts.extend(
-            self.checked_survey
-                .iter()
-                .map(|c| c.rejected.clone().lazy()),
-        );
+        parts.extend(self.survey.iter().map(rejected));
         parts
     }
 }
@@ -194,8 +213,12 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
     timings.stage_of("2_read_and_check_results", Some(work));
     let mut warnings = files.ignored.clone();
     let schools_table = files.read_schools(options.csv)?;
-    let schools = check_schools(&schools_table)?;
-    let registry = &schools.valid;
+    let schools = CheckedTable {
+        checked: check_schools(&schools_table)?,
+        table: schools_table,
+        form: None,
+    };
+    let registry = &schools.checked.valid;
     let registry_ids = registry
         .column("school_id")?
         .as_materialized_series()
@@ -216,14 +239,8 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         progress.advance(&name, bytes, &describe_checked(&checked));
         Ok(checked)
     })?;
-    let (results_tables, checked_results) = first_copies(checked_files, &mut warnings);
-    let repeats = cross_file_repeats(
-        &files,
-        (&results_tables, &checked_results),
-        registry,
-        &min_scores,
-        options.csv,
-    )?;
+    let results = first_copies(checked_files, &mut warnings);
+    let repeats = cross_file_repeats(&files, &results, registry, &min_scores, options.csv)?;
     let (survey_tables, skipped) = files.read_all(&files.survey, options.csv)?;
     warnings.extend(skipped);
     let previous_lists_dir = options
@@ -237,11 +254,11 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         .transpose()?;
 
     timings.stage("3_read_and_check_survey");
-    if options.partition_by.contains(&PartitionKey::Region) && !schools_table.has("region") {
+    if options.partition_by.contains(&PartitionKey::Region) && !schools.table.has("region") {
         bail!(
             "--partition-by region: в {} нет столбца `region`; добавьте его (субъект федерации \
              каждой школы) или разбивайте только по году",
-            schools_table.name
+            schools.table.name
         );
     }
     let wanted = &methodology.rule.shnsu.indicators;
@@ -250,7 +267,16 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         .par_iter()
         .map(|t| check_survey(t, registry, wanted))
         .collect::<Result<_>>()?;
-    if survey_tables.is_empty() {
+    let survey: Vec<CheckedTable> = survey_tables
+        .into_iter()
+        .zip(checked_survey)
+        .map(|(table, checked)| CheckedTable {
+            table,
+            form: None,
+            checked,
+        })
+        .collect();
+    if survey.is_empty() {
         warnings.push(
             "нет файлов survey/: ШНСУ не выявить; школы даны без показателя социального риска"
                 .into(),
@@ -259,12 +285,9 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
     Ok(Prepared {
         methodology,
         min_scores: (min_scores_text, min_scores_origin),
-        schools_table,
         schools,
-        results_tables,
-        checked_results,
-        survey_tables,
-        checked_survey,
+        results,
+        survey,
         previous_lists,
         adapters: files.adapters.clone(),
         repeats,
@@ -291,58 +314,58 @@ fn check_results_file(
             valid: counted.procedures,
             rejected: empty_rejected(),
         };
-        return Ok((
-            vec![counted.table],
-            vec![(ResultsForm::Student, checked)],
-            loaded.notes,
-        ));
+        let table = CheckedTable {
+            table: counted.table,
+            form: Some(ResultsForm::Student),
+            checked,
+        };
+        return Ok((vec![table], loaded.notes));
     }
     let file = loaded.read(adapter)?;
-    let mut tables = file.tables;
-    let mut checked = Vec::with_capacity(tables.len());
-    for table in &mut tables {
-        let mut c = check_results(table, registry, min_scores)?;
+    let mut checked = Vec::with_capacity(file.tables.len());
+    for mut table in file.tables {
+        let mut c = check_results(&table, registry, min_scores)?;
         if c.form == ResultsForm::Student {
             // Student rows are summed into procedures right away;
             // procedures from several files add up later.
             c.checked.valid = procedures::from_students(c.checked.valid.lazy()).collect()?;
         }
-        checked.push((c.form, c.checked));
         table.release_rows();
+        checked.push(CheckedTable {
+            table,
+            form: Some(c.form),
+            checked: c.checked,
+        });
     }
-    Ok((tables, checked, file.skipped))
+    Ok((checked, file.skipped))
 }
 
 /// The checked files' tables, each file counted once: the same bytes under
 /// two names (`ege_2025 (1).csv`, a second download) would count every
 /// participant twice, so the first name wins and the copy is said.
-fn first_copies(
-    checked_files: Vec<CheckedFile>,
-    warnings: &mut Vec<String>,
-) -> (Vec<RawTable>, Vec<(ResultsForm, Checked)>) {
-    let mut results_tables = Vec::new();
-    let mut checked_results = Vec::new();
+fn first_copies(checked_files: Vec<CheckedFile>, warnings: &mut Vec<String>) -> Vec<CheckedTable> {
+    let mut results = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for (tables, checked, skipped) in checked_files {
-        let copy_of = tables.first().and_then(|t| seen.get(&t.sha256).cloned());
-        if let (Some(first), Some(table)) = (copy_of, tables.first()) {
+    for (tables, skipped) in checked_files {
+        let first_table = tables.first().map(|t| &t.table);
+        let copy_of = first_table.and_then(|t| seen.get(&t.sha256).cloned());
+        if let (Some(first), Some(table)) = (copy_of, first_table) {
             warnings.push(format!(
                 "{}: побайтно тот же файл, что {first} (SHA-256 совпадает); учтён один раз",
                 table.path_name()
             ));
             continue;
         }
-        for table in &tables {
+        for CheckedTable { table, .. } in &tables {
             seen.insert(table.sha256.clone(), table.path_name());
             if table.rows() == 0 {
                 warnings.push(format!("{}: в файле нет строк данных", table.name));
             }
         }
-        results_tables.extend(tables);
-        checked_results.extend(checked);
+        results.extend(tables);
         warnings.extend(skipped);
     }
-    (results_tables, checked_results)
+    results
 }
 
 /// Participants given again by a second file of the same procedure (see
@@ -350,16 +373,15 @@ fn first_copies(
 /// their participants.
 fn cross_file_repeats(
     files: &DataDirFiles,
-    (tables, checked): (&[RawTable], &[(ResultsForm, Checked)]),
+    results: &[CheckedTable],
     registry: &DataFrame,
     min_scores: &MinScores,
     csv: CsvOverrides,
 ) -> Result<Option<Repeats>> {
-    let named: Vec<(&RawTable, &DataFrame)> = tables
+    let named: Vec<(&RawTable, &DataFrame)> = results
         .iter()
-        .zip(checked)
-        .filter(|(t, (form, _))| *form == ResultsForm::Student && t.has("participant_id"))
-        .map(|(t, (_, c))| (t, &c.valid))
+        .filter(|t| t.form == Some(ResultsForm::Student) && t.table.has("participant_id"))
+        .map(|t| (&t.table, &t.checked.valid))
         .collect();
     let parts: Vec<CountedPart> = named
         .iter()
@@ -420,7 +442,7 @@ pub fn run_reporting(
     let methodology = &p.methodology;
     let mut warnings = p.warnings.clone();
     warnings.extend(target.notes.iter().cloned());
-    let registry = &p.schools.valid;
+    let registry = p.registry();
 
     timings.stage("4_measure");
     let (all_procedures, duplicate_rejections, survey_long) = measure(p)?;
@@ -444,7 +466,7 @@ pub fn run_reporting(
     let inputs: Vec<InputRecord> = p
         .tables()
         .into_iter()
-        .map(|(role, form, table)| input_record(table, role, form, &rejected))
+        .map(|input| input_record(input.table, input.role, input.form, &rejected))
         .collect();
     let methodology_record = methodology_record(p, &classification);
     let invocation = options.invocation();
@@ -569,7 +591,7 @@ fn classify_stage(
     let classification = classify::classify(
         &classify::Inputs {
             procedures,
-            schools: &p.schools.valid,
+            schools: p.registry(),
             survey: &survey_long,
             previous_lists: p.previous_lists.as_ref().map(|(frame, _)| frame),
         },
@@ -585,12 +607,11 @@ fn classify_stage(
 fn measure(p: &Prepared) -> Result<(DataFrame, DataFrame, DataFrame)> {
     let mut student_parts = Vec::new();
     let mut aggregate_parts = Vec::new();
-    for (table, (form, checked)) in p.results_tables.iter().zip(&p.checked_results) {
-        match form {
-            ResultsForm::Student => student_parts.push(checked.valid.clone().lazy()),
-            ResultsForm::Aggregate => {
-                aggregate_parts.push((table.name.clone(), checked.valid.clone()))
-            }
+    for t in &p.results {
+        let valid = t.checked.valid.clone();
+        match t.form {
+            Some(ResultsForm::Aggregate) => aggregate_parts.push((t.table.name.clone(), valid)),
+            _ => student_parts.push(valid.lazy()),
         }
     }
     student_parts.extend(p.repeats.iter().map(|r| r.correction.clone().lazy()));
@@ -603,9 +624,9 @@ fn measure(p: &Prepared) -> Result<(DataFrame, DataFrame, DataFrame)> {
         procedures::dedupe_aggregates(&student_procedures, aggregate_parts)?;
     let all_procedures = procedures::combine(student_procedures, aggregates, CONFIDENCE)?;
     let survey_long = concat(
-        p.checked_survey
+        p.survey
             .iter()
-            .map(|c| c.valid.clone().lazy())
+            .map(|t| t.checked.valid.clone().lazy())
             .collect::<Vec<_>>(),
         UnionArgs::default(),
     )

@@ -96,7 +96,7 @@ pub(crate) fn year_warnings(
             "в анкете нет строк за {}; для ШНСУ взята анкета {y} года",
             years.current
         )),
-        None if !p.survey_tables.is_empty() => warnings.push(format!(
+        None if !p.survey.is_empty() => warnings.push(format!(
             "в анкете нет ни одного года до {} включительно: ШНСУ не выявить",
             years.current
         )),
