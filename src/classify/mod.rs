@@ -196,27 +196,25 @@ fn schools_table(schools: &DataFrame, m: &LoadedMethodology) -> LazyFrame {
     ])
 }
 
+/// One row of the `conditions` table: the condition as the methodology
+/// gives it, every field its own column, and what the run derives.
+#[derive(Serialize)]
+struct ConditionRow<'a> {
+    condition_id: i64,
+    #[serde(flatten)]
+    condition: &'a crate::methodology::Condition,
+    /// Years the condition needs (2 for the current and previous year, even
+    /// when the data has only one: the condition cannot hold then).
+    n_years: i64,
+    /// Subject families of the methodology's scope (`every_subject`).
+    n_families: i64,
+}
+
 /// The methodology's conditions and the years each looks at.
 fn condition_tables(m: &LoadedMethodology, years: &Years) -> Result<(DataFrame, DataFrame)> {
-    let families: Vec<String> = {
-        let mut f: Vec<String> = m
-            .rule
-            .scope_subjects()
-            .iter()
-            .map(|s| s.split(" (").next().unwrap_or(s).to_string())
-            .collect();
-        f.sort();
-        f.dedup();
-        f
-    };
-    let mut ids = Vec::new();
-    let mut names = Vec::new();
-    let mut min_procedures = Vec::new();
-    let mut same = Vec::new();
-    let mut every = Vec::new();
-    let mut n_years = Vec::new();
-    let mut year_ids = Vec::new();
-    let mut year_values = Vec::new();
+    let n_families = scope_families(m)?;
+    let mut rows = Vec::new();
+    let (mut year_ids, mut year_values) = (Vec::new(), Vec::new());
     for (i, c) in m.rule.shnor.conditions.iter().enumerate() {
         let condition_years: Vec<i32> = match c.years {
             ConditionYears::Current => vec![years.current],
@@ -225,33 +223,80 @@ fn condition_tables(m: &LoadedMethodology, years: &Years) -> Result<(DataFrame, 
             }
             ConditionYears::All => years.selected.clone(),
         };
-        // Without a previous year, a two-year condition cannot hold.
-        let needed = match c.years {
+        let n_years = match c.years {
             ConditionYears::CurrentAndPrevious => 2,
             _ => condition_years.len() as i64,
         };
-        ids.push(i as i64);
-        names.push(c.name.clone());
-        min_procedures.push(c.min_procedures as i64);
-        same.push(c.same_procedure);
-        every.push(c.every_subject);
-        n_years.push(needed);
-        for y in condition_years {
-            year_ids.push(i as i64);
-            year_values.push(y);
-        }
+        rows.push(ConditionRow {
+            condition_id: i as i64,
+            condition: c,
+            n_years,
+            n_families,
+        });
+        year_ids.extend(condition_years.iter().map(|_| i as i64));
+        year_values.extend(condition_years);
     }
-    let conditions = df!(
-        "condition_id" => ids,
-        "name" => names,
-        "min_procedures" => min_procedures,
-        "same_procedure" => same,
-        "every_subject" => every,
-        "n_years" => n_years,
-        "n_families" => vec![families.len() as i64; m.rule.shnor.conditions.len()],
-    )?;
+    let conditions = table_of(&rows)?;
     let condition_years = df!("condition_id" => year_ids, "year" => year_values)?;
     Ok((conditions, condition_years))
+}
+
+/// How many subject families the methodology's scope covers, by the same
+/// rule as the procedures' `subject_family`.
+fn scope_families(m: &LoadedMethodology) -> Result<i64> {
+    let subjects = Series::new("subject".into(), m.rule.scope_subjects());
+    let families = DataFrame::new_infer_height(vec![subjects.into()])?
+        .lazy()
+        .select([subject_family(col("subject"))])
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+    Ok(families.height() as i64)
+}
+
+/// A table with one row per item and one column per field, named and typed
+/// as serde writes them (bool, integer, float, text; an enum as its name),
+/// so that a new field of a methodology struct reaches the SQL by itself.
+fn table_of<T: Serialize>(rows: &[T]) -> Result<DataFrame> {
+    let values: Vec<serde_json::Map<String, serde_json::Value>> = rows
+        .iter()
+        .map(|r| match serde_json::to_value(r) {
+            Ok(serde_json::Value::Object(map)) => Ok(map),
+            Ok(_) => bail!("a table row must serialise as an object"),
+            Err(e) => Err(e.into()),
+        })
+        .collect::<Result<_>>()?;
+    let Some(first) = values.first() else {
+        return Ok(DataFrame::empty());
+    };
+    let columns: Vec<Column> = first
+        .iter()
+        .map(|(name, sample)| {
+            let cells = values.iter().map(|row| &row[name.as_str()]);
+            let name = name.as_str().into();
+            match sample {
+                serde_json::Value::Bool(_) => {
+                    Column::new(name, cells.map(|v| v.as_bool()).collect::<Vec<_>>())
+                }
+                serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => {
+                    Column::new(name, cells.map(|v| v.as_i64()).collect::<Vec<_>>())
+                }
+                serde_json::Value::Number(_) => {
+                    Column::new(name, cells.map(|v| v.as_f64()).collect::<Vec<_>>())
+                }
+                _ => Column::new(
+                    name,
+                    cells
+                        .map(|v| {
+                            v.as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| v.to_string())
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+            }
+        })
+        .collect();
+    Ok(DataFrame::new_infer_height(columns)?)
 }
 
 fn normalisation_name(n: Normalisation) -> &'static str {
@@ -528,4 +573,66 @@ fn transitions(
     let table = q.run("builtin:history.sql")?;
     crate::codes::known::<Transition>(&table, "builtin:history.sql")?;
     Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Row {
+        id: i64,
+        name: &'static str,
+        flag: bool,
+        share: f64,
+    }
+
+    #[test]
+    fn a_struct_becomes_a_table_column_by_field() {
+        let t = table_of(&[
+            Row {
+                id: 1,
+                name: "a",
+                flag: true,
+                share: 0.5,
+            },
+            Row {
+                id: 2,
+                name: "b",
+                flag: false,
+                share: 1.5,
+            },
+        ])
+        .unwrap();
+        assert_eq!(t.height(), 2);
+        assert_eq!(t.column("id").unwrap().dtype(), &DataType::Int64);
+        assert_eq!(t.column("flag").unwrap().dtype(), &DataType::Boolean);
+        assert_eq!(t.column("share").unwrap().f64().unwrap().get(1), Some(1.5));
+        assert_eq!(t.column("name").unwrap().str().unwrap().get(0), Some("a"));
+    }
+
+    #[test]
+    fn every_condition_field_reaches_the_conditions_table() {
+        let m = LoadedMethodology::default_builtin().unwrap();
+        let years = Years {
+            current: 2025,
+            previous: Some(2024),
+            selected: vec![2024, 2025],
+            survey: None,
+        };
+        let (conditions, condition_years) = condition_tables(&m, &years).unwrap();
+        for c in [
+            "condition_id",
+            "name",
+            "min_procedures",
+            "same_procedure",
+            "every_subject",
+            "n_years",
+            "n_families",
+        ] {
+            assert!(conditions.column(c).is_ok(), "{c}");
+        }
+        assert_eq!(conditions.height(), m.rule.shnor.conditions.len());
+        assert!(condition_years.height() >= conditions.height());
+    }
 }

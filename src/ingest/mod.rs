@@ -414,3 +414,29 @@ fn entry_kind(
         Err("не обычный файл: устройство, канал или сокет".into())
     }
 }
+
+/// Reads every CSV/Parquet file of a folder of earlier published lists,
+/// each named `FOLDER/FILE` in messages.
+pub fn read_previous_lists(dir: &Path, csv: CsvOverrides) -> Result<Vec<RawTable>> {
+    let files = DataDirFiles::list_folder(dir)?;
+    if files.is_empty() {
+        bail!(
+            "в папке прежних списков {} нет файлов CSV или Parquet",
+            dir.display()
+        );
+    }
+    let tables: Vec<RawTable> = files
+        .iter()
+        .map(|p| {
+            let name = format!(
+                "{}/{}",
+                dir.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default(),
+                p.strip_prefix(dir).unwrap_or(p).display()
+            );
+            read_table(p, &name, csv)
+        })
+        .collect::<Result<_>>()?;
+    Ok(tables)
+}

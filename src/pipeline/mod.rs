@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::classify::{self, Classification, history};
+use crate::classify::{self, Classification};
 use crate::codes::ContextGroup;
 use crate::ingest::format::InputRole;
 use crate::ingest::table::RowChecks;
@@ -23,6 +23,7 @@ use crate::measure::{clean_students, procedures};
 use crate::methodology::LoadedMethodology;
 use crate::methodology::min_scores::MinScores;
 use crate::progress::{Progress, ProgressMode};
+use crate::validate::previous_lists::check_previous_lists;
 use crate::validate::results::{ResultsForm, check_results, participant_rows};
 use crate::validate::schools::check_schools;
 use crate::validate::survey::{check_survey, empty_long};
@@ -250,7 +251,10 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         .or_else(|| files.previous_lists.clone());
     let previous_lists = previous_lists_dir
         .as_deref()
-        .map(|dir| history::read_previous_lists(dir, options.csv))
+        .map(|dir| -> Result<_> {
+            let tables = crate::ingest::read_previous_lists(dir, options.csv)?;
+            Ok((check_previous_lists(&tables)?, tables))
+        })
         .transpose()?;
 
     timings.stage("3_read_and_check_survey");

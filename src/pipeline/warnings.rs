@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use polars::prelude::*;
 
 use super::Prepared;
-use crate::classify::{Years, history};
+use crate::classify::Years;
 use crate::ingest::RawTable;
 use crate::methodology::{ConditionYears, LoadedMethodology};
 use crate::validate::survey::indicator_columns;
@@ -106,7 +106,10 @@ pub(crate) fn year_warnings(
         warnings.extend(crate::validate::survey::spread_warnings(survey_long, year)?);
     }
     if let Some((lists, _)) = &p.previous_lists {
-        warnings.extend(history::not_before(lists, years.current)?);
+        warnings.extend(crate::validate::previous_lists::not_before(
+            lists,
+            years.current,
+        )?);
     }
     Ok(warnings)
 }
