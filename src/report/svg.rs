@@ -35,6 +35,21 @@ impl Frame {
     fn x(&self, fraction: f64) -> f64 {
         self.left + fraction.clamp(0.0, 1.0) * (self.width - self.left - self.right)
     }
+    /// A dashed vertical line at `x` across the plot, labelled at its top
+    /// (`drop` lower, so that labels of close lines do not overlap).
+    fn cut(&self, svg: &mut String, x: f64, label: &str, drop: f64) {
+        write!(
+            svg,
+            "<line x1=\"{x:.1}\" y1=\"{}\" x2=\"{x:.1}\" y2=\"{}\" class=\"cut\"/>\
+             <text x=\"{:.1}\" y=\"{}\" class=\"lbl\">{label}</text>",
+            self.y(1.0),
+            self.y(0.0),
+            x + 3.0,
+            self.y(1.0) + 10.0 + drop,
+        )
+        .unwrap();
+    }
+
     fn y(&self, fraction: f64) -> f64 {
         self.height
             - self.bottom
@@ -95,18 +110,12 @@ pub fn histogram(id: &str, title: &str, shares: &[f64], threshold: f64) -> Strin
         )
         .unwrap();
     }
-    let tx = f.x(threshold);
-    write!(
-        svg,
-        "<line x1=\"{tx:.1}\" y1=\"{}\" x2=\"{tx:.1}\" y2=\"{}\" class=\"cut\"/>\
-         <text x=\"{:.1}\" y=\"{}\" class=\"lbl\">порог {} %</text>",
-        f.y(1.0),
-        f.y(0.0),
-        tx + 3.0,
-        f.y(1.0) + 10.0,
-        number(threshold * 100.0)
-    )
-    .unwrap();
+    f.cut(
+        &mut svg,
+        f.x(threshold),
+        &format!("порог {} %", number(threshold * 100.0)),
+        0.0,
+    );
     for tick in [0.0, 0.5, 1.0] {
         write!(
             svg,
@@ -176,18 +185,7 @@ pub fn scatter(
     }
     for (i, (c, label)) in cuts.iter().enumerate() {
         // Labels step down so that close lines do not print over each other.
-        write!(
-            svg,
-            "<line x1=\"{x:.1}\" y1=\"{}\" x2=\"{x:.1}\" y2=\"{}\" class=\"cut\"/>\
-             <text x=\"{:.1}\" y=\"{}\" class=\"lbl\">{}</text>",
-            f.y(1.0),
-            f.y(0.0),
-            sx(*c) + 3.0,
-            f.y(1.0) + 10.0 + 12.0 * i as f64,
-            escape(label),
-            x = sx(*c)
-        )
-        .unwrap();
+        f.cut(&mut svg, sx(*c), &escape(label), 12.0 * i as f64);
     }
     for p in points {
         write!(
