@@ -50,6 +50,15 @@ const BUILTIN_QUERIES: &[(&str, &str)] = &[
 
 /// The ЕГЭ minimum test scores shipped inside the binary.
 pub const BUILTIN_MIN_SCORES: &str = include_str!("../../reference/ege-min-scores.csv");
+/// How a methodology names the shipped minimum-score table.
+pub const BUILTIN_MIN_SCORES_NAME: &str = "builtin:ege-min-scores";
+
+/// A preset by its name, written `NAME` or `builtin:NAME` (the syntax of every
+/// other built-in reference).
+fn preset(name: &str) -> Option<&'static (&'static str, &'static str)> {
+    let name = name.strip_prefix("builtin:").unwrap_or(name);
+    PRESETS.iter().find(|(n, _)| *n == name)
+}
 
 /// A methodology as written in its file.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -362,7 +371,7 @@ impl LoadedMethodology {
         if path.is_file() {
             return Self::from_file(path);
         }
-        if let Some((name, text)) = PRESETS.iter().find(|(n, _)| *n == name_or_path) {
+        if let Some((name, text)) = preset(name_or_path) {
             return Self::from_text(text, format!("builtin:{name}"), None);
         }
         bail!(
@@ -455,7 +464,9 @@ impl LoadedMethodology {
     /// The minimum-score table text and where it came from.
     pub fn min_scores_text(&self) -> Result<(String, String)> {
         let reference = &self.rule.failure.min_scores;
-        if reference == "builtin" {
+        // `builtin` alone is the spelling of methodology files written before
+        // `builtin:NAME` was the one syntax; both name the shipped table.
+        if reference == "builtin" || reference == BUILTIN_MIN_SCORES_NAME {
             return Ok((
                 BUILTIN_MIN_SCORES.to_string(),
                 "builtin:reference/ege-min-scores.csv".into(),
@@ -498,9 +509,7 @@ fn merged_table(
             format!("методика {origin}: в `extends` укажите имя готовой методики или путь к файлу")
         })?
         .to_string();
-    let (base_text, base_origin, base_base_dir) = if let Some((name, text)) =
-        PRESETS.iter().find(|(n, _)| *n == base)
-    {
+    let (base_text, base_origin, base_base_dir) = if let Some((name, text)) = preset(&base) {
         (text.to_string(), format!("builtin:{name}"), None)
     } else {
         let what = format!("методика {origin}: extends = «{base}» (не предустановка и не файл)");
@@ -698,6 +707,17 @@ mod tests {
         ] {
             assert!(m.query_text(q).unwrap().contains("SELECT"));
         }
+    }
+
+    #[test]
+    fn builtin_references_take_one_syntax() {
+        let m = LoadedMethodology::resolve("builtin:federal-2025").unwrap();
+        assert_eq!(m.origin, "builtin:federal-2025");
+        let text = "extends = \"builtin:federal-2025\"\n[failure]\nmin_scores = \"builtin:ege-min-scores\"\n";
+        let m = LoadedMethodology::from_text(text, "x.toml".into(), None).unwrap();
+        let (table, origin) = m.min_scores_text().unwrap();
+        assert_eq!(table, BUILTIN_MIN_SCORES);
+        assert!(origin.starts_with("builtin:"), "{origin}");
     }
 
     #[test]
