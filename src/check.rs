@@ -72,6 +72,14 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
             })
             .collect();
         writeln!(text, "  столбцы: {}", mapped.join(", "))?;
+        if !table.inferred.is_empty() {
+            let taken: Vec<String> = table
+                .inferred
+                .iter()
+                .map(|i| format!("{} = {} ({})", i.column, i.value, i.source))
+                .collect();
+            writeln!(text, "  не из столбцов: {}", taken.join(", "))?;
+        }
         if let (InputRole::Results, Some(checked)) = (input.role, input.checked) {
             let valid = &checked.valid;
             writeln!(

@@ -113,6 +113,11 @@ pub fn normalize_subject(raw: &str) -> String {
     subject_aliases().get(&key).cloned().unwrap_or(key)
 }
 
+/// True when `subject` is a canonical subject of `reference/subjects.csv`.
+pub fn is_known_subject(subject: &str) -> bool {
+    subject_aliases().values().any(|s| s == subject)
+}
+
 /// Canonical column name: lower case, trimmed, BOM and quotes removed, inner
 /// spaces and dashes as underscores.
 pub fn normalize_column(raw: &str) -> String {

@@ -10,6 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::format::InputFormat;
+use super::layouts::{Inferred, Layout, infer_from_name, recognise, with_inferred};
 use super::normalize::{canonical_column, normalize_column};
 
 /// Name of the column holding each row's line in its file (CSV: the physical
@@ -115,6 +116,10 @@ pub struct RawTable {
     /// How the rows were checked: typed in bulk (a clean student-level file,
     /// [`crate::measure::clean_students`]) or every cell as text.
     pub checks: RowChecks,
+    /// The export layout recognised by its header (`reference/layouts.toml`).
+    pub layout: Option<&'static Layout>,
+    /// Keys the file has no column for, taken from its layout or name.
+    pub inferred: Vec<Inferred>,
 }
 
 /// How a table's rows were checked (recorded in the manifest).
@@ -359,13 +364,32 @@ impl LoadedFile {
         if parts.is_empty() {
             bail!("{name}: ни на одном листе нет строки заголовка; проверьте, что в файле таблица");
         }
+        let parts = match adapter {
+            None => recognised_sheets(parts, &mut skipped),
+            Some(_) => parts.into_iter().map(|(s, f, d)| (s, f, d, None)).collect(),
+        };
         let mut tables = Vec::with_capacity(parts.len());
-        for (shown, frame, dialect) in parts {
+        for (shown, frame, dialect, layout) in parts {
+            let frame = match layout {
+                Some(l) => with_layout_names(frame, l, &shown)?,
+                None => frame,
+            };
             let (frame, columns) = canonical_columns(frame, &shown)?;
             let (frame, columns) = match adapter {
                 Some(a) => (apply_adapter(frame, a, &shown)?, columns),
                 None => (frame, columns),
             };
+            let inferred = match adapter {
+                None if layout.is_some() || looks_like_results(&frame) => {
+                    let missing: Vec<&str> = ["assessment", "year", "subject", "grade"]
+                        .into_iter()
+                        .filter(|c| !frame.schema().contains(c))
+                        .collect();
+                    infer_from_name(&shown, layout, &missing)
+                }
+                _ => Vec::new(),
+            };
+            let frame = with_inferred(frame, &inferred)?;
             tables.push(RawTable {
                 name: shown,
                 path: path.clone(),
@@ -378,10 +402,74 @@ impl LoadedFile {
                 row_count: frame.height(),
                 frame,
                 checks: RowChecks::EveryCell,
+                layout,
+                inferred,
             });
         }
         Ok(ReadFile { tables, skipped })
     }
+}
+
+/// One table read from a file: its name, rows, CSV dialect and layout.
+type Part = (
+    String,
+    DataFrame,
+    Option<CsvDialect>,
+    Option<&'static Layout>,
+);
+
+/// Each table with the layout its header carries. When a layout names the
+/// sheet that holds its rows, the workbook's other sheets are skipped with a
+/// note (the «Классы» sheet beside «Протокол»).
+fn recognised_sheets(
+    parts: Vec<(String, DataFrame, Option<CsvDialect>)>,
+    skipped: &mut Vec<String>,
+) -> Vec<Part> {
+    let parts: Vec<Part> = parts
+        .into_iter()
+        .map(|(shown, frame, dialect)| {
+            let layout = recognise(frame.get_column_names().iter().map(|c| c.as_str()));
+            (shown, frame, dialect, layout)
+        })
+        .collect();
+    let Some(sheet_layout) = parts.iter().find_map(|p| p.3.filter(|l| l.sheet.is_some())) else {
+        return parts;
+    };
+    let (kept, others): (Vec<Part>, Vec<Part>) = parts.into_iter().partition(|p| p.3.is_some());
+    for (shown, ..) in others {
+        skipped.push(format!(
+            "{shown}: не лист результатов раскладки «{}» (результаты на листе «{}»); лист не читается",
+            sheet_layout.title,
+            sheet_layout.sheet.as_deref().unwrap_or_default()
+        ));
+    }
+    kept
+}
+
+/// The frame with the layout's canonical names for its header labels.
+fn with_layout_names(mut frame: DataFrame, layout: &Layout, name: &str) -> Result<DataFrame> {
+    let labels: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    for label in labels {
+        if let Some(canonical) = layout.column_for(&label) {
+            frame
+                .rename(&label, canonical.into())
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("{name}: столбец «{label}»"))?;
+        }
+    }
+    Ok(frame)
+}
+
+/// A table of results by its columns: marks, scores or counts.
+fn looks_like_results(frame: &DataFrame) -> bool {
+    let schema = frame.schema();
+    ["mark", "score", "participants"]
+        .iter()
+        .any(|c| schema.contains(c))
 }
 
 /// A file that is one table (the registry, a previous list).

@@ -336,14 +336,25 @@ pub fn read_workbook(
     Ok((sheets, skipped))
 }
 
-/// The header row and its labels. A row is scored by how many of its labels
-/// are known columns; a label may join the row above (a merged group title,
-/// carried to the right) with the row's own text. Without any known label,
-/// the first row that has the most text cells is the header.
+/// The header row and its labels. Only a row of labels can be the header:
+/// more of its cells are text than numbers, so a student's row (ids, task
+/// scores, a total) never wins over the labels above it, whatever its cells
+/// happen to spell. Such a row is scored by how many of its labels are known
+/// columns (of `reference/headers.csv` or of a layout); a label may join the
+/// row above (a merged group title, carried to the right) with the row's own
+/// text. Without any known label, the first row that has the most text cells
+/// is the header.
 pub fn find_header(rows: &[Vec<Option<String>>]) -> Option<(usize, Vec<String>)> {
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut best: Option<(usize, usize, Vec<String>)> = None;
     for at in 0..rows.len().min(HEADER_SEARCH_ROWS) {
+        // Below the first row of labels, only the next row is looked at: it
+        // may finish a two-row header under merged group titles.
+        match &best {
+            None if !is_label_row(&rows[at]) => continue,
+            Some((first, _, _)) if at > first + 1 => break,
+            _ => {}
+        }
         let above = if at > 0 {
             carried_right(&rows[at - 1], width)
         } else {
@@ -365,27 +376,30 @@ pub fn find_header(rows: &[Vec<Option<String>>]) -> Option<(usize, Vec<String>)>
             let recognised = candidates
                 .iter()
                 .flatten()
-                .find(|l| known_column(l).is_some())
+                .find(|l| known_column(l).is_some() || crate::ingest::layouts::known_label(l))
                 .cloned();
             if recognised.is_some() {
                 known += 1;
             }
             labels.push(recognised.or(own).unwrap_or_default());
         }
-        if known >= 2 && best.as_ref().is_none_or(|(_, k, _)| known > *k) {
-            best = Some((at, known, labels));
+        // The first row of labels is the header, or the row right below it
+        // when that one knows more (a two-row header): rows further down
+        // are data, whatever their cells spell.
+        match &best {
+            Some((first, k, _)) if at == first + 1 && known > *k => {
+                best = Some((at, known, labels));
+            }
+            Some(_) => break,
+            None if known >= 2 => best = Some((at, known, labels)),
+            None => {}
         }
     }
     if let Some((at, _, labels)) = best {
         return Some((at, labels));
     }
     // No known column: the first row with the most text cells.
-    let text_cells = |r: &Vec<Option<String>>| {
-        r.iter()
-            .flatten()
-            .filter(|t| t.parse::<f64>().is_err())
-            .count()
-    };
+    let text_cells = |r: &Vec<Option<String>>| r.iter().flatten().filter(|t| !is_number(t)).count();
     let most = rows.iter().take(HEADER_SEARCH_ROWS).map(text_cells).max()?;
     if most < 2 {
         return None;
@@ -397,6 +411,18 @@ pub fn find_header(rows: &[Vec<Option<String>>]) -> Option<(usize, Vec<String>)>
             .map(|c| rows[at].get(c).cloned().flatten().unwrap_or_default())
             .collect(),
     ))
+}
+
+/// True for a cell that reads as a number (`14`, `0,5`).
+fn is_number(cell: &str) -> bool {
+    cell.trim().replace(',', ".").parse::<f64>().is_ok()
+}
+
+/// A row that can hold labels: more text cells than number cells.
+fn is_label_row(row: &[Option<String>]) -> bool {
+    let (numbers, text): (Vec<&String>, Vec<&String>) =
+        row.iter().flatten().partition(|c| is_number(c));
+    text.len() > numbers.len()
 }
 
 /// A title row with merged cells holds its text in the first cell only;
@@ -490,5 +516,56 @@ mod tests {
         assert_eq!(labels[0], "Логин");
         assert_eq!(labels[1], "Кол-во участников");
         assert_eq!(labels[2], "2");
+    }
+
+    #[test]
+    fn a_students_row_never_wins_over_the_labels_above_it() {
+        let mut rows = vec![row(&[
+            "логин школы",
+            "регион",
+            "код обучающегося",
+            "класс",
+            "вариант",
+            "всего баллов",
+            "балл за 1",
+            "балл за 2",
+        ])];
+        // Task scores that spell known labels («2», «X»), an absent row of
+        // text, and rows of numbers.
+        rows.push(row(&[
+            "sch220206",
+            "СПО",
+            "40001",
+            "а",
+            "1",
+            "20",
+            "2",
+            "2",
+        ]));
+        rows.push(row(&[
+            "sch220206",
+            "СПО",
+            "40002",
+            "б",
+            "отсутствовал",
+            "",
+            "X",
+            "X",
+        ]));
+        for _ in 0..30 {
+            rows.push(row(&[
+                "sch220207",
+                "СПО",
+                "40003",
+                "НЕТ",
+                "2",
+                "14",
+                "1",
+                "2",
+            ]));
+        }
+        let (at, labels) = find_header(&rows).unwrap();
+        assert_eq!(at, 0);
+        assert_eq!(labels[0], "логин школы");
     }
 }

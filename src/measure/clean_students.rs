@@ -160,6 +160,8 @@ fn scan(loaded: &LoadedFile) -> Result<Option<(LazyFrame, RawTable)>> {
         row_count: 0,
         frame: header,
         checks: RowChecks::TypedScan,
+        layout: None,
+        inferred: Vec::new(),
     };
     if !matches!(detect_form(&table), Ok(ResultsForm::Student)) {
         return Ok(None);

@@ -67,6 +67,9 @@ pub fn describe(role: InputRole, form: Option<ResultsForm>, table: &RawTable) ->
     if let Some(adapter) = &table.adapter {
         write!(line, "; адаптер {adapter}").unwrap();
     }
+    if let Some(layout) = table.layout {
+        write!(line, "; раскладка «{}»", layout.title).unwrap();
+    }
     write!(line, "): строк {}", table.rows()).unwrap();
     line
 }
