@@ -118,12 +118,12 @@ pub fn infer_from_name(name: &str, layout: Option<&Layout>, missing: &[&str]) ->
     found
 }
 
+/// A word of the path that is a known assessment (`ВПР`, `vpr`, `ОГЭ`, …).
 fn assessment_in(path: &str) -> Option<String> {
-    let key = comparison_key(path);
-    ["впр", "огэ", "егэ", "нико", "гвэ"]
-        .iter()
-        .find(|a| key.split(' ').any(|w| w == **a))
-        .map(|a| a.to_uppercase())
+    comparison_key(path)
+        .split(' ')
+        .find_map(super::normalize::normalize_assessment)
+        .map(str::to_string)
 }
 
 /// The last 20xx of the path that stands alone (not inside a longer number).
