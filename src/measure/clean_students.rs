@@ -312,8 +312,13 @@ fn resolved_procedures(groups: &DataFrame, keys: DataFrame) -> Result<Option<Dat
         .lazy()
         .join(
             keys.lazy(),
-            [col("assessment"), col("subject"), col("year")],
-            [col("raw_assessment"), col("raw_subject"), col("raw_year")],
+            [col("assessment"), col("subject"), col("year"), col("grade")],
+            [
+                col("raw_assessment"),
+                col("raw_subject"),
+                col("raw_year"),
+                col("raw_grade"),
+            ],
             JoinArgs::new(JoinType::Inner),
         )
         .select([
@@ -378,20 +383,26 @@ fn row_is_clean() -> Expr {
 /// in 2000–2100), or when two spellings name the same one (the repeat check
 /// ran on spellings).
 fn canonical_triples(groups: &DataFrame, min_scores: &MinScores) -> Result<Option<DataFrame>> {
-    let triples = groups
+    let keys = groups
         .clone()
         .lazy()
-        .select([col("assessment"), col("subject"), col("year")])
+        .select([col("assessment"), col("subject"), col("year"), col("grade")])
         .unique_stable(None, UniqueKeepStrategy::First)
         .collect()?;
-    let assessments = triples.column("assessment")?.str()?;
-    let subjects = triples.column("subject")?.str()?;
-    let years = triples.column("year")?.f64()?;
-    let mut raw: (Vec<&str>, Vec<&str>, Vec<f64>) = Default::default();
-    let mut canonical: (Vec<&str>, Vec<String>, Vec<i32>) = Default::default();
+    let assessments = keys.column("assessment")?.str()?;
+    let subjects = keys.column("subject")?.str()?;
+    let years = keys.column("year")?.f64()?;
+    let grades = keys.column("grade")?.f64()?;
+    let mut raw: (Vec<&str>, Vec<&str>, Vec<f64>, Vec<f64>) = Default::default();
+    let mut canonical: Vec<(&'static str, String, i32, i32)> = Vec::new();
     let mut minimums = Vec::new();
-    for ((a, s), y) in assessments.iter().zip(subjects.iter()).zip(years.iter()) {
-        let (Some(a), Some(s), Some(y)) = (a, s, y) else {
+    for i in 0..keys.height() {
+        let (Some(a), Some(s), Some(y), Some(g)) = (
+            assessments.get(i),
+            subjects.get(i),
+            years.get(i),
+            grades.get(i),
+        ) else {
             return Ok(None);
         };
         let (Some(a_clean), Some(s_clean)) = (cleaned(a), cleaned(s)) else {
@@ -400,32 +411,29 @@ fn canonical_triples(groups: &DataFrame, min_scores: &MinScores) -> Result<Optio
         let Some(assessment) = normalize_assessment(a_clean) else {
             return Ok(None);
         };
-        if y.fract() != 0.0 || !YEARS.contains(y) {
+        // Grades out of range are doubt already (`row_is_clean`).
+        if y.fract() != 0.0 || !YEARS.contains(y) || !GRADES.contains(g) || g.fract() != 0.0 {
             return Ok(None);
         }
-        let subject = normalize_subject(s_clean);
-        let year = y as i32;
-        let seen = (0..canonical.0.len()).any(|i| {
-            canonical.0[i] == assessment && canonical.1[i] == subject && canonical.2[i] == year
-        });
-        if seen {
+        let key = (assessment, normalize_subject(s_clean), y as i32, g as i32);
+        if canonical.contains(&key) {
             return Ok(None);
         }
-        minimums.push(min_scores.lookup(assessment, &subject, year));
+        minimums.push(min_scores.lookup(key.0, &key.1, key.3, key.2));
         raw.0.push(a);
         raw.1.push(s);
         raw.2.push(y);
-        canonical.0.push(assessment);
-        canonical.1.push(subject);
-        canonical.2.push(year);
+        raw.3.push(g);
+        canonical.push(key);
     }
     Ok(Some(df!(
         "raw_assessment" => raw.0,
         "raw_subject" => raw.1,
         "raw_year" => raw.2,
-        "canonical_assessment" => canonical.0,
-        "canonical_subject" => canonical.1,
-        "canonical_year" => canonical.2,
+        "raw_grade" => raw.3,
+        "canonical_assessment" => canonical.iter().map(|k| k.0).collect::<Vec<_>>(),
+        "canonical_subject" => canonical.iter().map(|k| k.1.clone()).collect::<Vec<_>>(),
+        "canonical_year" => canonical.iter().map(|k| k.2).collect::<Vec<_>>(),
         "min_score" => minimums,
     )?))
 }

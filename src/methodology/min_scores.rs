@@ -10,74 +10,167 @@ use crate::ingest::normalize::{normalize_assessment, normalize_subject};
 struct Entry {
     assessment: &'static str,
     subject: String,
+    /// None: every grade.
+    grade: Option<i32>,
     from_year: i32,
     min_score: f64,
+    /// Where the entry was read, for messages: `ORIGIN, строка N`.
+    at: String,
 }
 
-/// The minimum-score table of a run.
+/// The minimum-score table of a run: the methodology's minimum scores and
+/// the pass lines of its score → mark scales.
 #[derive(Debug, Clone, Default)]
 pub struct MinScores {
     entries: Vec<Entry>,
 }
 
+/// The data lines of a table with a fixed header: `#` lines are comments.
+fn data_lines<'a>(
+    text: &'a str,
+    origin: &str,
+    headers: &[&str],
+) -> Result<(usize, Vec<(usize, &'a str)>)> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim_start().starts_with('#') && !l.trim().is_empty());
+    let header = lines
+        .next()
+        .map(|(_, h)| h.trim_start_matches('\u{feff}').trim().to_lowercase())
+        .unwrap_or_default();
+    let Some(form) = headers.iter().position(|h| *h == header) else {
+        bail!(
+            "{origin}: таблица должна начинаться с заголовка `{}` (а начинается с `{header}`)",
+            headers.join("` или `")
+        );
+    };
+    Ok((form, lines.map(|(i, l)| (i + 1, l)).collect()))
+}
+
 impl MinScores {
-    /// Parses `assessment,subject,from_year,min_score` CSV text; `origin`
-    /// names it in messages.
+    /// Parses `assessment,subject[,grade],from_year,min_score` CSV text;
+    /// `origin` names it in messages.
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        let mut lines = text.lines().enumerate();
-        let header = lines
-            .next()
-            .map(|(_, h)| h.trim_start_matches('\u{feff}').trim().to_lowercase())
-            .unwrap_or_default();
-        if header != "assessment,subject,from_year,min_score" {
-            bail!(
-                "{origin}: таблица минимальных баллов должна начинаться с заголовка \
-                 `assessment,subject,from_year,min_score` (а начинается с `{header}`)"
-            );
-        }
-        let mut entries = Vec::new();
-        for (index, line) in lines {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let at = || format!("{origin}, line {}", index + 1);
-            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-            let [assessment, subject, from_year, min_score] = fields.as_slice() else {
-                bail!("{}: нужны 4 поля через запятую", at());
+        let (form, lines) = data_lines(
+            text,
+            origin,
+            &[
+                "assessment,subject,from_year,min_score",
+                "assessment,subject,grade,from_year,min_score",
+            ],
+        )?;
+        let mut table = Self::default();
+        for (line, text) in lines {
+            let at = format!("{origin}, строка {line}");
+            let fields: Vec<&str> = text.split(',').map(str::trim).collect();
+            let (a, s, g, y, m) = match (form, fields.as_slice()) {
+                (0, [a, s, y, m]) => (*a, *s, "", *y, *m),
+                (1, [a, s, g, y, m]) => (*a, *s, *g, *y, *m),
+                _ => bail!("{at}: нужно {} поля через запятую", 4 + form),
             };
-            let assessment = normalize_assessment(assessment)
-                .with_context(|| format!("{}: неизвестная процедура `{assessment}`", at()))?;
-            let from_year = from_year
-                .parse()
-                .with_context(|| format!("{}: from_year `{from_year}` — не год", at()))?;
-            let min_score: f64 = min_score
-                .parse()
-                .ok()
-                .filter(|m: &f64| m.is_finite() && *m >= 0.0)
-                .with_context(|| {
-                    format!(
-                        "{}: min_score `{min_score}` — не неотрицательное число",
-                        at()
-                    )
-                })?;
-            entries.push(Entry {
-                assessment,
-                subject: normalize_subject(subject),
-                from_year,
-                min_score,
-            });
+            table.push(a, s, g, y, number(m, "min_score", &at)?, at)?;
         }
-        Ok(Self { entries })
+        Ok(table)
     }
 
-    /// The minimum score for a result of `year`, if the table has one.
-    pub fn lookup(&self, assessment: &str, subject: &str, year: i32) -> Option<f64> {
+    /// Adds the pass lines of a score → mark scale table
+    /// (`assessment,subject,grade,from_year,max_2,max_3,max_4,source`): a
+    /// score above `max_2` is not a «2».
+    pub fn with_scales(mut self, text: &str, origin: &str) -> Result<Self> {
+        let (_, lines) = data_lines(
+            text,
+            origin,
+            &["assessment,subject,grade,from_year,max_2,max_3,max_4,source"],
+        )?;
+        for (line, text) in lines {
+            let at = format!("{origin}, строка {line}");
+            let fields: Vec<&str> = text.splitn(8, ',').map(str::trim).collect();
+            let [a, s, g, y, two, three, four, _source] = fields.as_slice() else {
+                bail!("{at}: нужно 8 полей через запятую");
+            };
+            let bounds = [
+                number(two, "max_2", &at)?,
+                number(three, "max_3", &at)?,
+                number(four, "max_4", &at)?,
+            ];
+            if !bounds.windows(2).all(|w| w[0] < w[1]) {
+                bail!("{at}: границы отметок должны возрастать: max_2 < max_3 < max_4");
+            }
+            // Primary scores are whole: «2» up to max_2, so max_2 + 1 passes.
+            self.push(a, s, g, y, bounds[0] + 1.0, at)?;
+        }
+        Ok(self)
+    }
+
+    fn push(&mut self, a: &str, s: &str, g: &str, y: &str, min: f64, at: String) -> Result<()> {
+        let assessment = normalize_assessment(a)
+            .with_context(|| format!("{at}: неизвестная процедура `{a}`"))?;
+        let grade = match g {
+            "" => None,
+            g => Some(
+                g.parse()
+                    .ok()
+                    .filter(|g| (1..=11).contains(g))
+                    .with_context(|| format!("{at}: класс `{g}` — не число 1–11"))?,
+            ),
+        };
+        let from_year = y
+            .parse()
+            .with_context(|| format!("{at}: from_year `{y}` — не год"))?;
+        let entry = Entry {
+            assessment,
+            subject: normalize_subject(s),
+            grade,
+            from_year,
+            min_score: min,
+            at,
+        };
+        if let Some(same) = self.entries.iter().find(|e| {
+            (e.assessment, &e.subject, e.grade, e.from_year)
+                == (
+                    entry.assessment,
+                    &entry.subject,
+                    entry.grade,
+                    entry.from_year,
+                )
+        }) {
+            bail!(
+                "{} и {}: две строки для {} {}{} с {} года; оставьте одну",
+                same.at,
+                entry.at,
+                entry.assessment,
+                entry.subject,
+                entry.grade.map(|g| format!(" {g} кл.")).unwrap_or_default(),
+                entry.from_year
+            );
+        }
+        self.entries.push(entry);
+        Ok(())
+    }
+
+    /// The minimum score for a result of `year` in `grade`, if the table has
+    /// one: an entry for the grade wins over one for every grade.
+    pub fn lookup(&self, assessment: &str, subject: &str, grade: i32, year: i32) -> Option<f64> {
         self.entries
             .iter()
-            .filter(|e| e.assessment == assessment && e.subject == subject && e.from_year <= year)
-            .max_by_key(|e| e.from_year)
+            .filter(|e| {
+                e.assessment == assessment
+                    && e.subject == subject
+                    && e.grade.is_none_or(|g| g == grade)
+                    && e.from_year <= year
+            })
+            .max_by_key(|e| (e.grade.is_some(), e.from_year))
             .map(|e| e.min_score)
     }
+}
+
+/// A non-negative number, or an error naming the column and line.
+fn number(text: &str, column: &str, at: &str) -> Result<f64> {
+    text.parse()
+        .ok()
+        .filter(|m: &f64| m.is_finite() && *m >= 0.0)
+        .with_context(|| format!("{at}: {column} `{text}` — не неотрицательное число"))
 }
 
 #[cfg(test)]
@@ -88,11 +181,14 @@ mod tests {
     #[test]
     fn builtin_table_has_the_attestat_minimums() {
         let t = MinScores::parse(BUILTIN_MIN_SCORES, "builtin").unwrap();
-        assert_eq!(t.lookup("ЕГЭ", "русский язык", 2025), Some(24.0));
-        assert_eq!(t.lookup("ЕГЭ", "математика (профильная)", 2025), Some(27.0));
-        assert_eq!(t.lookup("ЕГЭ", "обществознание", 2020), Some(42.0));
-        assert_eq!(t.lookup("ЕГЭ", "русский язык", 2010), None);
-        assert_eq!(t.lookup("ОГЭ", "русский язык", 2025), None);
+        assert_eq!(t.lookup("ЕГЭ", "русский язык", 11, 2025), Some(24.0));
+        assert_eq!(
+            t.lookup("ЕГЭ", "математика (профильная)", 11, 2025),
+            Some(27.0)
+        );
+        assert_eq!(t.lookup("ЕГЭ", "обществознание", 11, 2020), Some(42.0));
+        assert_eq!(t.lookup("ЕГЭ", "русский язык", 11, 2010), None);
+        assert_eq!(t.lookup("ОГЭ", "русский язык", 9, 2025), None);
     }
 
     #[test]
@@ -102,9 +198,9 @@ mod tests {
             "t",
         )
         .unwrap();
-        assert_eq!(t.lookup("ЕГЭ", "физика", 2023), Some(36.0));
-        assert_eq!(t.lookup("ЕГЭ", "физика", 2024), Some(39.0));
-        assert_eq!(t.lookup("ЕГЭ", "физика", 2026), Some(39.0));
+        assert_eq!(t.lookup("ЕГЭ", "физика", 11, 2023), Some(36.0));
+        assert_eq!(t.lookup("ЕГЭ", "физика", 11, 2024), Some(39.0));
+        assert_eq!(t.lookup("ЕГЭ", "физика", 11, 2026), Some(39.0));
     }
 
     #[test]
@@ -114,6 +210,40 @@ mod tests {
             "t",
         )
         .unwrap_err();
-        assert!(err.to_string().contains("t, line 2"), "{err}");
+        assert!(err.to_string().contains("t, строка 2"), "{err}");
+    }
+
+    #[test]
+    fn a_scale_gives_each_grade_its_pass_line() {
+        let t = MinScores::default()
+            .with_scales(crate::methodology::BUILTIN_VPR_SCALES, "scales")
+            .unwrap();
+        // 2021: maths grade 4 «2» up to 5 points, grade 5 up to 6; Russian
+        // grade 4 up to 13, grade 5 up to 17.
+        assert_eq!(t.lookup("ВПР", "математика", 4, 2021), Some(6.0));
+        assert_eq!(t.lookup("ВПР", "математика", 5, 2021), Some(7.0));
+        assert_eq!(t.lookup("ВПР", "русский язык", 4, 2021), Some(14.0));
+        assert_eq!(t.lookup("ВПР", "русский язык", 5, 2021), Some(18.0));
+        assert_eq!(t.lookup("ВПР", "математика", 4, 2019), None);
+    }
+
+    #[test]
+    fn two_rows_for_one_key_are_refused_naming_both() {
+        let header = "assessment,subject,grade,from_year,min_score\n";
+        let err = MinScores::parse(
+            &format!("{header}ВПР,математика,4,2021,6\nВПР,Математика,4,2021,7\n"),
+            "t",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("t, строка 2 и t, строка 3"), "{err}");
+        // Another grade is another key; a grade wins over every grade.
+        let t = MinScores::parse(
+            &format!("{header}ВПР,математика,4,2021,6\nВПР,математика,,2021,9\n"),
+            "t",
+        )
+        .unwrap();
+        assert_eq!(t.lookup("ВПР", "математика", 4, 2021), Some(6.0));
+        assert_eq!(t.lookup("ВПР", "математика", 5, 2021), Some(9.0));
     }
 }

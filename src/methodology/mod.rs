@@ -50,6 +50,11 @@ const BUILTIN_QUERIES: &[(&str, &str)] = &[
 
 /// The ЕГЭ minimum test scores shipped inside the binary.
 pub const BUILTIN_MIN_SCORES: &str = include_str!("../../reference/ege-min-scores.csv");
+/// The shipped ВПР score → mark scales.
+pub const BUILTIN_VPR_SCALES: &str = include_str!("../../reference/vpr-scales.csv");
+/// How a methodology names them.
+pub const BUILTIN_VPR_SCALES_NAME: &str = "builtin:vpr-scales";
+
 /// How a methodology names the shipped minimum-score table.
 pub const BUILTIN_MIN_SCORES_NAME: &str = "builtin:ege-min-scores";
 
@@ -218,14 +223,24 @@ pub struct FailureRule {
     /// `builtin` or a path to a CSV with assessment, subject, from_year, min_score.
     #[serde(default = "default_builtin")]
     pub min_scores: String,
+    /// Score → mark scales (`builtin:vpr-scales` or a path to a CSV with
+    /// assessment, subject, grade, from_year, max_2, max_3, max_4, source):
+    /// a score with no mark fails when the scale gives it a «2».
+    #[serde(default = "default_scales")]
+    pub scales: String,
 }
 
 impl Default for FailureRule {
     fn default() -> Self {
         Self {
             min_scores: default_builtin(),
+            scales: default_scales(),
         }
     }
+}
+
+fn default_scales() -> String {
+    BUILTIN_VPR_SCALES_NAME.into()
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -473,6 +488,19 @@ impl LoadedMethodology {
             ));
         }
         let (path, text) = self.setting_file(reference, "таблица минимальных баллов")?;
+        Ok((text, path.display().to_string()))
+    }
+
+    /// The score → mark scales text and where it came from.
+    pub fn scales_text(&self) -> Result<(String, String)> {
+        let reference = &self.rule.failure.scales;
+        if reference == BUILTIN_VPR_SCALES_NAME {
+            return Ok((
+                BUILTIN_VPR_SCALES.to_string(),
+                "builtin:reference/vpr-scales.csv".into(),
+            ));
+        }
+        let (path, text) = self.setting_file(reference, "шкалы перевода баллов в отметки")?;
         Ok((text, path.display().to_string()))
     }
 

@@ -118,6 +118,8 @@ fn describe_checked((tables, _): &CheckedFile) -> String {
 pub struct Prepared {
     pub methodology: LoadedMethodology,
     pub min_scores: (String, String),
+    /// The score → mark scales text and its origin.
+    pub scales: (String, String),
     pub schools: CheckedTable,
     pub results: Vec<CheckedTable>,
     pub survey: Vec<CheckedTable>,
@@ -202,7 +204,9 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         None => LoadedMethodology::default_builtin()?,
     };
     let (min_scores_text, min_scores_origin) = methodology.min_scores_text()?;
-    let min_scores = MinScores::parse(&min_scores_text, &min_scores_origin)?;
+    let (scales_text, scales_origin) = methodology.scales_text()?;
+    let min_scores = MinScores::parse(&min_scores_text, &min_scores_origin)?
+        .with_scales(&scales_text, &scales_origin)?;
 
     let files = DataDirFiles::discover(&options.data_dir)?;
     let work: u64 = files
@@ -289,6 +293,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
     Ok(Prepared {
         methodology,
         min_scores: (min_scores_text, min_scores_origin),
+        scales: (scales_text, scales_origin),
         schools,
         results,
         survey,

@@ -27,6 +27,7 @@ pub(crate) fn methodology_record(
         sha256: manifest::sha256_hex(methodology.text.as_bytes()),
         resolved: methodology.rule.clone(),
         min_scores: SourceRecord::new(min_scores_origin, min_scores_text),
+        scales: SourceRecord::new(&p.scales.1, &p.scales.0),
         queries: classification
             .queries
             .iter()

@@ -531,32 +531,33 @@ fn student_columns(keyed: LazyFrame, table: &RawTable, comma: bool) -> LazyFrame
         .with_columns([col("mark_number").cast(DataType::Int32).alias("mark")])
 }
 
-/// Joins the minimum score for each (assessment, subject, year).
+/// Joins the minimum score for each (assessment, subject, grade, year).
 fn with_min_scores(frame: LazyFrame, min_scores: &MinScores) -> Result<LazyFrame> {
     let frame = frame.collect()?;
-    let triples = frame
-        .select(["assessment", "subject", "year"])?
+    let keys = frame
+        .select(["assessment", "subject", "grade", "year"])?
         .unique_stable(None, UniqueKeepStrategy::First, None)?;
-    let assessment = triples.column("assessment")?.str()?;
-    let subject = triples.column("subject")?.str()?;
-    let year = triples.column("year")?.i32()?;
-    let minimum: Vec<Option<f64>> = assessment
-        .iter()
-        .zip(subject.iter())
-        .zip(year.iter())
-        .map(|((a, s), y)| match (a, s, y) {
-            (Some(a), Some(s), Some(y)) => min_scores.lookup(a, s, y),
-            _ => None,
-        })
+    let assessment = keys.column("assessment")?.str()?;
+    let subject = keys.column("subject")?.str()?;
+    let grade = keys.column("grade")?.i32()?;
+    let year = keys.column("year")?.i32()?;
+    let minimum: Vec<Option<f64>> = (0..keys.height())
+        .map(
+            |i| match (assessment.get(i), subject.get(i), grade.get(i), year.get(i)) {
+                (Some(a), Some(s), Some(g), Some(y)) => min_scores.lookup(a, s, g, y),
+                _ => None,
+            },
+        )
         .collect();
-    let mut triples = triples;
-    triples.with_column(Column::new("min_score".into(), minimum))?;
+    let mut keys = keys;
+    keys.with_column(Column::new("min_score".into(), minimum))?;
+    let on = || [col("assessment"), col("subject"), col("grade"), col("year")];
     Ok(frame
         .lazy()
         .join(
-            triples.lazy(),
-            [col("assessment"), col("subject"), col("year")],
-            [col("assessment"), col("subject"), col("year")],
+            keys.lazy(),
+            on(),
+            on(),
             JoinArgs {
                 nulls_equal: true,
                 ..JoinArgs::new(JoinType::Left)

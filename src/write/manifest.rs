@@ -63,6 +63,8 @@ pub struct MethodologyRecord {
     pub sha256: String,
     pub resolved: Methodology,
     pub min_scores: SourceRecord,
+    /// The score → mark scales.
+    pub scales: SourceRecord,
     pub queries: Vec<SourceRecord>,
     /// The methodologies this one `extends`, nearest first.
     pub extends: Vec<SourceRecord>,
@@ -161,6 +163,10 @@ pub fn sources(
     map.insert(
         format!("таблица минимальных баллов {}", methodology.min_scores.name),
         methodology.min_scores.sha256.clone(),
+    );
+    map.insert(
+        format!("шкалы перевода баллов {}", methodology.scales.name),
+        methodology.scales.sha256.clone(),
     );
     for query in &methodology.queries {
         map.insert(format!("запрос {}", query.name), query.sha256.clone());
