@@ -80,6 +80,13 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
                 .collect();
             writeln!(text, "  не из столбцов: {}", taken.join(", "))?;
         }
+        if input.absent > 0 {
+            writeln!(
+                text,
+                "  отсутствовали (не участники, не отложены): {}",
+                input.absent
+            )?;
+        }
         if let (InputRole::Results, Some(checked)) = (input.role, input.checked) {
             let valid = &checked.valid;
             writeln!(

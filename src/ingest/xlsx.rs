@@ -387,7 +387,9 @@ pub fn find_header(rows: &[Vec<Option<String>>]) -> Option<(usize, Vec<String>)>
         // when that one knows more (a two-row header): rows further down
         // are data, whatever their cells spell.
         match &best {
-            Some((first, k, _)) if at == first + 1 && known > *k => {
+            // A second header row fills in under merged group titles only:
+            // at most half its cells hold text (a student's row fills most).
+            Some((first, k, _)) if at == first + 1 && known > *k && sparse(&rows[at], width) => {
                 best = Some((at, known, labels));
             }
             Some(_) => break,
@@ -411,6 +413,11 @@ pub fn find_header(rows: &[Vec<Option<String>>]) -> Option<(usize, Vec<String>)>
             .map(|c| rows[at].get(c).cloned().flatten().unwrap_or_default())
             .collect(),
     ))
+}
+
+/// True for a row with at most half of `width` cells filled.
+fn sparse(row: &[Option<String>], width: usize) -> bool {
+    row.iter().flatten().count() * 2 <= width
 }
 
 /// True for a cell that reads as a number (`14`, `0,5`).

@@ -81,6 +81,8 @@ pub struct CheckedTable {
     pub table: RawTable,
     pub form: Option<ResultsForm>,
     pub checked: Checked,
+    /// Rows of participants marked absent (neither counted nor set aside).
+    pub absent: usize,
 }
 
 /// Any input table of a run, as the manifest and `shnor check` list it.
@@ -91,6 +93,8 @@ pub struct InputView<'a> {
     /// What the checks kept and set aside (None for previous lists, which
     /// are read whole).
     pub checked: Option<&'a Checked>,
+    /// Rows of absent participants.
+    pub absent: usize,
 }
 
 /// One results file after checking: its tables and the notes to report.
@@ -140,6 +144,7 @@ impl Prepared {
                 table: &t.table,
                 form: t.form,
                 checked: Some(&t.checked),
+                absent: t.absent,
             }
         }
         let mut all = vec![checked(InputRole::Schools, &self.schools)];
@@ -154,6 +159,7 @@ impl Prepared {
                     table,
                     form: None,
                     checked: None,
+                    absent: 0,
                 }),
         );
         all
@@ -222,6 +228,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         checked: check_schools(&schools_table)?,
         table: schools_table,
         form: None,
+        absent: 0,
     };
     let registry = &schools.checked.valid;
     let registry_ids = registry
@@ -282,6 +289,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
             table,
             form: None,
             checked,
+            absent: 0,
         })
         .collect();
     if survey.is_empty() {
@@ -327,6 +335,7 @@ fn check_results_file(
             table: counted.table,
             form: Some(ResultsForm::Student),
             checked,
+            absent: 0,
         };
         return Ok((vec![table], loaded.notes));
     }
@@ -344,6 +353,7 @@ fn check_results_file(
             table,
             form: Some(c.form),
             checked: c.checked,
+            absent: c.absent,
         });
     }
     Ok((checked, file.skipped))
@@ -475,7 +485,7 @@ pub fn run_reporting(
     let inputs: Vec<InputRecord> = p
         .tables()
         .into_iter()
-        .map(|input| input_record(input.table, input.role, input.form, &rejected))
+        .map(|input| input_record(&input, &rejected))
         .collect();
     let methodology_record = methodology_record(p, &classification);
     let invocation = options.invocation();

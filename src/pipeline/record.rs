@@ -7,12 +7,10 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use polars::prelude::*;
 
-use super::{Prepared, RunOptions};
+use super::{InputView, Prepared, RunOptions};
 use crate::classify::Classification;
-use crate::ingest::format::InputRole;
-use crate::ingest::{CsvOverrides, RawTable};
+use crate::ingest::CsvOverrides;
 use crate::progress::ProgressMode;
-use crate::validate::results::ResultsForm;
 use crate::write::manifest::{self, InputRecord, Invocation, MethodologyRecord, SourceRecord};
 
 /// The methodology as the run applied it, with every text it read.
@@ -113,12 +111,8 @@ impl RunOptions {
     }
 }
 
-pub(crate) fn input_record(
-    table: &RawTable,
-    role: InputRole,
-    form: Option<ResultsForm>,
-    rejected: &DataFrame,
-) -> InputRecord {
+pub(crate) fn input_record(input: &InputView, rejected: &DataFrame) -> InputRecord {
+    let (table, role, form) = (input.table, input.role, input.form);
     let rows_rejected = rejected
         .column("file")
         .ok()
@@ -138,6 +132,13 @@ pub(crate) fn input_record(
         sha256: table.sha256.clone(),
         rows: table.rows(),
         rows_rejected,
+        rows_absent: input.absent,
+        layout: table.layout.map(|l| l.name.clone()),
+        inferred: table
+            .inferred
+            .iter()
+            .map(|i| format!("{} = {} ({})", i.column, i.value, i.source))
+            .collect(),
         checks: table.checks,
     }
 }

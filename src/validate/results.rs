@@ -7,7 +7,9 @@ use anyhow::{Result, bail};
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::rules::{GRADES, MARKS, YEARS, negative, neither_mark_nor_score, not_whole};
+use super::rules::{
+    GRADES, MARKS, YEARS, absent, negative, neither_mark_nor_score, not_whole,
+};
 use super::{
     Check, Checked, PERSON, Values, apply_checks, blank_row_check, finite, number, parse_number,
     quoted, quoted_as, repeat_check, school_checks, source_text, text, with_known_school,
@@ -166,8 +168,11 @@ fn column_list(table: &RawTable) -> String {
 pub struct CheckedResults {
     pub form: ResultsForm,
     /// Student: keys, mark, score, min_score. Aggregate: keys, participants,
-    /// failed, plus `__line`. Keys are canonical.
+    /// failed, plus `__line`. Keys are canonical. Absent participants are
+    /// in neither table.
     pub checked: Checked,
+    /// Rows of participants marked absent: not participants, not rejected.
+    pub absent: usize,
 }
 
 /// Checks one results file against the registry and the minimum scores.
@@ -205,13 +210,15 @@ pub fn check_results(
         .map(|c| col(*c))
         .collect(),
     };
-    let valid = checked.valid.lazy().select(keep).collect()?;
+    let absent = count_absent(&checked.valid)?;
+    let valid = present(checked.valid).select(keep).collect()?;
     Ok(CheckedResults {
         form,
         checked: Checked {
             valid,
             rejected: checked.rejected,
         },
+        absent,
     })
 }
 
@@ -236,7 +243,7 @@ pub fn participant_rows(
         "min_score",
     ];
     let (form, checked) = check_rows(table, registry, min_scores)?;
-    let rows = checked.valid.lazy();
+    let rows = present(checked.valid);
     if form != ResultsForm::Student || !table.has("participant_id") {
         return Ok(None);
     }
@@ -245,6 +252,22 @@ pub fn participant_rows(
             .select(columns.map(col))
             .filter(col("participant_id").is_not_null()),
     ))
+}
+
+/// The rows of participants who sat the work (aggregates have no `absent`).
+fn present(valid: DataFrame) -> LazyFrame {
+    if valid.schema().contains("absent") {
+        valid.lazy().filter(col("absent").not())
+    } else {
+        valid.lazy()
+    }
+}
+
+fn count_absent(valid: &DataFrame) -> Result<usize> {
+    Ok(match valid.column("absent") {
+        Ok(c) => c.bool()?.sum().unwrap_or(0) as usize,
+        Err(_) => 0,
+    })
 }
 
 /// Every check of a results file; the valid rows keep every column.
@@ -271,7 +294,12 @@ fn check_rows(
             };
             let frame = with_min_scores(student_columns(keyed, table, comma), min_scores)?
                 .with_column(person.alias(PERSON));
-            checks.extend(student_checks());
+            // An absent participant has no result to check: the rules of
+            // marks and scores skip the row (its keys are still checked).
+            checks.extend(student_checks().into_iter().map(|c| Check {
+                broken: c.broken.and(col("absent").not()),
+                ..c
+            }));
             if table.has("participant_id") {
                 // The same participant twice in one procedure would be counted
                 // twice; the message names lines, never the participant.
@@ -529,6 +557,9 @@ fn student_columns(keyed: LazyFrame, table: &RawTable, comma: bool) -> LazyFrame
             parsed("score", "raw_score").alias("score"),
         ])
         .with_columns([col("mark_number").cast(DataType::Int32).alias("mark")])
+        .with_column(
+            absent(vec![raw("variant"), col("raw_mark"), col("raw_score")]).alias("absent"),
+        )
 }
 
 /// Joins the minimum score for each (assessment, subject, grade, year).

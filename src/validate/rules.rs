@@ -39,6 +39,36 @@ impl Range {
     }
 }
 
+/// What protocols write for a participant who did not sit the work: in the
+/// variant, mark or score cell (compared in lower case, trimmed).
+pub const ABSENCE_MARKERS: [&str; 8] = [
+    "отсутствовал",
+    "отсутствовала",
+    "отсутствует",
+    "не явился",
+    "не явилась",
+    "неявка",
+    "н/я",
+    "не участвовал",
+];
+
+/// True where any of `cells` (text) holds an absence marker.
+pub fn absent(cells: Vec<Expr>) -> Expr {
+    let markers = Series::new("markers".into(), ABSENCE_MARKERS);
+    cells
+        .into_iter()
+        .map(|c| {
+            c.str()
+                .strip_chars(lit(NULL))
+                .str()
+                .to_lowercase()
+                .is_in(lit(markers.clone()).implode(false), false)
+                .fill_null(false)
+        })
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false))
+}
+
 /// True where a number has a fractional part.
 pub fn not_whole(value: Expr) -> Expr {
     value.clone().floor().neq(value)

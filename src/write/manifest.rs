@@ -103,6 +103,15 @@ pub struct InputRecord {
     pub sha256: String,
     pub rows: usize,
     pub rows_rejected: usize,
+    /// Rows of participants marked absent: neither counted nor set aside.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rows_absent: usize,
+    /// The export layout recognised by its header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
+    /// Keys taken from the layout or the file's name: `column = value (source)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inferred: Vec<String>,
     /// `every_cell` or `typed_scan` (a clean student-level file).
     pub checks: RowChecks,
 }
@@ -220,4 +229,8 @@ pub fn changed_sources(
         changed.push(format!("{what}: новый, при записанном запуске его не было"));
     }
     changed
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
