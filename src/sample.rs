@@ -650,9 +650,10 @@ previous = the one before):
 | edu990009 | survey with two empty indicators: scored on the rest | no | no |
 
 The current ЕГЭ file also carries rows a real export has: an unknown
-school (`edu999999`), a mark of 7, a score `н/я`, and a subject (physics)
-without a mark, scored 55 (≥ 36, a pass). The first three go to
-`rejected.csv` with their reasons.
+school (`edu999999`), a mark of 7, a participant marked `н/я` (не явился:
+absent, neither counted nor set aside), and a subject (physics) without a
+mark, scored 55 (≥ 36, a pass). The first two go to `rejected.csv` with
+their reasons.
 ";
 
 /// Output format of the student-level generator.

@@ -183,8 +183,12 @@ impl Prepared {
                     .iter()
                     .filter(|f| *f == Some(input.table.name.as_str()))
                     .count();
+                let absent = match input.absent {
+                    0 => String::new(),
+                    n => format!(", отсутствовали {n}"),
+                };
                 format!(
-                    "{}, отложено {set_aside}",
+                    "{}, отложено {set_aside}{absent}",
                     crate::validate::results::describe(input.role, input.form, input.table)
                 )
             })

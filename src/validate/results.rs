@@ -7,9 +7,7 @@ use anyhow::{Result, bail};
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::rules::{
-    GRADES, MARKS, YEARS, absent, negative, neither_mark_nor_score, not_whole,
-};
+use super::rules::{GRADES, MARKS, YEARS, absent, negative, neither_mark_nor_score, not_whole};
 use super::{
     Check, Checked, PERSON, Values, apply_checks, blank_row_check, finite, number, parse_number,
     quoted, quoted_as, repeat_check, school_checks, source_text, text, with_known_school,
