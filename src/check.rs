@@ -97,43 +97,7 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
                 distinct(valid, "subject")
             )?;
         }
-        let problems = rejected
-            .clone()
-            .lazy()
-            .filter(col("file").eq(lit(table.name.as_str())))
-            .collect()?;
-        if problems.height() == 0 {
-            writeln!(text, "  замечаний нет")?;
-        } else {
-            writeln!(text, "  будет отложено строк: {}", problems.height())?;
-            let shown = if show_all {
-                problems.height()
-            } else {
-                SHOWN_PER_FILE.min(problems.height())
-            };
-            let lines = problems.column("line")?.i64()?.clone();
-            let columns = problems.column("column")?.str()?.clone();
-            let reasons = problems.column("reason")?.str()?.clone();
-            for i in 0..shown {
-                writeln!(
-                    text,
-                    "    строка {}, столбец {}: {}",
-                    lines
-                        .get(i)
-                        .map(|l| l.to_string())
-                        .unwrap_or_else(|| "—".into()),
-                    columns.get(i).unwrap_or("—"),
-                    reasons.get(i).unwrap_or("")
-                )?;
-            }
-            if shown < problems.height() {
-                writeln!(
-                    text,
-                    "    … и ещё {} (shnor check --all покажет все)",
-                    problems.height() - shown
-                )?;
-            }
-        }
+        problems_of(&mut text, &rejected, &table.name, show_all)?;
     }
     for warning in &prepared.warnings {
         writeln!(text, "предупреждение: {warning}")?;
@@ -143,4 +107,46 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
         text,
         rows_rejected: rejected.height(),
     })
+}
+
+/// The rows of one file that would be set aside: the first few, or all.
+fn problems_of(text: &mut String, rejected: &DataFrame, file: &str, show_all: bool) -> Result<()> {
+    let problems = rejected
+        .clone()
+        .lazy()
+        .filter(col("file").eq(lit(file)))
+        .collect()?;
+    if problems.height() == 0 {
+        writeln!(text, "  замечаний нет")?;
+    } else {
+        writeln!(text, "  будет отложено строк: {}", problems.height())?;
+        let shown = if show_all {
+            problems.height()
+        } else {
+            SHOWN_PER_FILE.min(problems.height())
+        };
+        let lines = problems.column("line")?.i64()?.clone();
+        let columns = problems.column("column")?.str()?.clone();
+        let reasons = problems.column("reason")?.str()?.clone();
+        for i in 0..shown {
+            writeln!(
+                text,
+                "    строка {}, столбец {}: {}",
+                lines
+                    .get(i)
+                    .map(|l| l.to_string())
+                    .unwrap_or_else(|| "—".into()),
+                columns.get(i).unwrap_or("—"),
+                reasons.get(i).unwrap_or("")
+            )?;
+        }
+        if shown < problems.height() {
+            writeln!(
+                text,
+                "    … и ещё {} (shnor check --all покажет все)",
+                problems.height() - shown
+            )?;
+        }
+    }
+    Ok(())
 }

@@ -370,26 +370,7 @@ impl LoadedFile {
         };
         let mut tables = Vec::with_capacity(parts.len());
         for (shown, frame, dialect, layout) in parts {
-            let frame = match layout {
-                Some(l) => with_layout_names(frame, l, &shown)?,
-                None => frame,
-            };
-            let (frame, columns) = canonical_columns(frame, &shown)?;
-            let (frame, columns) = match adapter {
-                Some(a) => (apply_adapter(frame, a, &shown)?, columns),
-                None => (frame, columns),
-            };
-            let inferred = match adapter {
-                None if layout.is_some() || looks_like_results(&frame) => {
-                    let missing: Vec<&str> = ["assessment", "year", "subject", "grade"]
-                        .into_iter()
-                        .filter(|c| !frame.schema().contains(c))
-                        .collect();
-                    infer_from_name(&shown, layout, &missing)
-                }
-                _ => Vec::new(),
-            };
-            let frame = with_inferred(frame, &inferred)?;
+            let (frame, columns, inferred) = named_columns(frame, &shown, layout, adapter)?;
             tables.push(RawTable {
                 name: shown,
                 path: path.clone(),
@@ -408,6 +389,38 @@ impl LoadedFile {
         }
         Ok(ReadFile { tables, skipped })
     }
+}
+
+/// A table's columns under their canonical names (by its layout, the header
+/// table, or its adapter), with the keys its name gives when it has no
+/// column for them.
+fn named_columns(
+    frame: DataFrame,
+    shown: &str,
+    layout: Option<&'static Layout>,
+    adapter: Option<&Adapter>,
+) -> Result<(DataFrame, Vec<ColumnMapping>, Vec<Inferred>)> {
+    let frame = match layout {
+        Some(l) => with_layout_names(frame, l, shown)?,
+        None => frame,
+    };
+    let (frame, columns) = canonical_columns(frame, shown)?;
+    let frame = match adapter {
+        Some(a) => apply_adapter(frame, a, shown)?,
+        None => frame,
+    };
+    let inferred = match adapter {
+        None if layout.is_some() || looks_like_results(&frame) => {
+            let missing: Vec<&str> = ["assessment", "year", "subject", "grade"]
+                .into_iter()
+                .filter(|c| !frame.schema().contains(c))
+                .collect();
+            infer_from_name(shown, layout, &missing)
+        }
+        _ => Vec::new(),
+    };
+    let frame = with_inferred(frame, &inferred)?;
+    Ok((frame, columns, inferred))
 }
 
 /// One table read from a file: its name, rows, CSV dialect and layout.

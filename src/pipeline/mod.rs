@@ -280,22 +280,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
             schools.table.name
         );
     }
-    let wanted = &methodology.rule.shnsu.indicators;
-    check_wanted_indicators(&methodology, &survey_tables)?;
-    let checked_survey: Vec<Checked> = survey_tables
-        .par_iter()
-        .map(|t| check_survey(t, registry, wanted))
-        .collect::<Result<_>>()?;
-    let survey: Vec<CheckedTable> = survey_tables
-        .into_iter()
-        .zip(checked_survey)
-        .map(|(table, checked)| CheckedTable {
-            table,
-            form: None,
-            checked,
-            absent: 0,
-        })
-        .collect();
+    let survey = checked_survey(survey_tables, registry, &methodology)?;
     if survey.is_empty() {
         warnings.push(
             "нет файлов survey/: ШНСУ не выявить; школы даны без показателя социального риска"
@@ -314,6 +299,31 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         repeats,
         warnings,
     })
+}
+
+/// Stage 3: every survey table checked (in parallel), once the methodology's
+/// named indicators are found among them.
+fn checked_survey(
+    tables: Vec<RawTable>,
+    registry: &DataFrame,
+    methodology: &LoadedMethodology,
+) -> Result<Vec<CheckedTable>> {
+    let wanted = &methodology.rule.shnsu.indicators;
+    check_wanted_indicators(methodology, &tables)?;
+    let checked: Vec<Checked> = tables
+        .par_iter()
+        .map(|t| check_survey(t, registry, wanted))
+        .collect::<Result<_>>()?;
+    Ok(tables
+        .into_iter()
+        .zip(checked)
+        .map(|(table, checked)| CheckedTable {
+            table,
+            form: None,
+            checked,
+            absent: 0,
+        })
+        .collect())
 }
 
 /// Reads and checks one results file: counted in one typed pass when it is a
