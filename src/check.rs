@@ -80,6 +80,18 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
                 .collect();
             writeln!(text, "  не из столбцов: {}", taken.join(", "))?;
         }
+        if !input.mapped_ids.is_empty() {
+            let mapped: Vec<String> = input
+                .mapped_ids
+                .iter()
+                .map(|(from, to)| format!("{from} → {to}"))
+                .collect();
+            writeln!(
+                text,
+                "  коды школ с другим префиксом логина, прочитаны как коды реестра: {}",
+                mapped.join(", ")
+            )?;
+        }
         if input.absent > 0 {
             writeln!(
                 text,

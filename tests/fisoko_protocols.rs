@@ -281,6 +281,13 @@ fn three_fisoko_layouts_read_with_no_adapter_to_procedures_counted_by_hand() {
         "edu220003",
         &["6", "5", "abs", "15"],
     );
+    // The 2022 login of sch220001: the same digits under «edu».
+    std::fs::create_dir_all(data.root.join("results/2022/5")).unwrap();
+    layout_2022(
+        &data.root.join("results/2022/5/Математика.xlsx"),
+        "edu220001",
+        &["3", "12"],
+    );
 
     let report = shnor().arg("check").arg(&data.root).output().unwrap();
     let text = String::from_utf8_lossy(&report.stdout);
@@ -296,6 +303,10 @@ fn three_fisoko_layouts_read_with_no_adapter_to_procedures_counted_by_hand() {
         "{text}"
     );
     assert!(text.contains("[Классы]: не лист результатов"), "{text}");
+    assert!(
+        text.contains("прочитаны как коды реестра: edu220001 → sch220001"),
+        "{text}"
+    );
 
     let out = data.out();
     run_ok(&data.root, &out, &["-q"]);
@@ -307,6 +318,7 @@ fn three_fisoko_layouts_read_with_no_adapter_to_procedures_counted_by_hand() {
             "edu220003 2022 математика 4 3 1",
             "sch220001 2020 математика 4 10 4",
             "sch220001 2021 математика 4 10 3",
+            "sch220001 2022 математика 5 2 1",
             "sch220002 2020 математика 4 10 1",
         ]
     );

@@ -43,7 +43,11 @@ fn ingest(bytes: &[u8], ending: &str) -> bool {
     match read_file(&path, "input", CsvOverrides::default(), None) {
         Ok(file) => {
             for table in &file.tables {
-                let _ = check_results(table, &registry(), &min_scores);
+                let _ = check_results(
+                    table,
+                    (&registry(), &shnor::validate::school_ids::empty()),
+                    &min_scores,
+                );
             }
             true
         }
@@ -177,9 +181,13 @@ fn checked(text: &[u8]) -> (Vec<Option<f64>>, usize) {
     let min_scores = MinScores::parse(BUILTIN_MIN_SCORES, "builtin").unwrap();
     let file = read_file(&path, "input", CsvOverrides::default(), None).unwrap();
     let table = &file.tables[0];
-    let c = check_results(table, &registry(), &min_scores)
-        .unwrap()
-        .checked;
+    let c = check_results(
+        table,
+        (&registry(), &shnor::validate::school_ids::empty()),
+        &min_scores,
+    )
+    .unwrap()
+    .checked;
     let scores = c.valid.column("score").unwrap().f64().unwrap().clone();
     (scores.iter().collect(), c.rejected.height())
 }

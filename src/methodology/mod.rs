@@ -167,6 +167,11 @@ pub struct ShnorRule {
     pub counting_query: String,
     #[serde(default = "default_shnor_query")]
     pub query: String,
+    /// Login prefixes of one school across years: `sch220206` and
+    /// `edu220206` (the same digits) are one school, under the registry's id.
+    /// Empty: ids are taken as written.
+    #[serde(default = "default_same_school_prefixes")]
+    pub same_school_prefixes: Vec<String>,
 }
 
 /// The years a ШНОР rule considers. The current year is the latest of them,
@@ -237,6 +242,10 @@ impl Default for FailureRule {
             scales: default_scales(),
         }
     }
+}
+
+fn default_same_school_prefixes() -> Vec<String> {
+    vec!["sch".into(), "edu".into()]
 }
 
 fn default_scales() -> String {

@@ -83,6 +83,9 @@ pub struct CheckedTable {
     pub checked: Checked,
     /// Rows of participants marked absent (neither counted nor set aside).
     pub absent: usize,
+    /// School ids written with another login prefix, and the registry id
+    /// each was read as (`edu220206` → `sch220206`).
+    pub mapped_ids: Vec<(String, String)>,
 }
 
 /// Any input table of a run, as the manifest and `shnor check` list it.
@@ -95,6 +98,8 @@ pub struct InputView<'a> {
     pub checked: Option<&'a Checked>,
     /// Rows of absent participants.
     pub absent: usize,
+    /// School ids read as the registry's under another prefix.
+    pub mapped_ids: &'a [(String, String)],
 }
 
 /// One results file after checking: its tables and the notes to report.
@@ -145,6 +150,7 @@ impl Prepared {
                 form: t.form,
                 checked: Some(&t.checked),
                 absent: t.absent,
+                mapped_ids: &t.mapped_ids,
             }
         }
         let mut all = vec![checked(InputRole::Schools, &self.schools)];
@@ -160,6 +166,7 @@ impl Prepared {
                     form: None,
                     checked: None,
                     absent: 0,
+                    mapped_ids: &[],
                 }),
         );
         all
@@ -233,8 +240,13 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         table: schools_table,
         form: None,
         absent: 0,
+        mapped_ids: Vec::new(),
     };
     let registry = &schools.checked.valid;
+    let aliases = crate::validate::school_ids::aliases(
+        registry,
+        &methodology.rule.shnor.same_school_prefixes,
+    )?;
     let registry_ids = registry
         .column("school_id")?
         .as_materialized_series()
@@ -243,7 +255,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         check_results_file(
             loaded,
             &files,
-            (registry, &registry_ids),
+            (registry, &registry_ids, &aliases),
             &min_scores,
             options.csv,
         )
@@ -256,7 +268,13 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         Ok(checked)
     })?;
     let results = first_copies(checked_files, &mut warnings);
-    let repeats = cross_file_repeats(&files, &results, registry, &min_scores, options.csv)?;
+    let repeats = cross_file_repeats(
+        &files,
+        &results,
+        (registry, &aliases),
+        &min_scores,
+        options.csv,
+    )?;
     let (survey_tables, skipped) = files.read_all(&files.survey, options.csv)?;
     warnings.extend(skipped);
     let previous_lists_dir = options
@@ -322,6 +340,7 @@ fn checked_survey(
             form: None,
             checked,
             absent: 0,
+            mapped_ids: Vec::new(),
         })
         .collect())
 }
@@ -332,7 +351,7 @@ fn checked_survey(
 fn check_results_file(
     loaded: LoadedFile,
     files: &DataDirFiles,
-    (registry, registry_ids): (&DataFrame, &Series),
+    (registry, registry_ids, aliases): (&DataFrame, &Series, &DataFrame),
     min_scores: &MinScores,
     csv: CsvOverrides,
 ) -> Result<CheckedFile> {
@@ -350,13 +369,15 @@ fn check_results_file(
             form: Some(ResultsForm::Student),
             checked,
             absent: 0,
+            mapped_ids: Vec::new(),
         };
         return Ok((vec![table], loaded.notes));
     }
     let file = loaded.read(adapter)?;
     let mut checked = Vec::with_capacity(file.tables.len());
     for mut table in file.tables {
-        let mut c = check_results(&table, registry, min_scores)?;
+        let mapped_ids = crate::validate::school_ids::mapped(&table.frame, aliases)?;
+        let mut c = check_results(&table, (registry, aliases), min_scores)?;
         if c.form == ResultsForm::Student {
             // Student rows are summed into procedures right away;
             // procedures from several files add up later.
@@ -368,6 +389,7 @@ fn check_results_file(
             form: Some(c.form),
             checked: c.checked,
             absent: c.absent,
+            mapped_ids,
         });
     }
     Ok((checked, file.skipped))
@@ -407,7 +429,7 @@ fn first_copies(checked_files: Vec<CheckedFile>, warnings: &mut Vec<String>) -> 
 fn cross_file_repeats(
     files: &DataDirFiles,
     results: &[CheckedTable],
-    registry: &DataFrame,
+    (registry, aliases): (&DataFrame, &DataFrame),
     min_scores: &MinScores,
     csv: CsvOverrides,
 ) -> Result<Option<Repeats>> {
@@ -443,7 +465,7 @@ fn cross_file_repeats(
         let file = loaded.read(adapter)?;
         let mut rows = Vec::new();
         for table in &file.tables {
-            if let Some(r) = participant_rows(table, registry, min_scores)? {
+            if let Some(r) = participant_rows(table, (registry, aliases), min_scores)? {
                 rows.push((
                     table.name.clone(),
                     repeats::in_shared(r, &shared).collect()?,

@@ -5,6 +5,7 @@
 pub mod previous_lists;
 pub mod results;
 pub mod rules;
+pub mod school_ids;
 pub mod schools;
 mod shown;
 pub mod survey;

@@ -176,10 +176,10 @@ pub struct CheckedResults {
 /// Checks one results file against the registry and the minimum scores.
 pub fn check_results(
     table: &RawTable,
-    registry: &DataFrame,
+    (registry, aliases): (&DataFrame, &DataFrame),
     min_scores: &MinScores,
 ) -> Result<CheckedResults> {
-    let (form, checked) = check_rows(table, registry, min_scores)?;
+    let (form, checked) = check_rows(table, (registry, aliases), min_scores)?;
     let keep: Vec<Expr> = match form {
         ResultsForm::Student => [
             "school_id",
@@ -225,7 +225,7 @@ pub fn check_results(
 /// minimum score. None for aggregates and files without `participant_id`.
 pub fn participant_rows(
     table: &RawTable,
-    registry: &DataFrame,
+    (registry, aliases): (&DataFrame, &DataFrame),
     min_scores: &MinScores,
 ) -> Result<Option<LazyFrame>> {
     let columns = [
@@ -240,7 +240,7 @@ pub fn participant_rows(
         "score",
         "min_score",
     ];
-    let (form, checked) = check_rows(table, registry, min_scores)?;
+    let (form, checked) = check_rows(table, (registry, aliases), min_scores)?;
     let rows = present(checked.valid);
     if form != ResultsForm::Student || !table.has("participant_id") {
         return Ok(None);
@@ -271,12 +271,12 @@ fn count_absent(valid: &DataFrame) -> Result<usize> {
 /// Every check of a results file; the valid rows keep every column.
 fn check_rows(
     table: &RawTable,
-    registry: &DataFrame,
+    (registry, aliases): (&DataFrame, &DataFrame),
     min_scores: &MinScores,
 ) -> Result<(ResultsForm, Checked)> {
     let form = detect_form(table)?;
     let comma = table.dialect.is_none_or(|d| d.decimal_comma);
-    let keyed = canonical_keys(table, registry)?;
+    let keyed = canonical_keys(table, registry, aliases)?;
     let values = match form {
         ResultsForm::Student => Values::Personal,
         ResultsForm::Aggregate => Values::Shown,
@@ -342,7 +342,11 @@ fn check_rows(
 
 /// Adds parsed keys (`school_id`, `year`, `grade`, canonical `assessment` and
 /// `subject`) next to the raw text (`raw_*`), and `known_school`.
-fn canonical_keys(table: &RawTable, registry: &DataFrame) -> Result<LazyFrame> {
+fn canonical_keys(
+    table: &RawTable,
+    registry: &DataFrame,
+    aliases: &DataFrame,
+) -> Result<LazyFrame> {
     let schema = table.frame.schema().clone();
     let base = table
         .frame
@@ -356,6 +360,7 @@ fn canonical_keys(table: &RawTable, registry: &DataFrame) -> Result<LazyFrame> {
             text("subject").alias("raw_subject"),
         ])
         .collect()?;
+    let base = super::school_ids::to_registry_ids(base, aliases)?;
     let assessments = code_table(&base, "raw_assessment", "assessment", |raw| {
         normalize_assessment(raw).map(str::to_string)
     })?;
