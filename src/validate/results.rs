@@ -140,7 +140,7 @@ pub fn detect_form(table: &RawTable) -> Result<ResultsForm> {
 /// The header as found, for a message; when no column of it is one the
 /// tool knows, the "header" is most likely a first data row (a participant's
 /// id and score), so it is described, not quoted.
-fn column_list(table: &RawTable) -> String {
+pub fn column_list(table: &RawTable) -> String {
     let known = table
         .columns
         .iter()

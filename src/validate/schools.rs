@@ -16,11 +16,12 @@ pub fn check_schools(table: &RawTable) -> Result<Checked> {
     let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| !table.has(c)).collect();
     if !missing.is_empty() {
         bail!(
-            "{}: в реестре школ нет столбцов {}; нужны {} (необязательные: {})",
+            "{}: в реестре школ нет столбцов {}; нужны {} (необязательные: {}). Найдены столбцы: {}",
             table.name,
             missing.join(", "),
             REQUIRED.join(", "),
-            OPTIONAL.join(", ")
+            OPTIONAL.join(", "),
+            super::results::column_list(table)
         );
     }
     let mut columns: Vec<Expr> = REQUIRED.iter().map(|c| text(c).alias(*c)).collect();
