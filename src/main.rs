@@ -4,12 +4,10 @@ mod cmd;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use cmd::Cli;
 use shnor::resources::Fit;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cmd::parse();
     match threads().and_then(|fit| cmd::execute(cli, fit)) {
         Ok(code) => code,
         Err(error) => {

@@ -18,15 +18,33 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use shnor::resources::Fit;
 
+/// The help page in Russian: clap's own headings and flags are English, so
+/// the template spells the headings and the help and version flags are ours.
+const HELP: &str =
+    "{before-help}{about-with-newline}\nИспользование: {usage}\n\n{all-args}{after-help}";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "shnor",
     version,
-    about = "Выявление ШНОР (школ с низкими образовательными результатами) и ШНСУ (школ, функционирующих в неблагоприятных социальных условиях)"
+    about = "Выявление ШНОР (школ с низкими образовательными результатами) и ШНСУ (школ, функционирующих в неблагоприятных социальных условиях)",
+    help_template = HELP,
+    subcommand_help_heading = "Команды",
+    subcommand_value_name = "КОМАНДА",
+    next_help_heading = "Параметры",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Показать справку (у каждой команды своя: shnor run --help).
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help, global = true)]
+    help: Option<bool>,
+    /// Показать версию.
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -48,6 +66,29 @@ pub enum Command {
     Methodologies,
     /// Объяснить, почему школа есть или нет в каждом списке готового запуска.
     Explain(explain::ExplainArgs),
+}
+
+/// The command line as parsed, its help pages in Russian throughout: the
+/// template and the headings are set on every subcommand too.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let command = russian(Cli::command());
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+fn russian(command: clap::Command) -> clap::Command {
+    command
+        .help_template(HELP)
+        .mut_args(|a| {
+            let heading = if a.is_positional() {
+                "Аргументы"
+            } else {
+                "Параметры"
+            };
+            a.help_heading(heading)
+        })
+        .mut_subcommands(russian)
 }
 
 /// Runs the subcommand the command line names.
