@@ -151,7 +151,74 @@ pub fn generate(out: &Path, schools: usize, years: &[i32], seed: u64) -> Result<
             previous_list_csv(&regular, year, offset).into_bytes(),
         );
     }
+    let protocol_year = years[0] - 1;
+    files.add(
+        &format!(
+            "results/fisoko/Проведение работы по окружающему миру, 4 класс. ВПР {protocol_year}.xlsx"
+        ),
+        fisoko_protocol(&regular, seed)?,
+    );
     write_folder(out, files)
+}
+
+/// A ФИС ОКО protocol as downloaded (the 2021 export layout): one row per
+/// participant with the school login, the total primary score and no mark,
+/// the class letter, the journal mark, and «отсутствовал» for the absent.
+/// Окружающий мир, grade 4, the year before the others: it is read with no
+/// adapter and shows in `procedures`, but changes no list. Its own random
+/// numbers leave every other file as it was.
+fn fisoko_protocol(regular: &[School], seed: u64) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x05f1_50c0);
+    let mut workbook = Workbook::new();
+    let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    let sheet = workbook.add_worksheet();
+    let header = [
+        "логин школы",
+        "регион",
+        "номер обучающегося",
+        "код обучающегося",
+        "отметка за предыдущую четверть/триместр",
+        "пол",
+        "класс",
+        "вариант",
+        "всего баллов",
+        "балл за 1",
+        "балл за 2",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h)?;
+    }
+    let mut row = 1u32;
+    for school in regular.iter().take(12) {
+        for n in 0..12u32 {
+            let absent = n == 11;
+            sheet.write_string(row, 0, &school.id)?;
+            sheet.write_string(row, 1, "Учебный регион")?;
+            sheet.write_number(row, 2, f64::from(n + 1))?;
+            sheet.write_number(row, 3, f64::from(40_001 + n))?;
+            sheet.write_number(row, 4, f64::from(rng.random_range(3..=5u32)))?;
+            sheet.write_string(row, 5, if n % 2 == 0 { "ж" } else { "м" })?;
+            sheet.write_string(row, 6, "а")?;
+            if absent {
+                sheet.write_string(row, 7, "отсутствовал")?;
+            } else {
+                sheet.write_number(row, 7, f64::from(1 + n % 2))?;
+                // «2» is up to 7 points: one participant in twelve.
+                let total = if n == 0 {
+                    6
+                } else {
+                    rng.random_range(12..=30u32)
+                };
+                sheet.write_number(row, 8, f64::from(total))?;
+                sheet.write_number(row, 9, 2.0)?;
+                sheet.write_string(row, 10, "X")?;
+            }
+            row += 1;
+        }
+    }
+    Ok(workbook.save_to_buffer()?)
 }
 
 fn write_folder(out: &Path, files: Files) -> Result<()> {
@@ -648,6 +715,11 @@ previous = the one before):
 | edu990007 | one ВПР procedure 4 of 10; ЕГЭ русский: 2 of 10 below 24, 2 exactly 24 (pass) | no | no |
 | edu990008 | no survey row: no risk score, reported | no | no |
 | edu990009 | survey with two empty indicators: scored on the rest | no | no |
+
+`results/fisoko/` holds a ФИС ОКО protocol as downloaded (окружающий мир, grade 4,
+the year before the others): total primary scores with no mark, class letters, the
+journal mark and absent participants, read with no adapter (`shnor check` names the
+layout and the keys taken from the file name). It adds procedures and changes no list.
 
 The current ЕГЭ file also carries rows a real export has: an unknown
 school (`edu999999`), a mark of 7, a participant marked `н/я` (не явился:
