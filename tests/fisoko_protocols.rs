@@ -44,6 +44,21 @@ fn totals(scores: &[&str]) -> Vec<(String, bool)> {
         .collect()
 }
 
+/// One row per participant of each school: `row(school, index, total,
+/// absent)`.
+fn protocol_rows(
+    schools: &[(&str, &[&str])],
+    row: impl Fn(&str, usize, &str, bool) -> Vec<String>,
+) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for (school, scores) in schools {
+        for (i, (total, absent)) in totals(scores).into_iter().enumerate() {
+            rows.push(row(school, i, &total, absent));
+        }
+    }
+    rows
+}
+
 /// 2020: `groups | user | id | code | otc | gender | klass | var-1 | var-2 |
 /// sum | a-1-grade …`, «отсутствовал» in var-1, `X` for a task not done.
 fn layout_2020(path: &Path, schools: &[(&str, &[&str])]) {
@@ -62,35 +77,30 @@ fn layout_2020(path: &Path, schools: &[(&str, &[&str])]) {
         "a-2-grade",
         "a-3-grade",
     ];
-    let mut rows = Vec::new();
-    for (school, scores) in schools {
-        for (i, (total, absent)) in totals(scores).into_iter().enumerate() {
-            let variant = if absent {
-                "отсутствовал"
-            } else {
-                "1"
-            };
-            rows.push(
-                [
-                    "22-RU-ALT,vpr2020.ma4,vpr2020.ru4",
-                    school,
-                    &(i + 1).to_string(),
-                    &format!("{}", 50001 + i),
-                    "4",
-                    "ж",
-                    "б",
-                    variant,
-                    "",
-                    &total,
-                    "2",
-                    "X",
-                    "2",
-                ]
-                .map(str::to_string)
-                .to_vec(),
-            );
-        }
-    }
+    let rows = protocol_rows(schools, |school, i, total, absent| {
+        let variant = if absent {
+            "отсутствовал"
+        } else {
+            "1"
+        };
+        [
+            "22-RU-ALT,vpr2020.ma4,vpr2020.ru4",
+            school,
+            &(i + 1).to_string(),
+            &format!("{}", 50001 + i),
+            "4",
+            "ж",
+            "б",
+            variant,
+            "",
+            total,
+            "2",
+            "X",
+            "2",
+        ]
+        .map(str::to_string)
+        .to_vec()
+    });
     let mut workbook = Workbook::new();
     sheet_rows(workbook.add_worksheet(), &header, &rows);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -114,33 +124,28 @@ fn layout_2021(path: &Path, schools: &[(&str, &[&str])]) {
         "балл за 1",
         "балл за 2",
     ];
-    let mut rows = Vec::new();
-    for (school, scores) in schools {
-        for (i, (total, absent)) in totals(scores).into_iter().enumerate() {
-            let variant = if absent {
-                "отсутствовал"
-            } else {
-                "2"
-            };
-            rows.push(
-                [
-                    *school,
-                    "СПО Алтайский край",
-                    &(i + 1).to_string(),
-                    &format!("{}", 40001 + i),
-                    "5",
-                    "м",
-                    "НЕТ",
-                    variant,
-                    &total,
-                    "2",
-                    "2",
-                ]
-                .map(str::to_string)
-                .to_vec(),
-            );
-        }
-    }
+    let rows = protocol_rows(schools, |school, i, total, absent| {
+        let variant = if absent {
+            "отсутствовал"
+        } else {
+            "2"
+        };
+        [
+            school,
+            "СПО Алтайский край",
+            &(i + 1).to_string(),
+            &format!("{}", 40001 + i),
+            "5",
+            "м",
+            "НЕТ",
+            variant,
+            total,
+            "2",
+            "2",
+        ]
+        .map(str::to_string)
+        .to_vec()
+    });
     let mut workbook = Workbook::new();
     sheet_rows(workbook.add_worksheet(), &header, &rows);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

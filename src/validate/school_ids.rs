@@ -18,7 +18,8 @@ pub fn aliases(registry: &DataFrame, prefixes: &[String]) -> Result<DataFrame> {
                     .filter(
                         col("school_id")
                             .str()
-                            .contains(lit(format!("^{}[0-9]+$", regex_escape(from))), false),
+                            .starts_with(lit(from.as_str()))
+                            .and(digits.clone().str().contains(lit("^[0-9]+$"), false)),
                     )
                     .select([
                         concat_str([lit(to.as_str()), digits], "", false).alias("alias"),
@@ -48,18 +49,6 @@ pub fn empty() -> DataFrame {
         Column::new_empty("registry_id".into(), &DataType::String),
     ])
     .expect("two empty columns")
-}
-
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_ascii_alphanumeric() {
-                vec![c]
-            } else {
-                vec!['\\', c]
-            }
-        })
-        .collect()
 }
 
 /// `frame` with each `school_id` that is an alias replaced by its registry id.
