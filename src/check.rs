@@ -72,6 +72,9 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
             })
             .collect();
         writeln!(text, "  столбцы: {}", mapped.join(", "))?;
+        if let Some(header) = &table.header {
+            writeln!(text, "  {}", header_line(header))?;
+        }
         if !table.inferred.is_empty() {
             let taken: Vec<String> = table
                 .inferred
@@ -119,6 +122,35 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
         text,
         rows_rejected: rejected.height(),
     })
+}
+
+/// Which sheet row was taken as the header, how, and the title rows skipped
+/// above it.
+fn header_line(header: &crate::ingest::xlsx::HeaderFound) -> String {
+    let how = if header.forced {
+        "задана header_row в adapters.toml"
+    } else {
+        "найдена по названиям столбцов"
+    };
+    let mut line = format!("строка заголовка: {} ({how})", header.row);
+    if !header.titles.is_empty() {
+        let titles: Vec<String> = header
+            .titles
+            .iter()
+            .map(|(row, text)| format!("{row} «{}»", shortened(text)))
+            .collect();
+        write!(line, "; над ней пропущены строки: {}", titles.join(", ")).unwrap();
+    }
+    line
+}
+
+/// A title cut to a readable length.
+fn shortened(text: &str) -> String {
+    const MAX: usize = 60;
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
 }
 
 /// The rows of one file that would be set aside: the first few, or all.

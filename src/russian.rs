@@ -33,3 +33,34 @@ mod tests {
         assert_eq!(yes_no(true), "да");
     }
 }
+
+/// Sorted line numbers as ranges: `[5, 6, 7, 9]` → «5–7, 9».
+pub fn line_ranges(lines: &[i64]) -> String {
+    let mut sorted = lines.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        while i + 1 < sorted.len() && sorted[i + 1] == sorted[i] + 1 {
+            i += 1;
+        }
+        parts.push(if sorted[i] == start {
+            start.to_string()
+        } else {
+            format!("{start}–{}", sorted[i])
+        });
+        i += 1;
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod line_tests {
+    #[test]
+    fn lines_read_as_ranges() {
+        assert_eq!(super::line_ranges(&[9, 5, 6, 7]), "5–7, 9");
+        assert_eq!(super::line_ranges(&[3]), "3");
+    }
+}

@@ -330,3 +330,121 @@ fn three_fisoko_layouts_read_with_no_adapter_to_procedures_counted_by_hand() {
     let rejected = std::fs::read_to_string(out.join("rejected.csv")).unwrap();
     assert_eq!(rejected.lines().count(), 1, "{rejected}");
 }
+
+/// «Статистика по отметкам» as the ФИС ОКО report form prints it: title
+/// rows (the year, grade and subject are only there), a header whose labels
+/// are mostly numbers (`2`, `3`, `4`, `5`, in %), rows of totals for the
+/// whole sample, the region and a municipality, then one row per school
+/// whose cell holds its login and name.
+fn statistics_of_marks(path: &Path, titles: &[&str], schools: &[(&str, &str, &str)]) {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (r, t) in titles.iter().enumerate() {
+        sheet.write_string(r as u32, 0, *t).unwrap();
+    }
+    let top = titles.len() as u32 + 1;
+    let header = [
+        "Группы участников",
+        "Кол-во ОО",
+        "Кол-во участников",
+        "2",
+        "3",
+        "4",
+        "5",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        cell(sheet, top, c as u16, h);
+    }
+    let mut rows: Vec<[&str; 7]> = vec![
+        [
+            "Вся выборка",
+            "39811",
+            "1368003",
+            "5,1",
+            "30,2",
+            "44,9",
+            "19,8",
+        ],
+        [
+            "Алтайский край",
+            "893",
+            "21544",
+            "6",
+            "31,1",
+            "43,5",
+            "19,4",
+        ],
+        ["Алейский район", "14", "212", "8,9", "35,4", "40,1", "15,6"],
+    ];
+    for (school, participants, fail) in schools {
+        rows.push([school, "", participants, fail, "40", "30", "10"]);
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            cell(sheet, top + 1 + r as u32, c as u16, v);
+        }
+    }
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    workbook.save(path).unwrap();
+}
+
+#[test]
+fn statistics_of_marks_reads_keys_from_titles_and_skips_the_rows_of_totals() {
+    let data = DataDir::with_schools(
+        "логин,имя,регион\nsch220001,МКОУ «СОШ 1»,Район\nsch220002,МКОУ «СОШ 2»,Район\n",
+    );
+    let titles = [
+        "Всероссийские проверочные работы 2021 (4 класс)",
+        "Дата: 20.04.2021",
+        "Предмет: Математика",
+        "Статистика по отметкам",
+        "Максимальный первичный балл: 20",
+    ];
+    statistics_of_marks(
+        &data.root.join("results/Статистика по отметкам.xlsx"),
+        &titles,
+        &[
+            ("(sch220001) МКОУ «СОШ 1»", "25", "20"),
+            ("sch220002 | МКОУ «СОШ 2»", "12", "50"),
+        ],
+    );
+    let report = shnor().arg("check").arg(&data.root).output().unwrap();
+    let text = String::from_utf8_lossy(&report.stdout);
+    assert!(report.status.success(), "{text}");
+    assert!(
+        text.contains("раскладка «ФИС ОКО, форма «Статистика по отметкам»"),
+        "{text}"
+    );
+    assert!(text.contains("строка заголовка: 7 (найдена по названиям столбцов); над ней пропущены строки: 1 «Всероссийские"), "{text}");
+    assert!(
+        text.contains("year = 2021 (заголовок листа, строка 1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("grade = 4 (заголовок листа, строка 1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("subject = математика (заголовок листа, строка 3)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("assessment = ВПР (заголовок листа, строка 1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("строки итогов (регион, муниципалитет — без кода школы) не читаются как школы: 3 (строки 8–10)"),
+        "{text}"
+    );
+    let out = data.out();
+    run_ok(&data.root, &out, &["-q"]);
+    let mut got = procedures(&out);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "sch220001 2021 математика 4 25 5",
+            "sch220002 2021 математика 4 12 6",
+        ]
+    );
+}

@@ -3,6 +3,7 @@
 pub mod format;
 pub mod layouts;
 pub mod normalize;
+pub mod personal;
 pub mod table;
 pub mod text;
 pub mod xlsx;

@@ -57,6 +57,24 @@ pub fn normalize_assessment(raw: &str) -> Option<&'static str> {
         .map(String::as_str)
 }
 
+/// The assessment a text names: one of its words («ВПР 2021»), or a spelling
+/// of several words it contains («Всероссийские проверочные работы 2021»).
+pub fn assessment_in_text(text: &str) -> Option<&'static str> {
+    let key = comparison_key(text);
+    if let Some(found) = key.split(' ').find_map(normalize_assessment) {
+        return Some(found);
+    }
+    let padded = format!(" {key} ");
+    ASSESSMENT_ALIASES
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(','))
+        .find(|(_, alias)| {
+            alias.contains(' ') && padded.contains(&format!(" {} ", comparison_key(alias)))
+        })
+        .and_then(|(canonical, _)| normalize_assessment(canonical))
+}
+
 /// The canonical assessments, in the table's order, for messages.
 pub fn known_assessments() -> Vec<&'static str> {
     let mut known: Vec<&'static str> = Vec::new();

@@ -10,8 +10,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::format::InputFormat;
-use super::layouts::{Inferred, Layout, infer_from_name, recognise, with_inferred};
+use super::layouts::{Inferred, Layout, infer_keys, recognise, with_cell_forms, with_inferred};
 use super::normalize::{canonical_column, normalize_column};
+use super::personal::without_personal_data;
+use super::xlsx::HeaderFound;
 
 /// Name of the column holding each row's line in its file (CSV: the physical
 /// line, header = 1; Parquet: the row number, first row = 1).
@@ -120,6 +122,8 @@ pub struct RawTable {
     pub layout: Option<&'static Layout>,
     /// Keys the file has no column for, taken from its layout or name.
     pub inferred: Vec<Inferred>,
+    /// A workbook sheet's header row and the title rows above it.
+    pub header: Option<HeaderFound>,
 }
 
 /// How a table's rows were checked (recorded in the manifest).
@@ -328,94 +332,160 @@ impl LoadedFile {
             )?;
         }
         let mut skipped = notes;
-        let parts: Vec<(String, DataFrame, Option<CsvDialect>)> = match content {
-            Content::Parquet(bytes) => {
-                let (frame, notes) = read_parquet(bytes, name)?;
-                skipped.extend(notes);
-                vec![(name.to_string(), frame, None)]
-            }
-            Content::Csv { text, dialect } => {
-                vec![(
-                    name.to_string(),
-                    parse_csv(text, name, dialect)?,
-                    Some(dialect),
-                )]
-            }
-            Content::Workbook(bytes) => {
-                let sheet = adapter.and_then(|a| a.sheet.as_deref());
-                let (sheets, without_header) = super::xlsx::read_workbook(bytes, name, sheet)?;
-                skipped.extend(without_header.into_iter().map(|s| {
-                    format!("{name}[{s}]: в первых строках нет строки заголовка; лист не читается")
-                }));
-                let single = sheets.len() == 1 && skipped.is_empty();
-                sheets
-                    .into_iter()
-                    .map(|sh| {
-                        let shown = if single {
-                            name.to_string()
-                        } else {
-                            format!("{name}[{}]", sh.name)
-                        };
-                        (shown, sh.frame, None)
-                    })
-                    .collect()
-            }
-        };
+        let parts = parts_of(content, name, adapter, &mut skipped)?;
         if parts.is_empty() {
             bail!("{name}: ни на одном листе нет строки заголовка; проверьте, что в файле таблица");
         }
         let parts = match adapter {
             None => recognised_sheets(parts, &mut skipped),
-            Some(_) => parts.into_iter().map(|(s, f, d)| (s, f, d, None)).collect(),
+            Some(_) => parts,
         };
         let mut tables = Vec::with_capacity(parts.len());
-        for (shown, frame, dialect, layout) in parts {
-            let (frame, columns, inferred) = named_columns(frame, &shown, layout, adapter)?;
+        for part in parts {
+            let (frame, columns, inferred) = named_columns(&part, adapter, &mut skipped)?;
             tables.push(RawTable {
-                name: shown,
+                name: part.shown,
                 path: path.clone(),
                 format,
                 sha256: sha256.clone(),
                 bytes: size,
-                dialect,
+                dialect: part.dialect,
                 columns,
                 adapter: adapter.map(|a| a.query.clone()),
                 row_count: frame.height(),
                 frame,
                 checks: RowChecks::EveryCell,
-                layout,
+                layout: part.layout,
                 inferred,
+                header: part.header,
             });
         }
         Ok(ReadFile { tables, skipped })
     }
 }
 
-/// A table's columns under their canonical names (by its layout, the header
-/// table, or its adapter), with the keys its name gives when it has no
-/// column for them.
-fn named_columns(
+/// One table read from a file, before its columns are named.
+struct Part {
+    /// The file's name, with `[sheet]` when the workbook has several.
+    shown: String,
     frame: DataFrame,
-    shown: &str,
+    dialect: Option<CsvDialect>,
+    /// A workbook sheet's header row and titles.
+    header: Option<HeaderFound>,
     layout: Option<&'static Layout>,
+}
+
+/// The tables of a file's content: one for a CSV or Parquet file, one per
+/// sheet with a header for a workbook (the others noted in `skipped`).
+fn parts_of(
+    content: Content,
+    name: &str,
     adapter: Option<&Adapter>,
+    skipped: &mut Vec<String>,
+) -> Result<Vec<Part>> {
+    let part = |shown: String, frame, dialect| Part {
+        shown,
+        frame,
+        dialect,
+        header: None,
+        layout: None,
+    };
+    Ok(match content {
+        Content::Parquet(bytes) => {
+            let (frame, notes) = read_parquet(bytes, name)?;
+            skipped.extend(notes);
+            vec![part(name.to_string(), frame, None)]
+        }
+        Content::Csv { text, dialect } => {
+            let frame = parse_csv(text, name, dialect)?;
+            vec![part(name.to_string(), frame, Some(dialect))]
+        }
+        Content::Workbook(bytes) => {
+            let sheet = adapter.and_then(|a| a.sheet.as_deref());
+            let header_row = adapter.and_then(|a| a.header_row);
+            let (sheets, without_header) =
+                super::xlsx::read_workbook(bytes, name, sheet, header_row)?;
+            skipped.extend(without_header.into_iter().map(|s| {
+                format!("{name}[{s}]: в первых строках нет строки заголовка; лист не читается")
+            }));
+            let single = sheets.len() == 1 && skipped.is_empty();
+            sheets
+                .into_iter()
+                .map(|sh| {
+                    let shown = if single {
+                        name.to_string()
+                    } else {
+                        format!("{name}[{}]", sh.name)
+                    };
+                    Part {
+                        header: Some(sh.header),
+                        ..part(shown, sh.frame, None)
+                    }
+                })
+                .collect()
+        }
+    })
+}
+
+/// A table's columns under their canonical names (by its layout, the header
+/// table, or its adapter), with the keys its titles or name give when it has
+/// no column for them.
+fn named_columns(
+    part: &Part,
+    adapter: Option<&Adapter>,
+    notes: &mut Vec<String>,
 ) -> Result<(DataFrame, Vec<ColumnMapping>, Vec<Inferred>)> {
-    let frame = match layout {
-        Some(l) => with_layout_names(frame, l, shown)?,
+    let shown = part.shown.as_str();
+    let (frame, personal) = without_personal_data(part.frame.clone(), part.layout)?;
+    if !personal.is_empty() {
+        notes.push(format!(
+            "{shown}: столбцы с персональными данными не читаются и никуда не выводятся: {}",
+            personal.join(", ")
+        ));
+    }
+    let mut renamed: Vec<(String, String)> = Vec::new();
+    let frame = match part.layout {
+        Some(l) => {
+            let named = with_layout_names(frame, l, shown, &mut renamed)?;
+            let (frame, totals) = with_cell_forms(named, l)?;
+            if !totals.is_empty() {
+                notes.push(format!(
+                    "{shown}: строки итогов (регион, муниципалитет — без кода школы) не читаются как школы: {} (строки {})",
+                    totals.len(),
+                    crate::russian::line_ranges(&totals)
+                ));
+            }
+            frame
+        }
         None => frame,
     };
-    let (frame, columns) = canonical_columns(frame, shown)?;
+    let (frame, mut columns) = canonical_columns(frame, shown)?;
+    let pseudonymised = part.layout.is_some_and(|l| l.pseudonym)
+        && !personal.is_empty()
+        && !part.frame.schema().contains("participant_id");
+    for m in &mut columns {
+        if let Some((label, _)) = renamed.iter().find(|(_, c)| *c == m.found) {
+            m.found = label.clone();
+        } else if pseudonymised && m.column == "participant_id" {
+            m.found = format!("псевдоним SHA-256 из: {}", personal.join(", "));
+        }
+    }
     let frame = match adapter {
         Some(a) => apply_adapter(frame, a, shown)?,
         None => frame,
     };
     let inferred = match adapter {
-        None if layout.is_some() || looks_like_results(&frame) => {
+        None if part.layout.is_some() || looks_like_results(&frame) => {
             let missing: Vec<&str> = ["assessment", "year", "subject", "grade"]
                 .into_iter()
                 .filter(|c| !frame.schema().contains(c))
                 .collect();
-            infer_from_name(shown, layout, &missing)
+            let titles: Vec<(usize, &str)> = part
+                .header
+                .iter()
+                .flat_map(|h| h.titles.iter().map(|(r, t)| (*r, t.as_str())))
+                .collect();
+            infer_keys(shown, &titles, part.layout, &missing)
         }
         _ => Vec::new(),
     };
@@ -423,35 +493,29 @@ fn named_columns(
     Ok((frame, columns, inferred))
 }
 
-/// One table read from a file: its name, rows, CSV dialect and layout.
-type Part = (
-    String,
-    DataFrame,
-    Option<CsvDialect>,
-    Option<&'static Layout>,
-);
-
 /// Each table with the layout its header carries. When a layout names the
 /// sheet that holds its rows, the workbook's other sheets are skipped with a
 /// note (the «Классы» sheet beside «Протокол»).
-fn recognised_sheets(
-    parts: Vec<(String, DataFrame, Option<CsvDialect>)>,
-    skipped: &mut Vec<String>,
-) -> Vec<Part> {
+fn recognised_sheets(parts: Vec<Part>, skipped: &mut Vec<String>) -> Vec<Part> {
     let parts: Vec<Part> = parts
         .into_iter()
-        .map(|(shown, frame, dialect)| {
-            let layout = recognise(frame.get_column_names().iter().map(|c| c.as_str()));
-            (shown, frame, dialect, layout)
+        .map(|p| Part {
+            layout: recognise(p.frame.get_column_names().iter().map(|c| c.as_str())),
+            ..p
         })
         .collect();
-    let Some(sheet_layout) = parts.iter().find_map(|p| p.3.filter(|l| l.sheet.is_some())) else {
+    let Some(sheet_layout) = parts
+        .iter()
+        .find_map(|p| p.layout.filter(|l| l.sheet.is_some()))
+    else {
         return parts;
     };
-    let (kept, others): (Vec<Part>, Vec<Part>) = parts.into_iter().partition(|p| p.3.is_some());
-    for (shown, ..) in others {
+    let (kept, others): (Vec<Part>, Vec<Part>) =
+        parts.into_iter().partition(|p| p.layout.is_some());
+    for p in others {
         skipped.push(format!(
-            "{shown}: не лист результатов раскладки «{}» (результаты на листе «{}»); лист не читается",
+            "{}: не лист результатов раскладки «{}» (результаты на листе «{}»); лист не читается",
+            p.shown,
             sheet_layout.title,
             sheet_layout.sheet.as_deref().unwrap_or_default()
         ));
@@ -460,7 +524,12 @@ fn recognised_sheets(
 }
 
 /// The frame with the layout's canonical names for its header labels.
-fn with_layout_names(mut frame: DataFrame, layout: &Layout, name: &str) -> Result<DataFrame> {
+fn with_layout_names(
+    mut frame: DataFrame,
+    layout: &Layout,
+    name: &str,
+    renamed: &mut Vec<(String, String)>,
+) -> Result<DataFrame> {
     let labels: Vec<String> = frame
         .get_column_names()
         .iter()
@@ -472,6 +541,7 @@ fn with_layout_names(mut frame: DataFrame, layout: &Layout, name: &str) -> Resul
                 .rename(&label, canonical.into())
                 .map_err(anyhow::Error::from)
                 .with_context(|| format!("{name}: столбец «{label}»"))?;
+            renamed.push((label.clone(), canonical.to_string()));
         }
     }
     Ok(frame)
@@ -903,6 +973,10 @@ pub struct Adapter {
     /// The workbook sheet to read (all sheets with a header otherwise).
     #[serde(default)]
     pub sheet: Option<String>,
+    /// The header's row in the sheet (1-based, as the spreadsheet shows it),
+    /// when it is not to be found by its labels.
+    #[serde(default)]
+    pub header_row: Option<usize>,
     /// The query text, filled in when the adapters are loaded.
     #[serde(skip_deserializing, default)]
     pub sql: String,

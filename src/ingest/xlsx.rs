@@ -21,6 +21,19 @@ pub struct Sheet {
     /// column title: «Распределение отметок, % 2»).
     pub headers: Vec<String>,
     pub frame: DataFrame,
+    /// Where the header was found, and the title rows above it.
+    pub header: HeaderFound,
+}
+
+/// The header row of a sheet (1-based, as the spreadsheet numbers rows), how
+/// it was chosen, and the text of the rows above it (document titles).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HeaderFound {
+    pub row: usize,
+    /// The row was set by the adapter's `header_row`, not found.
+    pub forced: bool,
+    /// Each title row above the header: its row and its cells joined.
+    pub titles: Vec<(usize, String)>,
 }
 
 /// A cell as text, the way a person reads it: 30.0 → "30".
@@ -297,6 +310,7 @@ pub fn read_workbook(
     bytes: impl AsRef<[u8]> + Clone,
     name: &str,
     sheet: Option<&str>,
+    header_row: Option<usize>,
 ) -> Result<(Vec<Sheet>, Vec<String>)> {
     let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes))
         .with_context(|| format!("{name}: не читается как книга XLSX/XLS/ODS"))?;
@@ -321,19 +335,69 @@ pub fn read_workbook(
             .rows()
             .map(|r| r.iter().map(cell_text).collect())
             .collect();
-        match find_header(&rows) {
+        let found = match header_row {
+            Some(row) => Some(forced_header(&rows, row, first_row, name, &sheet_name)?),
+            None => find_header(&rows),
+        };
+        match found {
             Some((at, headers)) => {
                 let frame = data_frame(&rows, at, &headers, first_row)?;
+                let header = HeaderFound {
+                    row: first_row + at + 1,
+                    forced: header_row.is_some(),
+                    titles: titles_above(&rows, at, first_row),
+                };
                 sheets.push(Sheet {
                     name: sheet_name,
                     headers,
                     frame,
+                    header,
                 });
             }
             None => skipped.push(sheet_name),
         }
     }
     Ok((sheets, skipped))
+}
+
+/// The header at the sheet's row `row` (1-based, as the spreadsheet shows
+/// it), set by an adapter's `header_row`: its cells as they are.
+fn forced_header(
+    rows: &[Vec<Option<String>>],
+    row: usize,
+    first_row: usize,
+    name: &str,
+    sheet: &str,
+) -> Result<(usize, Vec<String>)> {
+    let at = row
+        .checked_sub(first_row + 1)
+        .filter(|at| *at < rows.len())
+        .with_context(|| {
+            format!(
+                "{name}[{sheet}]: header_row = {row}, а на листе строки {}–{}; исправьте header_row в adapters.toml",
+                first_row + 1,
+                first_row + rows.len()
+            )
+        })?;
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let labels = (0..width)
+        .map(|c| rows[at].get(c).cloned().flatten().unwrap_or_default())
+        .collect();
+    Ok((at, labels))
+}
+
+/// The text of each non-empty row above the header (titles such as
+/// «Статистика по отметкам», «ВПР 2021 Математика 4 класс»). A two-row
+/// header's upper row is a title too: its words can name the year.
+fn titles_above(rows: &[Vec<Option<String>>], at: usize, first_row: usize) -> Vec<(usize, String)> {
+    rows[..at]
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let cells: Vec<&str> = r.iter().flatten().map(String::as_str).collect();
+            (!cells.is_empty()).then(|| (first_row + i + 1, cells.join(" ")))
+        })
+        .collect()
 }
 
 /// The header row and its labels. Only a row of labels can be the header:
@@ -351,7 +415,7 @@ pub fn find_header(rows: &[Vec<Option<String>>]) -> Option<(usize, Vec<String>)>
         // Below the first row of labels, only the next row is looked at: it
         // may finish a two-row header under merged group titles.
         match &best {
-            None if !is_label_row(&rows[at]) => continue,
+            None if !is_label_row(&rows[at]) && !carries_signature(&rows[at]) => continue,
             Some((first, _, _)) if at > first + 1 => break,
             _ => {}
         }
@@ -389,7 +453,12 @@ pub fn find_header(rows: &[Vec<Option<String>>]) -> Option<(usize, Vec<String>)>
         match &best {
             // A second header row fills in under merged group titles only:
             // at most half its cells hold text (a student's row fills most).
-            Some((first, k, _)) if at == first + 1 && known > *k && sparse(&rows[at], width) => {
+            Some((first, k, _))
+                if at == first + 1
+                    && known > *k
+                    && (sparse(&rows[at], width)
+                        || under_groups(&rows[at - 1], &rows[at], width)) =>
+            {
                 best = Some((at, known, labels));
             }
             Some(_) => break,
@@ -413,6 +482,36 @@ pub fn find_header(rows: &[Vec<Option<String>>]) -> Option<(usize, Vec<String>)>
             .map(|c| rows[at].get(c).cloned().flatten().unwrap_or_default())
             .collect(),
     ))
+}
+
+/// A row with every label of a layout's signature is a header even when most
+/// of its labels are numbers («Группы участников | Кол-во участников | 2 | 3
+/// | 4 | 5»): no student's row spells a whole signature.
+fn carries_signature(row: &[Option<String>]) -> bool {
+    crate::ingest::layouts::recognise(row.iter().flatten().map(String::as_str)).is_some()
+}
+
+/// True when every filled cell of `lower` lies under a merged group title of
+/// `upper` (a text followed by empty cells), as «2 3 4 5» under
+/// «Распределение отметок, %»: a second header row, not a student's.
+fn under_groups(upper: &[Option<String>], lower: &[Option<String>], width: usize) -> bool {
+    let filled = |r: &[Option<String>], c: usize| r.get(c).is_some_and(Option::is_some);
+    let mut in_group = vec![false; width];
+    let mut c = 0;
+    while c < width {
+        if filled(upper, c) && c + 1 < width && !filled(upper, c + 1) {
+            let mut end = c + 1;
+            while end < width && !filled(upper, end) {
+                end += 1;
+            }
+            in_group[c..end].iter_mut().for_each(|g| *g = true);
+            c = end;
+        } else {
+            c += 1;
+        }
+    }
+    let cells: Vec<usize> = (0..width).filter(|c| filled(lower, *c)).collect();
+    !cells.is_empty() && cells.iter().all(|c| in_group[*c])
 }
 
 /// True for a row with at most half of `width` cells filled.
@@ -523,6 +622,46 @@ mod tests {
         assert_eq!(labels[0], "Логин");
         assert_eq!(labels[1], "Кол-во участников");
         assert_eq!(labels[2], "2");
+    }
+
+    #[test]
+    fn statistics_of_marks_header_of_numbers_is_found_in_both_forms() {
+        let one_row = vec![
+            row(&["Статистика по отметкам", "", "", "", "", "", ""]),
+            row(&["ВПР 2021. Математика, 4 класс", "", "", "", "", "", ""]),
+            row(&[
+                "Группы участников",
+                "Кол-во ОО",
+                "Кол-во участников",
+                "2",
+                "3",
+                "4",
+                "5",
+            ]),
+            row(&["Вся выборка", "40000", "1300000", "5,1", "30", "45", "19,9"]),
+        ];
+        let (at, labels) = find_header(&one_row).unwrap();
+        assert_eq!(at, 2);
+        assert_eq!(labels[3], "2");
+        let two_rows = vec![
+            row(&[
+                "Группы участников",
+                "Кол-во ОО",
+                "Кол-во участников",
+                "Распределение групп баллов в %",
+                "",
+                "",
+                "",
+            ]),
+            row(&["", "", "", "2", "3", "4", "5"]),
+            row(&["sch220206 | МБОУ СОШ", "1", "25", "4", "36", "40", "20"]),
+        ];
+        let (at, labels) = find_header(&two_rows).unwrap();
+        assert_eq!(at, 1);
+        assert_eq!(labels[0], "Группы участников");
+        assert_eq!(labels[2], "Кол-во участников");
+        assert_eq!(labels[3], "2");
+        assert_eq!(labels[6], "5");
     }
 
     #[test]

@@ -162,6 +162,7 @@ fn scan(loaded: &LoadedFile) -> Result<Option<(LazyFrame, RawTable)>> {
         checks: RowChecks::TypedScan,
         layout: None,
         inferred: Vec::new(),
+        header: None,
     };
     if !matches!(detect_form(&table), Ok(ResultsForm::Student)) {
         return Ok(None);

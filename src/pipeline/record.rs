@@ -139,6 +139,7 @@ pub(crate) fn input_record(input: &InputView, rejected: &DataFrame) -> InputReco
             .iter()
             .map(|i| format!("{} = {} ({})", i.column, i.value, i.source))
             .collect(),
+        header_row: table.header.as_ref().map(|h| h.row).filter(|r| *r > 1),
         checks: table.checks,
     }
 }

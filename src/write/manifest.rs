@@ -112,6 +112,9 @@ pub struct InputRecord {
     /// Keys taken from the layout or the file's name: `column = value (source)`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inferred: Vec<String>,
+    /// A workbook sheet's header row (1-based), when it is not the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_row: Option<usize>,
     /// `every_cell` or `typed_scan` (a clean student-level file).
     pub checks: RowChecks,
 }
@@ -122,6 +125,8 @@ pub struct AdapterRecord {
     pub files: String,
     pub query: String,
     pub sheet: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_row: Option<usize>,
     pub sql: String,
 }
 
@@ -131,6 +136,7 @@ impl From<&crate::ingest::Adapter> for AdapterRecord {
             files: a.files.clone(),
             query: a.query.clone(),
             sheet: a.sheet.clone(),
+            header_row: a.header_row,
             sql: a.sql.clone(),
         }
     }
