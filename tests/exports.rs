@@ -234,3 +234,93 @@ fn check_reports_each_file_and_fails_when_rows_would_be_set_aside() {
         .unwrap();
     assert!(String::from_utf8_lossy(&output.stdout).contains("Всего будет отложено строк: 2."));
 }
+
+#[test]
+fn a_statistics_sheet_takes_its_keys_from_its_title_rows_or_from_adapter_settings() {
+    // No adapter: «ВПР 2025. Русский язык, 5 класс» above the header.
+    let data = data_dir();
+    fisoko_workbook(&data.root.join("results/vpr_ru_5.xlsx"));
+    let (ok, stderr) = data.run(&[]);
+    assert!(ok, "{stderr}");
+    let procedures = data.read_out("procedures.csv");
+    assert!(
+        procedures.contains("edu1,2025,ВПР,русский язык,5,10,3,0.300000"),
+        "{procedures}"
+    );
+    // An adapter with no query sets what the title does not say, and a
+    // key the file has a column for is refused.
+    data.write(
+        "adapters.toml",
+        "[[adapter]]\nfiles = \"results/*.xlsx\"\nset = { grade = \"6\" }\n",
+    );
+    let (ok, stderr) = data.run(&[]);
+    assert!(ok, "{stderr}");
+    assert!(
+        data.read_out("procedures.csv")
+            .contains("edu1,2025,ВПР,русский язык,6,10,3,0.300000"),
+        "{stderr}"
+    );
+    let manifest = data.read_out("manifest.json");
+    assert!(manifest.contains("grade = 6 (adapters.toml)"), "{manifest}");
+    data.write(
+        "adapters.toml",
+        "[[adapter]]\nfiles = \"results/*.xlsx\"\nset = { participants = \"6\" }\n",
+    );
+    let (ok, stderr) = data.run(&[]);
+    assert!(
+        !ok && stderr.contains("set.participants — задать можно только year"),
+        "{stderr}"
+    );
+    // header_row forces the header; one outside the sheet is refused.
+    data.write(
+        "adapters.toml",
+        "[[adapter]]\nfiles = \"results/*.xlsx\"\nheader_row = 40\n",
+    );
+    let (ok, stderr) = data.run(&[]);
+    assert!(
+        !ok && stderr.contains("header_row = 40, а на листе строки 1–7"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn rows_an_adapter_filters_out_are_listed_and_its_text_is_in_the_run_id() {
+    let data = data_dir()
+        .file(
+            "results/r.csv",
+            "год;код оо;отм\n2025;edu1;2\n2025;edu1;3\n2025;edu2;\n2025;edu2;5\n",
+        )
+        .file(
+            "adapters.toml",
+            "[[adapter]]\nfiles = \"results/r.csv\"\nquery = \"a.sql\"\n",
+        );
+    let sql = |filter: &str| {
+        format!(
+            "SELECT year, 'ВПР' AS assessment, 'математика' AS subject, 4 AS grade, school_id, \
+             отм AS mark, __line FROM raw WHERE {filter}"
+        )
+    };
+    data.write("a.sql", sql("отм IS NOT NULL"));
+    let (ok, stderr) = data.run(&[]);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        data.read_out("rejected.csv"),
+        "file,line,column,reason\nresults/r.csv,4,,строка убрана фильтром адаптера a.sql (WHERE в запросе)\n"
+    );
+    let manifest = data.read_out("manifest.json");
+    assert!(manifest.contains("\"rows\": 4,"), "{manifest}");
+    assert!(manifest.contains("\"rows_rejected\": 1,"), "{manifest}");
+    let run_id = |m: &str| {
+        let at = m.find("\"run_id\"").unwrap();
+        m[at..at + 40].to_string()
+    };
+    let first = run_id(&manifest);
+    data.write("a.sql", sql("отм IS NOT NULL AND отм <> '5'"));
+    let (ok, stderr) = data.run(&[]);
+    assert!(ok, "{stderr}");
+    assert_ne!(run_id(&data.read_out("manifest.json")), first);
+    assert!(
+        data.read_out("rejected.csv")
+            .contains("results/r.csv,5,,строка убрана")
+    );
+}

@@ -132,7 +132,8 @@ impl DataDirFiles {
             if !used {
                 self.ignored.push(format!(
                     "adapters.toml: files = «{}» не совпадает ни с одним файлом; адаптер {} не применён",
-                    adapter.files, adapter.query
+                    adapter.files,
+                    adapter.shown()
                 ));
             }
         }
@@ -293,32 +294,46 @@ fn load_adapters(root: &Path) -> Result<Vec<Adapter>> {
                     a.files
                 )
             })?;
-            a.sql = match a.query.strip_prefix("builtin:") {
-                Some(name) => BUILTIN_ADAPTERS
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, q)| q.to_string())
-                    .with_context(|| {
-                        format!(
-                            "{}: встроенного адаптера `{}` нет; встроенные адаптеры: {}",
-                            path.display(),
-                            a.query,
-                            BUILTIN_ADAPTERS
-                                .iter()
-                                .map(|(n, _)| format!("builtin:{n}"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    })?,
-                None => {
-                    let what = format!("adapters.toml: query = «{}»", a.query);
-                    let query = crate::files::confined(root, &a.query, &what)?;
-                    crate::files::read_settings(&query, &what)?
-                }
-            };
+            if a.query.is_none() && a.sheet.is_none() && a.header_row.is_none() && a.set.is_empty() {
+                bail!(
+                    "{}: адаптер files = «{}» ничего не задаёт; укажите query, sheet, header_row или set",
+                    path.display(),
+                    a.files
+                );
+            }
+            if let Some(query) = &a.query {
+                a.sql = adapter_sql(root, &path, query)?;
+            }
             Ok(a)
         })
         .collect()
+}
+
+/// An adapter's SQL text: a shipped one (`builtin:NAME`) or a file inside
+/// the data directory.
+fn adapter_sql(root: &Path, settings: &Path, query: &str) -> Result<String> {
+    match query.strip_prefix("builtin:") {
+        Some(name) => BUILTIN_ADAPTERS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, q)| q.to_string())
+            .with_context(|| {
+                format!(
+                    "{}: встроенного адаптера `{query}` нет; встроенные адаптеры: {}",
+                    settings.display(),
+                    BUILTIN_ADAPTERS
+                        .iter()
+                        .map(|(n, _)| format!("builtin:{n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }),
+        None => {
+            let what = format!("adapters.toml: query = «{query}»");
+            let path = crate::files::confined(root, query, &what)?;
+            crate::files::read_settings(&path, &what)
+        }
+    }
 }
 
 /// The table files under `dir`, sorted. Links are followed only when they

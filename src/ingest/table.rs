@@ -1,6 +1,7 @@
 //! Reading one input file (CSV in any of the usual Russian-locale dialects, or
 //! Parquet) into a table of canonical column names, with the line of every row.
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
@@ -124,6 +125,8 @@ pub struct RawTable {
     pub inferred: Vec<Inferred>,
     /// A workbook sheet's header row and the title rows above it.
     pub header: Option<HeaderFound>,
+    /// Lines the adapter's query filtered out (listed in rejected.csv).
+    pub filtered_out: Vec<i64>,
 }
 
 /// How a table's rows were checked (recorded in the manifest).
@@ -336,13 +339,20 @@ impl LoadedFile {
         if parts.is_empty() {
             bail!("{name}: ни на одном листе нет строки заголовка; проверьте, что в файле таблица");
         }
-        let parts = match adapter {
+        // A query names the columns itself; otherwise the layout does.
+        let parts = match adapter.and_then(|a| a.query.as_ref()) {
             None => recognised_sheets(parts, &mut skipped),
             Some(_) => parts,
         };
         let mut tables = Vec::with_capacity(parts.len());
         for part in parts {
-            let (frame, columns, inferred) = named_columns(&part, adapter, &mut skipped)?;
+            let rows_read = part.frame.height();
+            let Named {
+                frame,
+                columns,
+                inferred,
+                filtered_out,
+            } = named_columns(&part, adapter, &mut skipped)?;
             tables.push(RawTable {
                 name: part.shown,
                 path: path.clone(),
@@ -351,13 +361,14 @@ impl LoadedFile {
                 bytes: size,
                 dialect: part.dialect,
                 columns,
-                adapter: adapter.map(|a| a.query.clone()),
-                row_count: frame.height(),
+                adapter: adapter.and_then(|a| a.query.clone()),
+                row_count: rows_read,
                 frame,
                 checks: RowChecks::EveryCell,
                 layout: part.layout,
                 inferred,
                 header: part.header,
+                filtered_out,
             });
         }
         Ok(ReadFile { tables, skipped })
@@ -430,11 +441,7 @@ fn parts_of(
 /// A table's columns under their canonical names (by its layout, the header
 /// table, or its adapter), with the keys its titles or name give when it has
 /// no column for them.
-fn named_columns(
-    part: &Part,
-    adapter: Option<&Adapter>,
-    notes: &mut Vec<String>,
-) -> Result<(DataFrame, Vec<ColumnMapping>, Vec<Inferred>)> {
+fn named_columns(part: &Part, adapter: Option<&Adapter>, notes: &mut Vec<String>) -> Result<Named> {
     let shown = part.shown.as_str();
     let (frame, personal) = without_personal_data(part.frame.clone(), part.layout)?;
     if !personal.is_empty() {
@@ -470,15 +477,20 @@ fn named_columns(
             m.found = format!("псевдоним SHA-256 из: {}", personal.join(", "));
         }
     }
-    let frame = match adapter {
+    let queried = adapter.filter(|a| a.query.is_some());
+    let (frame, filtered_out) = match queried {
         Some(a) => apply_adapter(frame, a, shown)?,
-        None => frame,
+        None => (frame, Vec::new()),
     };
-    let inferred = match adapter {
+    let mut inferred = match adapter {
+        Some(a) => set_by_adapter(&frame, a, shown)?,
+        None => Vec::new(),
+    };
+    inferred.extend(match queried {
         None if part.layout.is_some() || looks_like_results(&frame) => {
             let missing: Vec<&str> = ["assessment", "year", "subject", "grade"]
                 .into_iter()
-                .filter(|c| !frame.schema().contains(c))
+                .filter(|c| !frame.schema().contains(c) && !inferred.iter().any(|i| i.column == *c))
                 .collect();
             let titles: Vec<(usize, &str)> = part
                 .header
@@ -488,9 +500,51 @@ fn named_columns(
             infer_keys(shown, &titles, part.layout, &missing)
         }
         _ => Vec::new(),
-    };
+    });
     let frame = with_inferred(frame, &inferred)?;
-    Ok((frame, columns, inferred))
+    Ok(Named {
+        frame,
+        columns,
+        inferred,
+        filtered_out,
+    })
+}
+
+/// A table under its canonical names.
+struct Named {
+    frame: DataFrame,
+    columns: Vec<ColumnMapping>,
+    inferred: Vec<Inferred>,
+    /// Lines the adapter's query left out (its `WHERE`).
+    filtered_out: Vec<i64>,
+}
+
+/// The keys an adapter's `set` gives; a key the file has a column for is
+/// refused (which of the two is meant cannot be told).
+fn set_by_adapter(frame: &DataFrame, adapter: &Adapter, shown: &str) -> Result<Vec<Inferred>> {
+    const KEYS: [&str; 4] = ["year", "assessment", "subject", "grade"];
+    let mut found = Vec::new();
+    for (key, value) in &adapter.set {
+        let Some(column) = KEYS.iter().find(|k| **k == key.as_str()) else {
+            bail!(
+                "adapters.toml, адаптер files = «{}»: set.{key} — задать можно только {}",
+                adapter.files,
+                KEYS.join(", ")
+            );
+        };
+        if frame.schema().contains(column) {
+            bail!(
+                "{shown}: в файле есть столбец {column}, а adapters.toml задаёт set.{column} = «{value}»; \
+                 уберите set.{column} или столбец"
+            );
+        }
+        found.push(Inferred {
+            column,
+            value: value.clone(),
+            source: "adapters.toml".into(),
+        });
+    }
+    Ok(found)
 }
 
 /// Each table with the layout its header carries. When a layout names the
@@ -969,7 +1023,10 @@ pub struct Adapter {
     /// Files it applies to: a glob relative to the data directory.
     pub files: String,
     /// The SQL: a path relative to the data directory, or `builtin:NAME`.
-    pub query: String,
+    /// Without one, the file is read as it is (its layout recognised) with
+    /// the adapter's other settings.
+    #[serde(default)]
+    pub query: Option<String>,
     /// The workbook sheet to read (all sheets with a header otherwise).
     #[serde(default)]
     pub sheet: Option<String>,
@@ -977,16 +1034,30 @@ pub struct Adapter {
     /// when it is not to be found by its labels.
     #[serde(default)]
     pub header_row: Option<usize>,
+    /// Keys the file has no column for: `year`, `assessment`, `subject`,
+    /// `grade` (`set = { assessment = "ОГЭ", year = "2025" }`).
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
     /// The query text, filled in when the adapters are loaded.
     #[serde(skip_deserializing, default)]
     pub sql: String,
 }
 
+impl Adapter {
+    /// How messages name the adapter: its query, or its files pattern.
+    pub fn shown(&self) -> String {
+        match &self.query {
+            Some(q) => q.clone(),
+            None => format!("для «{}» (без запроса)", self.files),
+        }
+    }
+}
+
 /// Runs an adapter over a raw table. Each output row keeps its input line:
 /// through `__line` when the query selects it, or by position when the query
-/// keeps every row in order.
-fn apply_adapter(raw: DataFrame, adapter: &Adapter, name: &str) -> Result<DataFrame> {
-    crate::sql_guard::check(&adapter.sql, &adapter.query, &["raw"])?;
+/// keeps every row in order. Returns the lines its filter left out.
+fn apply_adapter(raw: DataFrame, adapter: &Adapter, name: &str) -> Result<(DataFrame, Vec<i64>)> {
+    crate::sql_guard::check(&adapter.sql, &adapter.shown(), &["raw"])?;
     let lines = raw.column(LINE)?.clone();
     let height = raw.height();
     let mut ctx = polars::sql::SQLContext::new();
@@ -995,22 +1066,36 @@ fn apply_adapter(raw: DataFrame, adapter: &Adapter, name: &str) -> Result<DataFr
         .execute(&adapter.sql)
         .and_then(|lf| lf.collect())
         .map_err(anyhow::Error::from)
-        .with_context(|| format!("{name}: адаптер {} не выполнился", adapter.query))?;
-    let out = if out.schema().contains(LINE) {
-        out
+        .with_context(|| format!("{name}: адаптер {} не выполнился", adapter.shown()))?;
+    let (out, left_out) = if out.schema().contains(LINE) {
+        let left_out = lines_left_out(&lines, out.column(LINE)?)?;
+        (out, left_out)
     } else if out.height() == height {
         let mut out = out;
         out.with_column(lines)?;
-        out
+        (out, Vec::new())
     } else {
         bail!(
             "{name}: адаптер {} меняет число строк ({height} → {}); выберите в запросе `__line`, \
              чтобы каждую строку можно было проследить до строки файла",
-            adapter.query,
+            adapter.shown(),
             out.height()
         );
     };
-    Ok(canonical_columns(out, name)?.0)
+    Ok((canonical_columns(out, name)?.0, left_out))
+}
+
+/// The input lines no output row keeps.
+fn lines_left_out(input: &Column, kept: &Column) -> Result<Vec<i64>> {
+    let kept = kept.cast(&DataType::Int64)?;
+    let kept: std::collections::HashSet<i64> = kept.i64()?.iter().flatten().collect();
+    let input = input.cast(&DataType::Int64)?;
+    Ok(input
+        .i64()?
+        .iter()
+        .flatten()
+        .filter(|line| !kept.contains(line))
+        .collect())
 }
 
 #[cfg(test)]

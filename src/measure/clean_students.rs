@@ -163,6 +163,7 @@ fn scan(loaded: &LoadedFile) -> Result<Option<(LazyFrame, RawTable)>> {
         layout: None,
         inferred: Vec::new(),
         header: None,
+        filtered_out: Vec::new(),
     };
     if !matches!(detect_form(&table), Ok(ResultsForm::Student)) {
         return Ok(None);

@@ -204,12 +204,38 @@ impl Prepared {
 
     /// Rows set aside while checking (duplicated procedures come later).
     pub fn rejected_parts(&self) -> Vec<LazyFrame> {
-        let rejected = |t: &CheckedTable| t.checked.rejected.clone().lazy();
+        let rejected = |t: &CheckedTable| {
+            concat(
+                [t.checked.rejected.clone().lazy(), t.filtered_out()],
+                UnionArgs::default(),
+            )
+            .expect("rejected tables share one schema")
+        };
         let mut parts = vec![rejected(&self.schools)];
         parts.extend(self.results.iter().map(rejected));
         parts.extend(self.repeats.iter().map(|r| r.rejected.clone().lazy()));
         parts.extend(self.survey.iter().map(rejected));
         parts
+    }
+}
+
+impl CheckedTable {
+    /// The rows the adapter's query filtered out, as rejected rows.
+    fn filtered_out(&self) -> LazyFrame {
+        let lines = &self.table.filtered_out;
+        let n = lines.len();
+        let reason = format!(
+            "строка убрана фильтром адаптера {} (WHERE в запросе)",
+            self.table.adapter.as_deref().unwrap_or_default()
+        );
+        df!(
+            "file" => vec![self.table.name.as_str(); n],
+            "line" => lines.clone(),
+            "column" => vec![None::<&str>; n],
+            "reason" => vec![reason.as_str(); n],
+        )
+        .expect("columns of one length")
+        .lazy()
     }
 }
 

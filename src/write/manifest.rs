@@ -123,10 +123,13 @@ pub struct InputRecord {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AdapterRecord {
     pub files: String,
-    pub query: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
     pub sheet: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header_row: Option<usize>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub set: std::collections::BTreeMap<String, String>,
     pub sql: String,
 }
 
@@ -137,6 +140,7 @@ impl From<&crate::ingest::Adapter> for AdapterRecord {
             query: a.query.clone(),
             sheet: a.sheet.clone(),
             header_row: a.header_row,
+            set: a.set.clone(),
             sql: a.sql.clone(),
         }
     }
@@ -189,7 +193,7 @@ pub fn sources(
     for adapter in adapters {
         let text = serde_json::to_vec(adapter).expect("an adapter serialises");
         map.insert(
-            format!("адаптер {} → {}", adapter.files, adapter.query),
+            format!("адаптер {} → {}", adapter.files, adapter.shown()),
             sha256_hex(&text),
         );
     }
