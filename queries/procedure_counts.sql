@@ -2,7 +2,7 @@
 --
 -- Input tables:
 --   procedures  one row per school × year × assessment × subject × grade
---               (participants, failed, fail_share, ci_low, ci_high,
+--               (participants, failed, absent, fail_share, ci_low, ci_high,
 --               compared_year, share_change_pp, in_scope, subject_family)
 --   params      one row with the methodology settings
 --
@@ -32,6 +32,7 @@ SELECT
     grade,
     participants,
     failed,
+    absent,
     fail_share,
     ci_low,
     ci_high,

@@ -178,7 +178,7 @@ fn cp1251_semicolon_and_decimal_comma_are_read() {
     run_ok(&data.root, &out, &[]);
     let procedures = read(&out.join("procedures.csv"));
     assert!(
-        procedures.contains("s1,2025,ВПР,русский язык,5,10,3,0.300000,"),
+        procedures.contains("s1,2025,ВПР,русский язык,5,10,3,0,0.300000,"),
         "{procedures}"
     );
     assert!(
@@ -246,7 +246,7 @@ fn unusable_rows_are_listed_with_file_line_and_reason() {
         results/students.csv,7,assessment,\"неизвестная процедура (значение скрыто, знаков: 9; из строк участников показываются только значения до 3 знаков, общие для 3 и более участников и коды вида кодов реестра); укажите ВПР, ОГЭ, ЕГЭ, НИКО, РДР, ГВЭ-9 или ГВЭ-11\"\n\
         results/students.csv,8,year,\"год (значение скрыто, знаков: 4; из строк участников показываются только значения до 3 знаков, общие для 3 и более участников и коды вида кодов реестра) — не целое число\"\n\
         results/students.csv,9,mark,\"нет ни отметки, ни балла: по строке нельзя понять, получил ли участник «2»\"\n\
-        results/students.csv,10,score,нет отметки и нет минимального балла для ОГЭ химия 2025; добавьте его в таблицу минимальных баллов (методика: failure.min_scores)\n";
+        results/students.csv,10,score,нет отметки и нет минимального балла для ОГЭ химия 2025; добавьте его в таблицу минимальных баллов (методика: failure.min_scores) или шкалу перевода первичных баллов (failure.extra_scales)\n";
     assert_eq!(rejected, expected.replace("        ", ""));
     let manifest: serde_json::Value =
         serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
@@ -262,7 +262,7 @@ fn unusable_rows_are_listed_with_file_line_and_reason() {
     // The two valid student rows make one procedure: 1 of 2 failed.
     let procedures = read(&out.join("procedures.csv"));
     assert!(
-        procedures.contains("s1,2025,ВПР,русский язык,5,2,1,0.500000"),
+        procedures.contains("s1,2025,ВПР,русский язык,5,2,1,0,0.500000"),
         "{procedures}"
     );
     // No participant id reaches any output.

@@ -81,11 +81,11 @@ fn fisoko_xlsx_with_title_rows_and_two_row_header_is_read_through_an_adapter() {
     assert!(ok, "{stderr}");
     let procedures = data.read_out("procedures.csv");
     assert!(
-        procedures.contains("edu1,2025,ВПР,русский язык,5,10,3,0.300000"),
+        procedures.contains("edu1,2025,ВПР,русский язык,5,10,3,0,0.300000"),
         "{procedures}"
     );
     assert!(
-        procedures.contains("edu2,2025,ВПР,русский язык,5,20,9,0.450000"),
+        procedures.contains("edu2,2025,ВПР,русский язык,5,20,9,0,0.450000"),
         "{procedures}"
     );
     // The placeholder row is set aside with its sheet line (row 7 of the sheet).
@@ -108,7 +108,7 @@ fn cp1251_csv_with_russian_headers_is_read_without_an_adapter() {
     assert!(ok, "{stderr}");
     assert!(
         data.read_out("procedures.csv")
-            .contains("edu1,2025,ВПР,русский язык,5,2,1,0.500000"),
+            .contains("edu1,2025,ВПР,русский язык,5,2,1,0,0.500000"),
         "{}",
         data.read_out("procedures.csv")
     );
@@ -244,7 +244,7 @@ fn a_statistics_sheet_takes_its_keys_from_its_title_rows_or_from_adapter_setting
     assert!(ok, "{stderr}");
     let procedures = data.read_out("procedures.csv");
     assert!(
-        procedures.contains("edu1,2025,ВПР,русский язык,5,10,3,0.300000"),
+        procedures.contains("edu1,2025,ВПР,русский язык,5,10,3,0,0.300000"),
         "{procedures}"
     );
     // An adapter with no query sets what the title does not say, and a
@@ -257,7 +257,7 @@ fn a_statistics_sheet_takes_its_keys_from_its_title_rows_or_from_adapter_setting
     assert!(ok, "{stderr}");
     assert!(
         data.read_out("procedures.csv")
-            .contains("edu1,2025,ВПР,русский язык,6,10,3,0.300000"),
+            .contains("edu1,2025,ВПР,русский язык,6,10,3,0,0.300000"),
         "{stderr}"
     );
     let manifest = data.read_out("manifest.json");
@@ -322,5 +322,31 @@ fn rows_an_adapter_filters_out_are_listed_and_its_text_is_in_the_run_id() {
     assert!(
         data.read_out("rejected.csv")
             .contains("results/r.csv,5,,строка убрана")
+    );
+}
+
+#[test]
+fn a_mark_the_scale_contradicts_is_counted_and_said_and_the_mark_counts() {
+    // ВПР 2021, maths grade 4: «2» up to 5 points. A «2» with 10 points and
+    // a «4» with 3 points contradict the scale; the marks are used.
+    let data = data_dir().file(
+        "results/vpr.csv",
+        "year,assessment,subject,grade,school_id,participant_id,mark,score\n\
+         2021,ВПР,математика,4,edu1,1,2,10\n2021,ВПР,математика,4,edu1,2,4,3\n\
+         2021,ВПР,математика,4,edu1,3,3,12\n2021,ВПР,математика,4,edu1,4,2,4\n",
+    );
+    let (ok, stderr) = data.run(&[]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains(
+            "results/vpr.csv: отметка расходится со шкалой перевода баллов у 2 участников («2» при балле не ниже порога: 1; «3»–«5» при балле ниже порога: 1)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        data.read_out("procedures.csv")
+            .contains("edu1,2021,ВПР,математика,4,4,2,0,"),
+        "{}",
+        data.read_out("procedures.csv")
     );
 }

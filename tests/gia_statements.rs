@@ -211,3 +211,40 @@ fn rcoi_statements_read_with_no_adapter_and_keep_no_personal_data() {
         assert!(!all.contains(name), "{name} was written");
     }
 }
+
+#[test]
+fn a_regional_oge_scale_gives_the_mark_of_a_statement_with_primary_scores_only() {
+    let data =
+        DataDir::with_schools("school_id,school_name,municipality\nedu0101,МБОУ СОШ 1,Район\n");
+    let mut text = String::from("Код ОО;Фамилия;Имя;Первичный балл\n");
+    for (i, score) in [3, 7, 8, 15, 20].iter().enumerate() {
+        text.push_str(&format!("edu0101;{};Анна;{score}\n", SURNAMES[i]));
+    }
+    data.write("results/ОГЭ 2025 математика.csv", text);
+    let dir = data.root.parent().unwrap();
+    std::fs::write(
+        dir.join("oge-scales.csv"),
+        "assessment,subject,grade,from_year,max_2,max_3,max_4,source\n\
+         ОГЭ,математика,9,2025,7,14,21,региональная шкала (пример)\n",
+    )
+    .unwrap();
+    let methodology = dir.join("region.toml");
+    std::fs::write(
+        &methodology,
+        "extends = \"federal-2025\"\nname = \"region\"\n[failure]\nextra_scales = [\"oge-scales.csv\"]\n",
+    )
+    .unwrap();
+    let (ok, stderr) = data.run(&["--methodology", methodology.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert!(
+        data.read_out("procedures.csv")
+            .contains("edu0101,2025,ОГЭ,математика,9,5,2,0,"),
+        "{}",
+        data.read_out("procedures.csv")
+    );
+    let manifest = data.read_out("manifest.json");
+    assert!(manifest.contains("\"extra_scales\""), "{manifest}");
+    // Without the regional scale the tool does not guess a pass line.
+    let (ok, stderr) = data.run(&[]);
+    assert!(!ok, "{stderr}");
+}

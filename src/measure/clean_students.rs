@@ -260,7 +260,8 @@ fn grouped_if_unrepeated(typed: LazyFrame, table: &RawTable) -> Result<Option<Da
         ])
         .agg([
             len().cast(DataType::Int64).alias("rows"),
-            mark.eq(lit(2.0))
+            mark.clone()
+                .eq(lit(2.0))
                 .sum()
                 .cast(DataType::Int64)
                 .alias("failed_by_mark"),
@@ -269,6 +270,17 @@ fn grouped_if_unrepeated(typed: LazyFrame, table: &RawTable) -> Result<Option<Da
                 .sum()
                 .cast(DataType::Int64)
                 .alias("doubtful"),
+            // The highest score of a «2» and the lowest of a passing mark:
+            // a mark the scale contradicts sends the file to the full
+            // checks, which count and say it.
+            col("score")
+                .filter(mark.clone().eq(lit(2.0)))
+                .max()
+                .alias("top_score_of_two"),
+            col("score")
+                .filter(mark.gt(lit(2.0)))
+                .min()
+                .alias("low_score_of_pass"),
         ]);
     let mut plans = vec![groups.logical_plan];
     if table.has("participant_id") {
@@ -336,9 +348,16 @@ fn resolved_procedures(groups: &DataFrame, keys: DataFrame) -> Result<Option<Dat
                 .is_not_null()
                 .and(col("min_score").is_null())
                 .alias("without_minimum"),
+            col("top_score_of_two")
+                .gt_eq(col("min_score"))
+                .or(col("low_score_of_pass").lt(col("min_score")))
+                .fill_null(false)
+                .alias("mark_against_scale"),
         ])
         .collect()?;
-    if resolved.column("without_minimum")?.bool()?.any() {
+    if resolved.column("without_minimum")?.bool()?.any()
+        || resolved.column("mark_against_scale")?.bool()?.any()
+    {
         return Ok(None);
     }
     let by_score = resolved.column("by_score")?.bool()?.any();

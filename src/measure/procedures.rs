@@ -273,6 +273,31 @@ pub fn combine(
     Ok(with_shares(all, confidence).collect()?)
 }
 
+/// `procedures` with `absent`: the rows of participants marked absent in
+/// each, summed over the files (0 where none was).
+pub fn with_absent(procedures: DataFrame, absent: Vec<DataFrame>) -> Result<DataFrame> {
+    let zero = lit(0i64).cast(DataType::Int64).alias("absent");
+    if absent.is_empty() {
+        return Ok(procedures.lazy().with_column(zero).collect()?);
+    }
+    let counted = concat(
+        absent.into_iter().map(DataFrame::lazy).collect::<Vec<_>>(),
+        UnionArgs::default(),
+    )?
+    .group_by(key_exprs())
+    .agg([col("absent").sum()]);
+    Ok(procedures
+        .lazy()
+        .join(
+            counted,
+            key_exprs(),
+            key_exprs(),
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_column(col("absent").fill_null(zero))
+        .collect()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,6 +103,13 @@ impl MinScores {
         Ok(self)
     }
 
+    /// [`MinScores::with_scales`] for each `(text, origin)` in turn.
+    pub fn with_scales_all(self, tables: &[(String, String)]) -> Result<Self> {
+        tables.iter().try_fold(self, |table, (text, origin)| {
+            table.with_scales(text, origin)
+        })
+    }
+
     fn push(&mut self, a: &str, s: &str, g: &str, y: &str, min: f64, at: String) -> Result<()> {
         let assessment = normalize_assessment(a)
             .with_context(|| format!("{at}: неизвестная процедура `{a}`"))?;

@@ -233,6 +233,11 @@ pub struct FailureRule {
     /// a score with no mark fails when the scale gives it a «2».
     #[serde(default = "default_scales")]
     pub scales: String,
+    /// More scale tables in the same form, read after `scales`: regional
+    /// ОГЭ primary-score scales, or years the shipped table lacks. A key
+    /// given twice across the tables is refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_scales: Vec<String>,
 }
 
 impl Default for FailureRule {
@@ -240,6 +245,7 @@ impl Default for FailureRule {
         Self {
             min_scores: default_builtin(),
             scales: default_scales(),
+            extra_scales: Vec::new(),
         }
     }
 }
@@ -500,9 +506,17 @@ impl LoadedMethodology {
         Ok((text, path.display().to_string()))
     }
 
-    /// The score → mark scales text and where it came from.
-    pub fn scales_text(&self) -> Result<(String, String)> {
-        let reference = &self.rule.failure.scales;
+    /// Each scale table's text and where it came from: `scales`, then
+    /// `extra_scales`.
+    pub fn scales_texts(&self) -> Result<Vec<(String, String)>> {
+        let failure = &self.rule.failure;
+        std::iter::once(&failure.scales)
+            .chain(&failure.extra_scales)
+            .map(|r| self.scales_text(r))
+            .collect()
+    }
+
+    fn scales_text(&self, reference: &str) -> Result<(String, String)> {
         if reference == BUILTIN_VPR_SCALES_NAME {
             return Ok((
                 BUILTIN_VPR_SCALES.to_string(),

@@ -83,6 +83,8 @@ pub struct CheckedTable {
     pub checked: Checked,
     /// Rows of participants marked absent (neither counted nor set aside).
     pub absent: usize,
+    /// Those rows per procedure (key and `absent`), for the procedures table.
+    pub absent_by_procedure: Option<DataFrame>,
     /// School ids written with another login prefix, and the registry id
     /// each was read as (`edu220206` → `sch220206`).
     pub mapped_ids: Vec<(String, String)>,
@@ -127,8 +129,8 @@ fn describe_checked((tables, _): &CheckedFile) -> String {
 pub struct Prepared {
     pub methodology: LoadedMethodology,
     pub min_scores: (String, String),
-    /// The score → mark scales text and its origin.
-    pub scales: (String, String),
+    /// Each score → mark scale table: its text and its origin.
+    pub scales: Vec<(String, String)>,
     pub schools: CheckedTable,
     pub results: Vec<CheckedTable>,
     pub survey: Vec<CheckedTable>,
@@ -247,9 +249,9 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         None => LoadedMethodology::default_builtin()?,
     };
     let (min_scores_text, min_scores_origin) = methodology.min_scores_text()?;
-    let (scales_text, scales_origin) = methodology.scales_text()?;
-    let min_scores = MinScores::parse(&min_scores_text, &min_scores_origin)?
-        .with_scales(&scales_text, &scales_origin)?;
+    let scales = methodology.scales_texts()?;
+    let min_scores =
+        MinScores::parse(&min_scores_text, &min_scores_origin)?.with_scales_all(&scales)?;
 
     let files = DataDirFiles::discover(&options.data_dir)?;
     let work: u64 = files
@@ -266,6 +268,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         table: schools_table,
         form: None,
         absent: 0,
+        absent_by_procedure: None,
         mapped_ids: Vec::new(),
     };
     let registry = &schools.checked.valid;
@@ -334,7 +337,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
     Ok(Prepared {
         methodology,
         min_scores: (min_scores_text, min_scores_origin),
-        scales: (scales_text, scales_origin),
+        scales,
         schools,
         results,
         survey,
@@ -366,6 +369,7 @@ fn checked_survey(
             form: None,
             checked,
             absent: 0,
+            absent_by_procedure: None,
             mapped_ids: Vec::new(),
         })
         .collect())
@@ -395,15 +399,19 @@ fn check_results_file(
             form: Some(ResultsForm::Student),
             checked,
             absent: 0,
+            absent_by_procedure: None,
             mapped_ids: Vec::new(),
         };
         return Ok((vec![table], loaded.notes));
     }
-    let file = loaded.read(adapter)?;
+    let mut file = loaded.read(adapter)?;
     let mut checked = Vec::with_capacity(file.tables.len());
     for mut table in file.tables {
         let mapped_ids = crate::validate::school_ids::mapped(&table.frame, aliases)?;
         let mut c = check_results(&table, (registry, aliases), min_scores)?;
+        if let Some(said) = crate::validate::results::scale_disagreements(&table.name, &c)? {
+            file.skipped.push(said);
+        }
         if c.form == ResultsForm::Student {
             // Student rows are summed into procedures right away;
             // procedures from several files add up later.
@@ -415,6 +423,7 @@ fn check_results_file(
             form: Some(c.form),
             checked: c.checked,
             absent: c.absent,
+            absent_by_procedure: c.absent_by_procedure,
             mapped_ids,
         });
     }
@@ -703,7 +712,13 @@ fn measure(p: &Prepared) -> Result<(DataFrame, DataFrame, DataFrame)> {
     };
     let (aggregates, duplicate_rejections) =
         procedures::dedupe_aggregates(&student_procedures, aggregate_parts)?;
-    let all_procedures = procedures::combine(student_procedures, aggregates, CONFIDENCE)?;
+    let all_procedures = procedures::with_absent(
+        procedures::combine(student_procedures, aggregates, CONFIDENCE)?,
+        p.results
+            .iter()
+            .filter_map(|t| t.absent_by_procedure.clone())
+            .collect(),
+    )?;
     let survey_long = concat(
         p.survey
             .iter()

@@ -25,7 +25,11 @@ pub(crate) fn methodology_record(
         sha256: manifest::sha256_hex(methodology.text.as_bytes()),
         resolved: methodology.rule.clone(),
         min_scores: SourceRecord::new(min_scores_origin, min_scores_text),
-        scales: SourceRecord::new(&p.scales.1, &p.scales.0),
+        scales: SourceRecord::new(&p.scales[0].1, &p.scales[0].0),
+        extra_scales: p.scales[1..]
+            .iter()
+            .map(|(text, origin)| SourceRecord::new(origin, text))
+            .collect(),
         queries: classification
             .queries
             .iter()

@@ -171,6 +171,75 @@ pub struct CheckedResults {
     pub checked: Checked,
     /// Rows of participants marked absent: not participants, not rejected.
     pub absent: usize,
+    /// The absent rows per procedure: the key and `absent`.
+    pub absent_by_procedure: Option<DataFrame>,
+}
+
+/// A warning when participants of a student-level file have a mark that
+/// their score contradicts on the scale (a «2» with a score at or above the
+/// pass line, or a passing mark below it): the mark is what counts, and the
+/// disagreement is said (a scale of another year, or a mistyped mark).
+pub fn scale_disagreements(file: &str, c: &CheckedResults) -> Result<Option<String>> {
+    let valid = &c.checked.valid;
+    if c.form != ResultsForm::Student || !valid.schema().contains("min_score") {
+        return Ok(None);
+    }
+    let counted = valid
+        .clone()
+        .lazy()
+        .filter(
+            col("mark")
+                .is_not_null()
+                .and(col("score").is_not_null())
+                .and(col("min_score").is_not_null()),
+        )
+        .select([
+            col("mark")
+                .eq(lit(2))
+                .and(col("score").gt_eq(col("min_score")))
+                .sum()
+                .alias("two"),
+            col("mark")
+                .gt(lit(2))
+                .and(col("score").lt(col("min_score")))
+                .sum()
+                .alias("pass"),
+        ])
+        .collect()?;
+    let count = |c: &str| -> Result<u64> {
+        Ok(counted
+            .column(c)?
+            .cast(&DataType::UInt64)?
+            .u64()?
+            .get(0)
+            .unwrap_or(0))
+    };
+    let (two, pass) = (count("two")?, count("pass")?);
+    if two + pass == 0 {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "{file}: отметка расходится со шкалой перевода баллов у {} участников («2» при балле не ниже \
+         порога: {two}; «3»–«5» при балле ниже порога: {pass}); учтена отметка. Проверьте шкалу \
+         (failure.scales) и отметки в файле",
+        two + pass
+    )))
+}
+
+/// The absent rows of valid student rows, counted per procedure; `None`
+/// when there are none.
+fn absent_by_procedure(valid: &DataFrame) -> Result<Option<DataFrame>> {
+    if !valid.schema().contains("absent") {
+        return Ok(None);
+    }
+    let counted = valid
+        .clone()
+        .lazy()
+        .filter(col("absent"))
+        .group_by(crate::measure::procedures::PROCEDURE_KEY.map(col))
+        .agg([len().cast(DataType::Int64).alias("absent")])
+        .collect()?;
+    Ok((counted.height() > 0).then_some(counted))
 }
 
 /// Checks one results file against the registry and the minimum scores.
@@ -209,6 +278,7 @@ pub fn check_results(
         .collect(),
     };
     let absent = count_absent(&checked.valid)?;
+    let absent_by_procedure = absent_by_procedure(&checked.valid)?;
     let valid = present(checked.valid).select(keep).collect()?;
     Ok(CheckedResults {
         form,
@@ -217,6 +287,7 @@ pub fn check_results(
             rejected: checked.rejected,
         },
         absent,
+        absent_by_procedure,
     })
 }
 
@@ -643,7 +714,7 @@ fn student_checks() -> Vec<Check> {
                     lit(" "),
                     col("year").cast(DataType::String),
                     lit(
-                        "; добавьте его в таблицу минимальных баллов (методика: failure.min_scores)",
+                        "; добавьте его в таблицу минимальных баллов (методика: failure.min_scores) или шкалу перевода первичных баллов (failure.extra_scales)",
                     ),
                 ],
                 "",

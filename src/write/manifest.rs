@@ -65,6 +65,9 @@ pub struct MethodologyRecord {
     pub min_scores: SourceRecord,
     /// The score → mark scales.
     pub scales: SourceRecord,
+    /// More scale tables (`failure.extra_scales`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_scales: Vec<SourceRecord>,
     pub queries: Vec<SourceRecord>,
     /// The methodologies this one `extends`, nearest first.
     pub extends: Vec<SourceRecord>,
@@ -187,6 +190,12 @@ pub fn sources(
         format!("шкалы перевода баллов {}", methodology.scales.name),
         methodology.scales.sha256.clone(),
     );
+    for extra in &methodology.extra_scales {
+        map.insert(
+            format!("шкалы перевода баллов {}", extra.name),
+            extra.sha256.clone(),
+        );
+    }
     for query in &methodology.queries {
         map.insert(format!("запрос {}", query.name), query.sha256.clone());
     }

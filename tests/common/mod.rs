@@ -23,6 +23,7 @@ pub fn procedures(rows: &[Procedure]) -> DataFrame {
         "grade" => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
         "participants" => rows.iter().map(|r| r.5).collect::<Vec<_>>(),
         "failed" => rows.iter().map(|r| r.6).collect::<Vec<_>>(),
+        "absent" => vec![0i64; rows.len()],
     )
     .unwrap();
     with_shares(frame.lazy(), 0.95).collect().unwrap()
