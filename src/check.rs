@@ -91,7 +91,7 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
                 .collect();
             writeln!(
                 text,
-                "  коды школ с другим префиксом логина, прочитаны как коды реестра: {}",
+                "  коды школ, прочитанные как коды реестра (другой префикс логина или school-ids.csv): {}",
                 mapped.join(", ")
             )?;
         }

@@ -350,3 +350,55 @@ fn a_mark_the_scale_contradicts_is_counted_and_said_and_the_mark_counts() {
         data.read_out("procedures.csv")
     );
 }
+
+#[test]
+fn school_ids_csv_reads_a_renamed_school_as_its_registry_id() {
+    let results = "year,assessment,subject,grade,school_id,participants,failed\n\
+                   2024,ВПР,математика,5,old1,10,4\n2025,ВПР,математика,5,edu1,10,5\n";
+    let data = data_dir()
+        .file("results/r.csv", results)
+        .file("school-ids.csv", "old_id,new_id,year\nold1,edu1,2025\n");
+    let check = Command::cargo_bin("shnor")
+        .unwrap()
+        .current_dir(repo())
+        .arg("check")
+        .arg(&data.root)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert!(text.contains("school-ids.csv): old1 → edu1"), "{text}");
+    let (ok, stderr) = data.run(&[]);
+    assert!(ok, "{stderr}");
+    let procedures = data.read_out("procedures.csv");
+    assert!(
+        procedures.contains("edu1,2024,ВПР,математика,5,10,4,"),
+        "{procedures}"
+    );
+    assert!(!procedures.contains("old1"), "{procedures}");
+    let manifest = data.read_out("manifest.json");
+    assert!(manifest.contains("\"school_ids\""), "{manifest}");
+    assert!(
+        manifest.contains("переименования школ school-ids.csv"),
+        "{manifest}"
+    );
+    // A new id outside the registry, or an old id that is a registry school,
+    // is refused with the line.
+    for (renamings, said) in [
+        (
+            "old_id,new_id\nold1,edu9\n",
+            "school-ids.csv, строка 2: новой школы `edu9` нет в реестре",
+        ),
+        (
+            "old_id,new_id\nedu2,edu1\n",
+            "school-ids.csv, строка 2: `edu2` — школа реестра",
+        ),
+        (
+            "old_id,new_id\nold1,edu1\nold1,edu2\n",
+            "строка 3: `old1` уже переименован в строке 2",
+        ),
+    ] {
+        data.write("school-ids.csv", renamings);
+        let (ok, stderr) = data.run(&[]);
+        assert!(!ok && stderr.contains(said), "{stderr}");
+    }
+}

@@ -309,7 +309,7 @@ fn three_fisoko_layouts_read_with_no_adapter_to_procedures_counted_by_hand() {
     );
     assert!(text.contains("[Классы]: не лист результатов"), "{text}");
     assert!(
-        text.contains("прочитаны как коды реестра: edu220001 → sch220001"),
+        text.contains("(другой префикс логина или school-ids.csv): edu220001 → sch220001"),
         "{text}"
     );
 

@@ -46,6 +46,8 @@ pub struct DataDirFiles {
     pub previous_lists: Option<PathBuf>,
     /// Adapters from `adapters.toml`, with their SQL loaded.
     pub adapters: Vec<Adapter>,
+    /// The text of `school-ids.csv` (renamings and mergers), when present.
+    pub renamings: Option<String>,
     /// Files seen but not read (with the reason), so that nothing disappears
     /// without a word.
     pub ignored: Vec<String>,
@@ -106,6 +108,14 @@ impl DataDirFiles {
         };
         let previous_lists = Some(root.join("previous-lists")).filter(|p| p.is_dir());
         let adapters = load_adapters(root)?;
+        let renamings_path = root.join(crate::validate::school_ids::RENAMINGS);
+        let renamings = if renamings_path.is_file() {
+            let what = "переименования школ (school-ids.csv)";
+            let path = crate::files::confined(root, crate::validate::school_ids::RENAMINGS, what)?;
+            Some(crate::files::read_settings(&path, what)?)
+        } else {
+            None
+        };
         let files = Self {
             root: root.to_path_buf(),
             schools,
@@ -113,6 +123,7 @@ impl DataDirFiles {
             survey,
             previous_lists,
             adapters,
+            renamings,
             ignored,
         };
         Ok(files.with_unused_adapters_said())

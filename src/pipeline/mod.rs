@@ -131,6 +131,8 @@ pub struct Prepared {
     pub min_scores: (String, String),
     /// Each score → mark scale table: its text and its origin.
     pub scales: Vec<(String, String)>,
+    /// The text of `school-ids.csv`, when the data directory has one.
+    pub renamings: Option<String>,
     pub schools: CheckedTable,
     pub results: Vec<CheckedTable>,
     pub survey: Vec<CheckedTable>,
@@ -272,9 +274,17 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         mapped_ids: Vec::new(),
     };
     let registry = &schools.checked.valid;
-    let aliases = crate::validate::school_ids::aliases(
+    let renamings = match &files.renamings {
+        Some(text) => crate::validate::school_ids::parse_renamings(text)?,
+        None => Vec::new(),
+    };
+    let aliases = crate::validate::school_ids::with_renamings(
+        crate::validate::school_ids::aliases(
+            registry,
+            &methodology.rule.shnor.same_school_prefixes,
+        )?,
+        &renamings,
         registry,
-        &methodology.rule.shnor.same_school_prefixes,
     )?;
     let registry_ids = registry
         .column("school_id")?
@@ -338,6 +348,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         methodology,
         min_scores: (min_scores_text, min_scores_origin),
         scales,
+        renamings: files.renamings.clone(),
         schools,
         results,
         survey,
@@ -560,7 +571,16 @@ pub fn run_reporting(
         .collect();
     let methodology_record = methodology_record(p, &classification);
     let invocation = options.invocation();
-    let sources = manifest::sources(&inputs, &methodology_record, &p.adapters, &invocation);
+    let renamings = p
+        .renamings
+        .as_deref()
+        .map(|t| manifest::SourceRecord::new(crate::validate::school_ids::RENAMINGS, t));
+    let sources = manifest::sources(
+        &inputs,
+        &methodology_record,
+        (&p.adapters, renamings.as_ref()),
+        &invocation,
+    );
     refuse_changed_sources(options, &sources)?;
     let run_id = manifest::run_id(&sources);
     stamp(&mut outputs, &methodology.rule.name, &run_id)?;
@@ -598,6 +618,7 @@ pub fn run_reporting(
         context_fit: classification.fit.clone(),
         inputs,
         adapters: p.adapters.iter().map(Into::into).collect(),
+        school_ids: renamings,
         sources,
         rows_rejected,
         outputs: output_records,

@@ -30,6 +30,9 @@ pub struct Manifest {
     pub inputs: Vec<InputRecord>,
     /// The adapters of the data directory, with their SQL.
     pub adapters: Vec<AdapterRecord>,
+    /// `school-ids.csv`: the renamings and mergers the run applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub school_ids: Option<SourceRecord>,
     /// Everything the run read, by what it is, with its SHA-256: what the
     /// run id is made of and what `shnor rerun` compares.
     pub sources: BTreeMap<String, String>,
@@ -165,7 +168,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn sources(
     inputs: &[InputRecord],
     methodology: &MethodologyRecord,
-    adapters: &[crate::ingest::Adapter],
+    (adapters, renamings): (&[crate::ingest::Adapter], Option<&SourceRecord>),
     reading: &Invocation,
 ) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
@@ -205,6 +208,9 @@ pub fn sources(
             format!("адаптер {} → {}", adapter.files, adapter.shown()),
             sha256_hex(&text),
         );
+    }
+    if let Some(r) = renamings {
+        map.insert(format!("переименования школ {}", r.name), r.sha256.clone());
     }
     let options = format!(
         "{:?} {:?} {:?}",
