@@ -75,6 +75,13 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
         if let Some(header) = &table.header {
             writeln!(text, "  {}", header_line(header))?;
         }
+        if !table.personal_data.is_empty() {
+            writeln!(
+                text,
+                "  персональные данные не читаются (столбцы отброшены при чтении): {}",
+                table.personal_data.join(", ")
+            )?;
+        }
         if !table.inferred.is_empty() {
             let taken: Vec<String> = table
                 .inferred

@@ -158,7 +158,49 @@ pub fn generate(out: &Path, schools: usize, years: &[i32], seed: u64) -> Result<
         ),
         fisoko_protocol(&regular, seed)?,
     );
+    files.add(
+        &format!("results/rcoi/ОГЭ {protocol_year} обществознание.csv"),
+        rcoi_statement(&regular, seed),
+    );
     write_folder(out, files)
+}
+
+/// A РЦОИ statement of ОГЭ results as regions receive it: `;`-separated,
+/// Windows-1251, lower-case headers, the participants' names and documents
+/// (synthetic here), short answers as `+`/`-` and long ones as `1(2)0(3)`,
+/// the primary score and the mark. Обществознание, the year before the
+/// others: read with no adapter, names and documents dropped at read; it
+/// adds procedures and changes no list.
+fn rcoi_statement(regular: &[School], seed: u64) -> Vec<u8> {
+    const SURNAMES: [&str; 5] = ["Иванова", "Петров", "Сидорова", "Кузнецов", "Смирнова"];
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0e6c_01a1);
+    let mut text = String::from(
+        "код мсу;код оо;класс;код ппэ;аудитория;фамилия;имя;отчество;серия документа;\
+         номер документа;задания с кратким ответом;задания с развёрнутым ответом;\
+         первичный балл;оценка\r\n",
+    );
+    for (s, school) in regular.iter().take(8).enumerate() {
+        for n in 0..11usize {
+            let score: u32 = rng.random_range(8..=37);
+            // The 2024 scale of обществознание: «2» up to 13 points.
+            let mark = match score {
+                0..=13 => 2,
+                14..=23 => 3,
+                24..=31 => 4,
+                _ => 5,
+            };
+            text.push_str(&format!(
+                "{:02};{};9А;{:04};{:04};{};Учащийся;Условный;0000;{:06};++-+-+;1(2)0(3);{score};{mark}\r\n",
+                s + 1,
+                school.id,
+                100 + s,
+                n + 1,
+                SURNAMES[n % SURNAMES.len()],
+                s * 100 + n,
+            ));
+        }
+    }
+    encoding_rs::WINDOWS_1251.encode(&text).0.into_owned()
 }
 
 /// A ФИС ОКО protocol as downloaded (the 2021 export layout): one row per
@@ -720,6 +762,12 @@ previous = the one before):
 the year before the others): total primary scores with no mark, class letters, the
 journal mark and absent participants, read with no adapter (`shnor check` names the
 layout and the keys taken from the file name). It adds procedures and changes no list.
+
+`results/rcoi/` holds a РЦОИ statement of ОГЭ (обществознание, the same year) as regions
+receive it: `;`-separated Windows-1251 with lower-case headers, the participants'
+(synthetic) names and documents, the primary score and the mark. It is read with no
+adapter; the names and documents are dropped as soon as the file is read, and the
+participant is known by a pseudonym. It adds procedures and changes no list.
 
 The current ЕГЭ file also carries rows a real export has: an unknown
 school (`edu999999`), a mark of 7, a participant marked `н/я` (не явился:

@@ -36,7 +36,7 @@ impl std::fmt::Display for TextEncoding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             TextEncoding::Utf8 => "UTF-8",
-            TextEncoding::Utf8Bom => "UTF-8 with BOM",
+            TextEncoding::Utf8Bom => "UTF-8 с меткой BOM",
             TextEncoding::Windows1251 => "Windows-1251",
             TextEncoding::Utf16 => "UTF-16",
         })
@@ -127,6 +127,9 @@ pub struct RawTable {
     pub header: Option<HeaderFound>,
     /// Lines the adapter's query filtered out (listed in rejected.csv).
     pub filtered_out: Vec<i64>,
+    /// Headers of personal data (names, documents) dropped as the table was
+    /// read: said in `check` and the manifest, never kept.
+    pub personal_data: Vec<String>,
 }
 
 /// How a table's rows were checked (recorded in the manifest).
@@ -352,6 +355,7 @@ impl LoadedFile {
                 columns,
                 inferred,
                 filtered_out,
+                personal,
             } = named_columns(&part, adapter, &mut skipped)?;
             tables.push(RawTable {
                 name: part.shown,
@@ -369,6 +373,7 @@ impl LoadedFile {
                 inferred,
                 header: part.header,
                 filtered_out,
+                personal_data: personal,
             });
         }
         Ok(ReadFile { tables, skipped })
@@ -444,12 +449,6 @@ fn parts_of(
 fn named_columns(part: &Part, adapter: Option<&Adapter>, notes: &mut Vec<String>) -> Result<Named> {
     let shown = part.shown.as_str();
     let (frame, personal) = without_personal_data(part.frame.clone(), part.layout)?;
-    if !personal.is_empty() {
-        notes.push(format!(
-            "{shown}: столбцы с персональными данными не читаются и никуда не выводятся: {}",
-            personal.join(", ")
-        ));
-    }
     let mut renamed: Vec<(String, String)> = Vec::new();
     let frame = match part.layout {
         Some(l) => {
@@ -507,6 +506,7 @@ fn named_columns(part: &Part, adapter: Option<&Adapter>, notes: &mut Vec<String>
         columns,
         inferred,
         filtered_out,
+        personal,
     })
 }
 
@@ -517,6 +517,8 @@ struct Named {
     inferred: Vec<Inferred>,
     /// Lines the adapter's query left out (its `WHERE`).
     filtered_out: Vec<i64>,
+    /// Personal-data headers dropped at read.
+    personal: Vec<String>,
 }
 
 /// The keys an adapter's `set` gives; a key the file has a column for is

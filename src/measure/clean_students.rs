@@ -164,6 +164,7 @@ fn scan(loaded: &LoadedFile) -> Result<Option<(LazyFrame, RawTable)>> {
         inferred: Vec::new(),
         header: None,
         filtered_out: Vec::new(),
+        personal_data: Vec::new(),
     };
     if !matches!(detect_form(&table), Ok(ResultsForm::Student)) {
         return Ok(None);

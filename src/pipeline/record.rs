@@ -144,6 +144,7 @@ pub(crate) fn input_record(input: &InputView, rejected: &DataFrame) -> InputReco
             .map(|i| format!("{} = {} ({})", i.column, i.value, i.source))
             .collect(),
         header_row: table.header.as_ref().map(|h| h.row).filter(|r| *r > 1),
+        personal_data_dropped: table.personal_data.clone(),
         checks: table.checks,
     }
 }

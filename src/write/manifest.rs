@@ -118,6 +118,9 @@ pub struct InputRecord {
     /// Keys taken from the layout or the file's name: `column = value (source)`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inferred: Vec<String>,
+    /// Personal-data columns dropped as the file was read (headers only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub personal_data_dropped: Vec<String>,
     /// A workbook sheet's header row (1-based), when it is not the first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header_row: Option<usize>,
