@@ -1,6 +1,7 @@
 //! Stage 1: find the input files of a data directory and read them.
 
 pub mod format;
+pub mod indicators;
 pub mod layouts;
 pub mod normalize;
 pub mod personal;
