@@ -121,6 +121,12 @@ pub fn check(options: &RunOptions, show_all: bool) -> Result<CheckReport> {
         }
         problems_of(&mut text, &rejected, &table.name, show_all)?;
     }
+    if !prepared.indicators.is_empty() {
+        writeln!(text, "показатели анкеты:")?;
+        for u in &prepared.indicators {
+            writeln!(text, "  {}", crate::validate::indicators::describe(u))?;
+        }
+    }
     for warning in &prepared.warnings {
         writeln!(text, "предупреждение: {warning}")?;
     }

@@ -1130,20 +1130,20 @@ fn previous_lists_of_the_current_year_are_said_not_dropped() {
 fn a_survey_that_cannot_tell_schools_apart_is_said_and_negative_shares_set_aside() {
     let case = case().file(
         "survey/survey.csv",
-        "school_id,year,ovz_share,poor_share\ns1,2025,0.1,-0.2\ns2,2025,0.1,0.3\n",
+        "school_id,year,ovz_share,poor_housing_share\ns1,2025,0.1,-0.2\ns2,2025,0.1,0.3\n",
     );
     let o = case.outcome(&[]);
     assert!(o.ok, "{}", o.stderr);
     assert_eq!(
         rejected_rows(&o),
         [
-            "survey/survey.csv,2,poor_share,poor_share: значение «-0.2» отрицательно; показатель для школы не учитывается"
+            "survey/survey.csv,2,poor_housing_share,poor_housing_share: значение «-0.2» отрицательно; показатель для школы не учитывается"
         ]
     );
     assert!(
         o.stderr.contains(
             "в анкете 2025 года показатели не различают школы: ovz_share (одинаков у всех школ), \
-             poor_share (дан одной школой)"
+             poor_housing_share (дан одной школой)"
         ),
         "{}",
         o.stderr
@@ -1315,5 +1315,39 @@ fn an_adapter_matching_no_file_is_said() {
         ),
         "{}",
         o.stderr
+    );
+}
+
+#[test]
+fn an_indicator_with_no_known_direction_stops_the_run_with_the_lines_to_add() {
+    let case = case().file(
+        "survey/survey.csv",
+        "school_id,year,ovz_share,Доля детей в кружках\ns1,2025,0.1,0.2\ns2,2025,0.3,0.4\n",
+    );
+    let o = case.outcome(&[]);
+    refused(
+        &o,
+        "направление показателей анкеты неизвестно: «Доля детей в кружках»",
+    );
+    assert!(
+        o.stderr.contains(
+            "[shnsu.directions]\n\"Доля детей в кружках\" = \"risk\"    # или \"protective\""
+        ),
+        "{}",
+        o.stderr
+    );
+    // The line, added to a methodology, lets the run through.
+    let dir = case.root.parent().unwrap().to_path_buf();
+    fs::write(
+        dir.join("m.toml"),
+        "extends = \"federal-2025\"\nname = \"m\"\n[shnsu.directions]\n\"Доля детей в кружках\" = \"protective\"\n",
+    )
+    .unwrap();
+    let o = case.outcome(&["--methodology", dir.join("m.toml").to_str().unwrap()]);
+    assert!(o.ok, "{}", o.stderr);
+    let manifest = fs::read_to_string(case.out().join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"direction_from\": \"методика: [shnsu.directions]\""),
+        "{manifest}"
     );
 }

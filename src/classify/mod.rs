@@ -345,6 +345,8 @@ fn weights(indicators: &[String], m: &LoadedMethodology) -> Result<DataFrame> {
         .map(|i| match m.rule.indicator_direction(i) {
             Direction::Risk => 1.0,
             Direction::Protective => -1.0,
+            // Never in the survey the index reads (left out when checked).
+            Direction::Descriptive => 0.0,
         })
         .collect();
     Ok(df!(

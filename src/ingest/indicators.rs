@@ -53,15 +53,23 @@ pub struct Indicator {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Dictionary {
+    factors: std::collections::BTreeMap<String, String>,
     indicator: Vec<Indicator>,
+}
+
+fn parsed() -> &'static Dictionary {
+    static PARSED: OnceLock<Dictionary> = OnceLock::new();
+    PARSED.get_or_init(|| toml::from_str(DICTIONARY).expect("reference/indicators.toml parses"))
 }
 
 /// Every indicator, as shipped.
 pub fn dictionary() -> &'static [Indicator] {
-    static PARSED: OnceLock<Dictionary> = OnceLock::new();
-    &PARSED
-        .get_or_init(|| toml::from_str(DICTIONARY).expect("reference/indicators.toml parses"))
-        .indicator
+    &parsed().indicator
+}
+
+/// The Russian label of a risk factor («500+»), or the code itself.
+pub fn factor_label(code: &str) -> &str {
+    parsed().factors.get(code).map_or(code, String::as_str)
 }
 
 /// The entry a survey header stands for: its canonical name, or the entry
@@ -69,10 +77,7 @@ pub fn dictionary() -> &'static [Indicator] {
 /// header. `None` when nothing matches or two entries match equally well.
 pub fn recognise(header: &str) -> Option<&'static Indicator> {
     let key = comparison_key(header);
-    if let Some(exact) = dictionary()
-        .iter()
-        .find(|i| comparison_key(&i.name) == key)
-    {
+    if let Some(exact) = dictionary().iter().find(|i| comparison_key(&i.name) == key) {
         return Some(exact);
     }
     let words: Vec<&str> = key.split(' ').collect();
@@ -126,9 +131,18 @@ mod tests {
     fn the_wordings_of_a_municipal_passport_are_recognised() {
         // The passport table «Сведения об участниках образовательного процесса».
         for (header, expected) in [
-            ("Доля учителей с 1 квалификационной категорией", "teachers_first_category_share"),
-            ("Доля учителей с высшей квалификационной категорией", "teachers_top_category_share"),
-            ("Доля учителей с высшим педагогическим образованием", "teachers_higher_ped_ed_share"),
+            (
+                "Доля учителей с 1 квалификационной категорией",
+                "teachers_first_category_share",
+            ),
+            (
+                "Доля учителей с высшей квалификационной категорией",
+                "teachers_top_category_share",
+            ),
+            (
+                "Доля учителей с высшим педагогическим образованием",
+                "teachers_higher_ped_ed_share",
+            ),
             (
                 "Доля учителей, прошедших программы повышения квалификации с получением свидетельства",
                 "teachers_training_share",
@@ -137,16 +151,34 @@ mod tests {
                 "Доля обучающихся с ограниченными возможностями здоровья, в том числе по программам 7-го и 8-го вида",
                 "ovz_share",
             ),
-            ("Доля обучающихся, являющихся детьми-инвалидами", "disabled_share"),
-            ("Доля обучающихся, состоящих на учете с алко/ наркозависимостью", "addiction_registered_share"),
+            (
+                "Доля обучающихся, являющихся детьми-инвалидами",
+                "disabled_share",
+            ),
+            (
+                "Доля обучающихся, состоящих на учете с алко/ наркозависимостью",
+                "addiction_registered_share",
+            ),
             (
                 "Доля обучающихся, состоящих на внутришкольном и других видах учета (ОДН, КДН и ЗП)",
                 "registered_share",
             ),
-            ("Доля обучающихся, воспитывающихся в многодетных семьях", "large_family_share"),
-            ("Доля обучающихся, воспитывающихся в неполных семьях", "single_parent_share"),
-            ("Доля обучающихся из семей, где оба родителя имеют высшее образование", "parents_higher_ed_share"),
-            ("Доля обучающихся из семей, где один родитель имеет высшее образование", "one_parent_higher_ed_share"),
+            (
+                "Доля обучающихся, воспитывающихся в многодетных семьях",
+                "large_family_share",
+            ),
+            (
+                "Доля обучающихся, воспитывающихся в неполных семьях",
+                "single_parent_share",
+            ),
+            (
+                "Доля обучающихся из семей, где оба родителя имеют высшее образование",
+                "parents_higher_ed_share",
+            ),
+            (
+                "Доля обучающихся из семей, где один родитель имеет высшее образование",
+                "one_parent_higher_ed_share",
+            ),
             (
                 "Доля обучающихся, воспитывающихся в семьях, где оба родителя являются безработными",
                 "unemployed_parents_share",
@@ -159,10 +191,19 @@ mod tests {
                 "Доля обучающихся воспитывающихся в семьях, где родители (один родитель) являются инвалидами",
                 "parents_disabled_share",
             ),
-            ("Доля обучающихся, проживающих в неблагоустроенных помещениях", "poor_housing_share"),
-            ("Доля обучающихся, для которых русский язык не является родным", "non_native_russian_share"),
+            (
+                "Доля обучающихся, проживающих в неблагоустроенных помещениях",
+                "poor_housing_share",
+            ),
+            (
+                "Доля обучающихся, для которых русский язык не является родным",
+                "non_native_russian_share",
+            ),
             ("Доля обучающихся, находящихся на подвозе", "bussed_share"),
-            ("Доля обучающихся, чья семья сменила место жительства/страну или регион", "moved_region_share"),
+            (
+                "Доля обучающихся, чья семья сменила место жительства/страну или регион",
+                "moved_region_share",
+            ),
             (
                 "Численность / удельный вес численности педагогических работников, имеющих высшее образование, в общей численности педагогических работников",
                 "teachers_higher_ed_share",
@@ -171,7 +212,10 @@ mod tests {
                 "Численность / удельный вес численности педагогических работников, имеющих высшее образование педагогической направленности (профиля), в общей численности педагогических работников",
                 "teachers_higher_ped_ed_share",
             ),
-            ("Количество компьютеров в расчёте на одного учащегося", "computers_per_student"),
+            (
+                "Количество компьютеров в расчёте на одного учащегося",
+                "computers_per_student",
+            ),
             ("ovz_share", "ovz_share"),
             ("ДОЛЯ ДЕТЕЙ С ОВЗ", "ovz_share"),
         ] {
@@ -182,21 +226,14 @@ mod tests {
 
     #[test]
     fn every_entry_has_a_known_factor_and_finds_itself() {
-        const FACTORS: [&str; 11] = [
-            "equipment",
-            "teacher_shortage",
-            "teacher_competence",
-            "ovz",
-            "language_barriers",
-            "low_motivation",
-            "school_climate",
-            "discipline",
-            "learning_failure",
-            "parental_involvement",
-            "context",
-        ];
+        assert_eq!(parsed().factors.len(), 11, "ten «500+» factors and context");
         for i in dictionary() {
-            assert!(FACTORS.contains(&i.factor.as_str()), "{}: {}", i.name, i.factor);
+            assert!(
+                parsed().factors.contains_key(&i.factor),
+                "{}: {}",
+                i.name,
+                i.factor
+            );
             assert_eq!(name(&i.name), Some(i.name.as_str()));
         }
     }

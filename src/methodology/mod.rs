@@ -307,6 +307,8 @@ pub struct Band {
 pub enum Direction {
     Risk,
     Protective,
+    /// A fact about the school, shown but not part of the index.
+    Descriptive,
 }
 
 /// Settings of the ШНСУ index (social conditions).

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use crate::classify::{self, Classification};
 use crate::codes::ContextGroup;
 use crate::ingest::format::InputRole;
+use crate::ingest::normalize::comparison_key;
 use crate::ingest::table::RowChecks;
 use crate::ingest::{CsvOverrides, DataDirFiles, LoadedFile, RawTable};
 use crate::measure::repeats::{self, CountedPart, Repeats};
@@ -23,6 +24,7 @@ use crate::measure::{clean_students, procedures};
 use crate::methodology::LoadedMethodology;
 use crate::methodology::min_scores::MinScores;
 use crate::progress::{Progress, ProgressMode};
+use crate::validate::indicators::IndicatorUse;
 use crate::validate::previous_lists::check_previous_lists;
 use crate::validate::results::{ResultsForm, check_results, participant_rows};
 use crate::validate::schools::check_schools;
@@ -133,6 +135,8 @@ pub struct Prepared {
     pub scales: Vec<(String, String)>,
     /// The text of `school-ids.csv`, when the data directory has one.
     pub renamings: Option<String>,
+    /// Every survey indicator with its direction and where it came from.
+    pub indicators: Vec<IndicatorUse>,
     pub schools: CheckedTable,
     pub results: Vec<CheckedTable>,
     pub survey: Vec<CheckedTable>,
@@ -246,7 +250,7 @@ impl CheckedTable {
 /// Stages 1–2: reads the methodology and every input, and checks each row.
 pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> {
     timings.stage("1_methodology");
-    let methodology = match &options.methodology {
+    let mut methodology = match &options.methodology {
         Some(name_or_path) => LoadedMethodology::resolve(name_or_path)?,
         None => LoadedMethodology::default_builtin()?,
     };
@@ -337,7 +341,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
             schools.table.name
         );
     }
-    let survey = checked_survey(survey_tables, registry, &methodology)?;
+    let (survey, indicators) = checked_survey(survey_tables, registry, &mut methodology)?;
     if survey.is_empty() {
         warnings.push(
             "нет файлов survey/: ШНСУ не выявить; школы даны без показателя социального риска"
@@ -349,6 +353,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         min_scores: (min_scores_text, min_scores_origin),
         scales,
         renamings: files.renamings.clone(),
+        indicators,
         schools,
         results,
         survey,
@@ -362,17 +367,32 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
 /// Stage 3: every survey table checked (in parallel), once the methodology's
 /// named indicators are found among them.
 fn checked_survey(
-    tables: Vec<RawTable>,
+    mut tables: Vec<RawTable>,
     registry: &DataFrame,
-    methodology: &LoadedMethodology,
-) -> Result<Vec<CheckedTable>> {
+    methodology: &mut LoadedMethodology,
+) -> Result<(Vec<CheckedTable>, Vec<IndicatorUse>)> {
+    let named = methodology.rule.shnsu.clone();
+    let uses = crate::validate::indicators::resolve(&mut tables, &mut methodology.rule)?;
+    check_wanted_indicators(&named, &methodology.origin, &uses, !tables.is_empty())?;
     let wanted = &methodology.rule.shnsu.indicators;
-    check_wanted_indicators(methodology, &tables)?;
+    // The index reads the indicators that point somewhere, and only those
+    // the methodology names when it names any.
+    let used: Vec<String> = uses
+        .iter()
+        .filter(|u| u.direction != crate::methodology::Direction::Descriptive)
+        .filter(|u| {
+            wanted.is_empty()
+                || wanted
+                    .iter()
+                    .any(|w| *w == u.name || comparison_key(w) == comparison_key(&u.header))
+        })
+        .map(|u| u.name.clone())
+        .collect();
     let checked: Vec<Checked> = tables
         .par_iter()
-        .map(|t| check_survey(t, registry, wanted))
+        .map(|t| check_survey(t, registry, &used))
         .collect::<Result<_>>()?;
-    Ok(tables
+    let tables = tables
         .into_iter()
         .zip(checked)
         .map(|(table, checked)| CheckedTable {
@@ -383,7 +403,8 @@ fn checked_survey(
             absent_by_procedure: None,
             mapped_ids: Vec::new(),
         })
-        .collect())
+        .collect();
+    Ok((tables, uses))
 }
 
 /// Reads and checks one results file: counted in one typed pass when it is a
@@ -619,6 +640,7 @@ pub fn run_reporting(
         inputs,
         adapters: p.adapters.iter().map(Into::into).collect(),
         school_ids: renamings,
+        indicators: p.indicators.clone(),
         sources,
         rows_rejected,
         outputs: output_records,

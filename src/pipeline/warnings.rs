@@ -6,21 +6,28 @@ use polars::prelude::*;
 
 use super::Prepared;
 use crate::classify::Years;
-use crate::ingest::RawTable;
+use crate::ingest::normalize::comparison_key;
 use crate::methodology::{ConditionYears, LoadedMethodology};
-use crate::validate::survey::indicator_columns;
+use crate::validate::indicators::IndicatorUse;
 
 /// An indicator the methodology names (in `indicators`, `weights` or
-/// `directions`) must exist in the survey: a typo there would otherwise
-/// silently change the index.
-pub(crate) fn check_wanted_indicators(m: &LoadedMethodology, survey: &[RawTable]) -> Result<()> {
-    if survey.is_empty() {
+/// `directions`, by name or by its header) must exist in the survey: a typo
+/// there would otherwise silently change the index.
+pub(crate) fn check_wanted_indicators(
+    h: &crate::methodology::ShnsuRule,
+    origin: &str,
+    uses: &[IndicatorUse],
+    has_survey: bool,
+) -> Result<()> {
+    if !has_survey {
         return Ok(());
     }
-    let mut available: Vec<String> = survey.iter().flat_map(indicator_columns).collect();
-    available.sort();
-    available.dedup();
-    let h = &m.rule.shnsu;
+    let available: Vec<String> = uses.iter().map(|u| u.name.clone()).collect();
+    let known = |i: &str| {
+        let key = comparison_key(i);
+        uses.iter()
+            .any(|u| u.name == i || comparison_key(&u.header) == key)
+    };
     let named = h
         .indicators
         .iter()
@@ -28,11 +35,11 @@ pub(crate) fn check_wanted_indicators(m: &LoadedMethodology, survey: &[RawTable]
         .chain(h.weights.keys().map(|i| ("shnsu.weights", i)))
         .chain(h.directions.keys().map(|i| ("shnsu.directions", i)));
     for (setting, indicator) in named {
-        if !available.contains(indicator) {
+        if !known(indicator) {
             bail!(
                 "методика {} называет `{indicator}` в {setting}, но ни в одном файле анкеты нет такого \
                  столбца; есть показатели: {}",
-                m.origin,
+                origin,
                 available.join(", ")
             );
         }

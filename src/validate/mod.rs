@@ -2,6 +2,7 @@
 //! passes or is set aside with its file, line, column and a reason a person can
 //! act on; nothing is dropped without a trace.
 
+pub mod indicators;
 pub mod previous_lists;
 pub mod results;
 pub mod rules;

@@ -31,10 +31,11 @@ pub fn indicator_columns(table: &RawTable) -> Vec<String> {
         .collect()
 }
 
-/// Checks a survey file and returns it in long form: `school_id`, `year`,
-/// `indicator`, `value`, `__line` (missing values are absent rows). A row with
-/// a bad key is rejected whole; a bad value only loses that value.
-pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -> Result<Checked> {
+/// Checks a survey file and returns the indicators `used` in long form:
+/// `school_id`, `year`, `indicator`, `value`, `__line` (missing values are
+/// absent rows). A row with a bad key is rejected whole; a bad value only
+/// loses that value.
+pub fn check_survey(table: &RawTable, registry: &DataFrame, used: &[String]) -> Result<Checked> {
     for c in ["school_id", "year"] {
         if !table.has(c) {
             bail!(
@@ -45,7 +46,7 @@ pub fn check_survey(table: &RawTable, registry: &DataFrame, wanted: &[String]) -
     }
     let indicators: Vec<String> = indicator_columns(table)
         .into_iter()
-        .filter(|c| wanted.is_empty() || wanted.contains(c))
+        .filter(|c| used.contains(c))
         .collect();
     let rows = checked_rows(table, registry)?;
     let mut long_parts = Vec::with_capacity(indicators.len());

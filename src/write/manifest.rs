@@ -30,6 +30,10 @@ pub struct Manifest {
     pub inputs: Vec<InputRecord>,
     /// The adapters of the data directory, with their SQL.
     pub adapters: Vec<AdapterRecord>,
+    /// Each survey indicator: its name, header, direction and where the
+    /// direction came from, unit and risk factor.
+    #[serde(default)]
+    pub indicators: Vec<crate::validate::indicators::IndicatorUse>,
     /// `school-ids.csv`: the renamings and mergers the run applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub school_ids: Option<SourceRecord>,

@@ -1,0 +1,213 @@
+//! Which way each survey indicator points, and where that came from: the
+//! methodology (`[shnsu.directions]`, by canonical name or by the column's
+//! own header), the dictionary (`reference/indicators.toml`), or the
+//! methodology's `protective_patterns`. An indicator none of them gives a
+//! direction stops the run: a risk read as protective turns the ШНСУ list
+//! upside down.
+
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::ingest::RawTable;
+use crate::ingest::indicators::{Pointing, Unit, recognise};
+use crate::ingest::normalize::comparison_key;
+use crate::methodology::{Direction, Methodology};
+
+/// One indicator as the run uses it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IndicatorUse {
+    /// The column's name in the outputs (the dictionary's name when known).
+    pub name: String,
+    /// The header as the passport writes it.
+    pub header: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub direction: Direction,
+    /// Where the direction came from.
+    pub direction_from: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<Unit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<String>,
+}
+
+/// One line for `shnor check`: the name, the header, the direction and
+/// whence, the unit and the factor.
+pub fn describe(u: &IndicatorUse) -> String {
+    let direction = match u.direction {
+        Direction::Risk => "риск (чем больше, тем хуже)",
+        Direction::Protective => "благоприятный (чем больше, тем лучше)",
+        Direction::Descriptive => "описательный (в индекс не входит)",
+    };
+    let mut line = u.name.clone();
+    if u.header != u.name {
+        line.push_str(&format!(" «{}»", u.header));
+    }
+    line.push_str(&format!(": {direction}, {}", u.direction_from));
+    if let Some(unit) = u.unit {
+        line.push_str(&format!("; единица: {}", unit_label(unit)));
+    }
+    if let Some(f) = &u.factor {
+        line.push_str(&format!(
+            "; фактор «500+»: {}",
+            crate::ingest::indicators::factor_label(f)
+        ));
+    }
+    line
+}
+
+fn unit_label(unit: Unit) -> &'static str {
+    match unit {
+        Unit::Share => "доля",
+        Unit::Count => "количество",
+        Unit::Ratio => "на одного обучающегося / часы / км",
+        Unit::Binary => "да/нет",
+        Unit::Ordinal => "код ответа",
+    }
+}
+
+/// The header each column of `table` was read from.
+fn header_of(table: &RawTable, column: &str) -> String {
+    table
+        .columns
+        .iter()
+        .find(|m| m.column == column)
+        .map_or_else(|| column.to_string(), |m| m.found.clone())
+}
+
+/// A methodology map's value for an indicator named by its canonical name
+/// or by its header.
+fn setting<'a, T>(
+    map: &'a std::collections::BTreeMap<String, T>,
+    name: &str,
+    header: &str,
+) -> Option<&'a T> {
+    map.get(name).or_else(|| {
+        let key = comparison_key(header);
+        map.iter()
+            .find(|(k, _)| comparison_key(k) == key)
+            .map(|(_, v)| v)
+    })
+}
+
+/// Renames each table's indicator columns to their dictionary names and
+/// returns every indicator with its direction; fills the methodology's
+/// directions and weights under those names, so that the index reads them.
+/// Refuses indicators without a direction, listing the lines to add.
+pub fn resolve(tables: &mut [RawTable], rule: &mut Methodology) -> Result<Vec<IndicatorUse>> {
+    let mut uses: Vec<IndicatorUse> = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
+    for table in tables.iter_mut() {
+        for column in super::survey::indicator_columns(table) {
+            let header = header_of(table, &column);
+            let entry = recognise(&header).or_else(|| recognise(&column));
+            let name = entry.map_or(column.clone(), |e| e.name.clone());
+            if name != column && !table.has(&name) {
+                table.frame.rename(&column, name.as_str().into())?;
+                for m in table.columns.iter_mut().filter(|m| m.column == column) {
+                    m.column = name.clone();
+                }
+            }
+            let name = if table.has(&name) {
+                name
+            } else {
+                column.clone()
+            };
+            if uses.iter().any(|u| u.name == name) {
+                continue;
+            }
+            let Some((direction, from)) = direction_of(rule, &name, &header, entry) else {
+                unknown.push(header.clone());
+                continue;
+            };
+            if let Some(w) = setting(&rule.shnsu.weights, &name, &header).copied() {
+                rule.shnsu.weights.insert(name.clone(), w);
+            }
+            rule.shnsu.directions.insert(name.clone(), direction);
+            uses.push(IndicatorUse {
+                name,
+                header,
+                label: entry.map(|e| e.label.clone()),
+                direction,
+                direction_from: from,
+                unit: entry.map(|e| e.unit),
+                factor: entry.map(|e| e.factor.clone()),
+            });
+        }
+    }
+    if !unknown.is_empty() {
+        bail!("{}", unknown_message(&unknown));
+    }
+    uses.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(uses)
+}
+
+/// The direction of one indicator and where it came from.
+fn direction_of(
+    rule: &Methodology,
+    name: &str,
+    header: &str,
+    entry: Option<&crate::ingest::indicators::Indicator>,
+) -> Option<(Direction, String)> {
+    if let Some(d) = setting(&rule.shnsu.directions, name, header) {
+        return Some((*d, "методика: [shnsu.directions]".into()));
+    }
+    if let Some(e) = entry {
+        let d = match e.direction {
+            Pointing::Risk => Direction::Risk,
+            Pointing::Protective => Direction::Protective,
+            Pointing::Descriptive => Direction::Descriptive,
+        };
+        return Some((d, "словарь показателей".into()));
+    }
+    rule.shnsu
+        .protective_patterns
+        .iter()
+        .find(|p| name.contains(p.as_str()))
+        .map(|p| {
+            (
+                Direction::Protective,
+                format!("методика: protective_patterns «{p}»"),
+            )
+        })
+}
+
+/// The refusal for indicators without a direction: each header and the line
+/// to add to the methodology.
+fn unknown_message(headers: &[String]) -> String {
+    let lines: Vec<String> = headers
+        .iter()
+        .map(|h| {
+            format!(
+                "{} = \"risk\"    # или \"protective\", или \"descriptive\"",
+                toml_key(h)
+            )
+        })
+        .collect();
+    format!(
+        "направление показателей анкеты неизвестно: {}. Словарь показателей их не знает, а от \
+         направления зависит, какие школы попадут в ШНСУ (риск, прочтённый как благоприятный \
+         фактор, переворачивает список). Добавьте в методику (файл с extends = \"…\"):\n\n\
+         [shnsu.directions]\n{}\n\n\"risk\" — чем больше, тем хуже условия; \"protective\" — \
+         чем больше, тем лучше; \"descriptive\" — показывать, но не учитывать в индексе",
+        headers
+            .iter()
+            .map(|h| format!("«{h}»"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        lines.join("\n")
+    )
+}
+
+/// A TOML key: bare when it can be, quoted otherwise.
+fn toml_key(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        key.to_string()
+    } else {
+        format!("\"{}\"", key.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
