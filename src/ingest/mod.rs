@@ -4,6 +4,7 @@ pub mod format;
 pub mod indicators;
 pub mod layouts;
 pub mod normalize;
+pub mod passport;
 pub mod personal;
 pub mod table;
 pub mod text;

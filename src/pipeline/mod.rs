@@ -341,7 +341,8 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
             schools.table.name
         );
     }
-    let (survey, indicators) = checked_survey(survey_tables, registry, &mut methodology)?;
+    let (survey, indicators) =
+        checked_survey(survey_tables, registry, &mut methodology, &mut warnings)?;
     if survey.is_empty() {
         warnings.push(
             "нет файлов survey/: ШНСУ не выявить; школы даны без показателя социального риска"
@@ -367,17 +368,19 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
 /// Stage 3: every survey table checked (in parallel), once the methodology's
 /// named indicators are found among them.
 fn checked_survey(
-    mut tables: Vec<RawTable>,
+    tables: Vec<RawTable>,
     registry: &DataFrame,
     methodology: &mut LoadedMethodology,
+    warnings: &mut Vec<String>,
 ) -> Result<(Vec<CheckedTable>, Vec<IndicatorUse>)> {
+    let mut tables = passports_by_school(tables, registry, warnings)?;
     let named = methodology.rule.shnsu.clone();
     let uses = crate::validate::indicators::resolve(&mut tables, &mut methodology.rule)?;
     check_wanted_indicators(&named, &methodology.origin, &uses, !tables.is_empty())?;
     let wanted = &methodology.rule.shnsu.indicators;
     // The index reads the indicators that point somewhere, and only those
     // the methodology names when it names any.
-    let used: Vec<String> = uses
+    let used: Vec<IndicatorUse> = uses
         .iter()
         .filter(|u| u.direction != crate::methodology::Direction::Descriptive)
         .filter(|u| {
@@ -386,12 +389,14 @@ fn checked_survey(
                     .iter()
                     .any(|w| *w == u.name || comparison_key(w) == comparison_key(&u.header))
         })
-        .map(|u| u.name.clone())
+        .cloned()
         .collect();
-    let checked: Vec<Checked> = tables
+    let checked: Vec<(Checked, Vec<String>)> = tables
         .par_iter()
         .map(|t| check_survey(t, registry, &used))
         .collect::<Result<_>>()?;
+    let (checked, notes): (Vec<Checked>, Vec<Vec<String>>) = checked.into_iter().unzip();
+    warnings.extend(notes.into_iter().flatten());
     let tables = tables
         .into_iter()
         .zip(checked)
@@ -405,6 +410,33 @@ fn checked_survey(
         })
         .collect();
     Ok((tables, uses))
+}
+
+/// The survey tables with one row per school: a passport printed with
+/// indicators as rows is turned, and its school columns named by the
+/// schools' names are read as their registry ids (each said).
+fn passports_by_school(
+    tables: Vec<RawTable>,
+    registry: &DataFrame,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<RawTable>> {
+    use crate::ingest::passport::{is_transposed, names_to_ids, transposed};
+    let mut turned = Vec::with_capacity(tables.len());
+    for table in tables {
+        if !is_transposed(&table) {
+            turned.push(table);
+            continue;
+        }
+        let mut table = transposed(table)?;
+        for (name, id) in names_to_ids(&mut table, registry)? {
+            warnings.push(format!(
+                "{}: столбец школы «{name}» прочитан как {id} (по названию в реестре)",
+                table.name
+            ));
+        }
+        turned.push(table);
+    }
+    Ok(turned)
 }
 
 /// Reads and checks one results file: counted in one typed pass when it is a

@@ -116,7 +116,15 @@ pub fn resolve(tables: &mut [RawTable], rule: &mut Methodology) -> Result<Vec<In
             if uses.iter().any(|u| u.name == name) {
                 continue;
             }
-            let Some((direction, from)) = direction_of(rule, &name, &header, entry) else {
+            let found = direction_of(rule, &name, &header, entry).or_else(|| {
+                is_text(table, &name).ok()?.then(|| {
+                    (
+                        Direction::Descriptive,
+                        "текст, не число: описательный факт".into(),
+                    )
+                })
+            });
+            let Some((direction, from)) = found else {
                 unknown.push(header.clone());
                 continue;
             };
@@ -140,6 +148,36 @@ pub fn resolve(tables: &mut [RawTable], rule: &mut Methodology) -> Result<Vec<In
     }
     uses.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(uses)
+}
+
+/// True for a column whose filled cells are mostly not numbers, yes/no or
+/// answer codes: a text fact about the school (a director's remark, the
+/// settlement's name), not an indicator.
+fn is_text(table: &RawTable, column: &str) -> Result<bool> {
+    use polars::prelude::*;
+    let raw = super::text(column);
+    let counted = table
+        .frame
+        .clone()
+        .lazy()
+        .select([
+            raw.clone().is_not_null().sum().alias("filled"),
+            super::survey::passport_value(raw, true)
+                .is_not_null()
+                .sum()
+                .alias("numbers"),
+        ])
+        .collect()?;
+    let get = |c: &str| -> Result<u64> {
+        Ok(counted
+            .column(c)?
+            .cast(&DataType::UInt64)?
+            .u64()?
+            .get(0)
+            .unwrap_or(0))
+    };
+    let (filled, numbers) = (get("filled")?, get("numbers")?);
+    Ok(filled > 0 && numbers * 2 < filled)
 }
 
 /// The direction of one indicator and where it came from.

@@ -1,0 +1,135 @@
+//! Social passports as schools and municipalities fill them: the wording of a
+//! real municipal programme (two schools of one small town), indicators as
+//! rows and schools as columns, decimal commas and wrapped labels; and the
+//! usual form with Russian headers, да/нет, «N/%», percents beside shares.
+//! The ШНСУ list each gives is checked against the passport's own numbers.
+
+mod common;
+
+use common::DataDir;
+
+/// Two schools of one town; results that list neither as ШНОР.
+fn town() -> DataDir {
+    DataDir::with_schools(
+        "school_id,school_name,municipality\nsorsk2,ООШ №2,город Сорск\nsorsk3,СОШ №3,город Сорск\n",
+    )
+    .file(
+        "results/vpr.csv",
+        "year,assessment,subject,grade,school_id,participants,failed\n\
+         2025,ВПР,математика,5,sorsk2,20,5\n2025,ВПР,математика,5,sorsk3,40,4\n",
+    )
+}
+
+/// The table «Сведения об участниках образовательного процесса» of a
+/// municipal programme, as printed: indicators as rows, the two schools as
+/// columns, labels wrapped onto a second line without values.
+const PASSPORT_IN_ROWS: &str = "Показатель;ООШ №2;СОШ №3
+Доля учителей с 1 квалификационной категорией;0,38;0,48
+Доля учителей с высшей квалификационной категорией;0;0,07
+Доля учителей с высшим педагогическим образованием;0,86;0,88
+Доля учителей, прошедших программы повышения квалификации с получением свидетельства;0,86;1
+Доля обучающихся с ограниченными возможностями здоровья, в том числе по программам 7-го и 8-го вида;0,28;0,001
+Доля обучающихся, являющихся детьми-инвалидами;0,06;0,02
+Доля обучающихся, состоящих на учете с алко/ наркозависимостью;0,007;0,003
+Доля обучающихся, состоящих на внутришкольном и других видах учета (ОДН, КДН и ЗП);0,06;0,015
+Доля обучающихся, воспитывающихся в многодетных семьях;0,38;0,22
+Доля обучающихся, воспитывающихся в неполных семьях;0,30;0,20
+Доля обучающихся из семей, где оба родителя имеют высшее образование;0,003;0,06
+Доля обучающихся из семей, где один родитель имеет высшее образование;0,05;0,21
+Доля обучающихся, воспитывающихся в семьях, где оба родителя являются безработными;0,02;0,02
+Доля обучающихся, воспитывающихся в семьях, где;0,11;0,11
+единственный родитель является безработным;;
+Доля обучающихся, проживающих в неблагоустроенных;0,06;0,1
+помещениях;;
+Доля обучающихся, находящихся на подвозе;0,02;0,06
+";
+
+fn listed(data: &DataDir) -> Vec<String> {
+    data.read_out("shnsu.csv")
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_municipal_passport_printed_with_indicators_as_rows_lists_the_worse_off_school() {
+    // By the passport's numbers ООШ №2 is worse off: 28 % ОВЗ against 0.1 %,
+    // more large and single-parent families and registered pupils, fewer
+    // parents with higher education and fewer teachers with categories (the
+    // document says so: «уровень социального благополучия обучающихся в СОШ
+    // № 3 выше»). СОШ №3 is worse only on housing and bussing. Read with
+    // every indicator as risk, the teachers' categories and the parents'
+    // education would count against СОШ №3.
+    let data = town().file("survey/Паспорт 2025.csv", PASSPORT_IN_ROWS);
+    let (ok, stderr) = data.run(&[]);
+    assert!(ok, "{stderr}");
+    assert_eq!(listed(&data), ["sorsk2"]);
+    assert!(
+        stderr.contains("столбец школы «ООШ №2» прочитан как sorsk2 (по названию в реестре)"),
+        "{stderr}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&data.read_out("manifest.json")).unwrap();
+    let indicators = manifest["indicators"].as_array().unwrap();
+    let direction = |name: &str| {
+        indicators
+            .iter()
+            .find(|i| i["name"] == name)
+            .map(|i| i["direction"].as_str().unwrap().to_string())
+    };
+    for (name, expected) in [
+        ("teachers_top_category_share", "protective"),
+        ("parents_higher_ed_share", "protective"),
+        ("ovz_share", "risk"),
+        ("poor_housing_share", "risk"),
+        ("single_unemployed_parent_share", "risk"),
+    ] {
+        assert_eq!(direction(name).as_deref(), Some(expected), "{name}");
+    }
+}
+
+#[test]
+fn a_passport_with_russian_headers_yes_no_counts_with_percents_and_percent_columns() {
+    // sorsk2: ОВЗ 28 %, no internet, 82 % teachers with higher education,
+    // 38 % large families (a percent column: 38 and 22); sorsk3: 0.1 %,
+    // internet, 85 %, 22 %. sorsk2 is worse on every indicator.
+    let data = town().file(
+        "survey/survey_2025.csv",
+        "Код ОО;Год;Доля обучающихся с ОВЗ;Наличие доступа к сети Интернет;\
+         Численность/удельный вес педагогических работников, имеющих высшее образование;\
+         Доля обучающихся из многодетных семей\n\
+         sorsk2;2025;28%;нет;14/82%;38\nsorsk3;2025;0,1 %;да;40/85;22\n",
+    );
+    let (ok, stderr) = data.run(&[]);
+    assert!(ok, "{stderr}");
+    assert_eq!(listed(&data), ["sorsk2"]);
+    assert!(
+        stderr.contains(
+            "показатель large_family_share («Доля обучающихся из многодетных семей») — доля, а значения доходят до 38: прочитаны как проценты (÷ 100)"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(
+        data.read_out("rejected.csv").lines().count(),
+        1,
+        "{}",
+        data.read_out("rejected.csv")
+    );
+}
+
+#[test]
+fn a_text_column_is_a_fact_not_an_indicator() {
+    let data = town().file(
+        "survey/survey_2025.csv",
+        "school_id,year,ovz_share,Населённый пункт\nsorsk2,2025,0.28,Сорск\nsorsk3,2025,0.01,Сорск\n",
+    );
+    let (ok, stderr) = data.run(&[]);
+    assert!(ok, "{stderr}");
+    let manifest = data.read_out("manifest.json");
+    assert!(
+        manifest.contains("\"direction_from\": \"текст, не число: описательный факт\""),
+        "{manifest}"
+    );
+    assert_eq!(data.read_out("rejected.csv").lines().count(), 1);
+}
