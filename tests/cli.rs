@@ -239,7 +239,7 @@ fn unusable_rows_are_listed_with_file_line_and_reason() {
     let expected = "file,line,column,reason\n\
         results/aggregates.csv,2,failed,failed 11 больше числа участников 10\n\
         results/aggregates.csv,3,participants,число участников «abc» — не целое число\n\
-        results/students.csv,3,school_id,\"school_id (значение скрыто, знаков: 4; из строк участников показываются только значения до 3 знаков, общие для 3 и более участников и коды вида кодов реестра) нет в реестре школ (schools.csv)\"\n\
+        results/students.csv,3,school_id,\"school_id (значение скрыто, знаков: 4; из строк участников показываются только значения до 3 знаков, общие для 3 и более участников и коды вида кодов реестра) нет в реестре школ\"\n\
         results/students.csv,4,mark,отметка (mark) вне 2–5\n\
         results/students.csv,5,mark,отметка (mark) — не целое число\n\
         results/students.csv,6,school_id,не указан school_id\n\

@@ -242,7 +242,7 @@ fn bad_values_are_set_aside_one_reason_each() {
         [
             "results/agg.csv,2,fail_percent,fail_percent «130» вне 0–100",
             "results/agg2.csv,2,failed,failed 12 больше числа участников 10",
-            "results/v.csv,2,school_id,school_id «s9» нет в реестре школ (schools.csv)",
+            "results/v.csv,2,school_id,school_id «s9» нет в реестре школ",
             "results/v.csv,3,mark,отметка (mark) вне 2–5",
             "results/v.csv,4,score,отрицательный балл (score)",
             "results/v.csv,5,score,балл (score) — не число",
@@ -982,8 +982,8 @@ fn a_school_id_with_lookalike_letters_is_pointed_at_the_registry_id() {
     assert_eq!(
         rejected_rows(&o),
         [
-            "results/agg.csv,2,school_id,\"school_id «ѕ1» (похож на «s1» из реестра, но отличается символами: «ѕ» U+0455) нет в реестре школ (schools.csv)\"",
-            "results/agg.csv,3,school_id,\"school_id «s2\u{200b}» (похож на «s2» из реестра, но отличается символами: «\u{200b}» U+200B) нет в реестре школ (schools.csv)\"",
+            "results/agg.csv,2,school_id,\"school_id «ѕ1» (похож на «s1» из реестра, но отличается символами: «ѕ» U+0455) нет в реестре школ\"",
+            "results/agg.csv,3,school_id,\"school_id «s2\u{200b}» (похож на «s2» из реестра, но отличается символами: «\u{200b}» U+200B) нет в реестре школ\"",
         ]
     );
 }

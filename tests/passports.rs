@@ -133,3 +133,148 @@ fn a_text_column_is_a_fact_not_an_indicator() {
     );
     assert_eq!(data.read_out("rejected.csv").lines().count(), 1);
 }
+
+/// The ФИС ОКО questionnaire «Сбор контекстных данных об ОО» as downloaded:
+/// two sheets, one row per school, questions as headers (those of the real
+/// export), the directors' names and contacts; synthetic values.
+fn questionnaire(path: &std::path::Path, schools: &[(&str, &str, &str, [u32; 6])]) {
+    use rust_xlsxwriter::Workbook;
+    let mut workbook = Workbook::new();
+    let lead = [
+        "Пользователь",
+        "Код региона",
+        "Регион",
+        "Муниципалитет",
+        "Школа",
+        "Дата загрузки",
+        "№",
+    ];
+    let general = [
+        "1. ПОЛНОЕ наименование ОО (по уставу)",
+        "3.\tФИО директора (полностью)",
+        "4.\tТелефон ОО (с указанием кода города)",
+        "5.\tЭлектронная почта (email) ОО",
+        "6.\tИНН",
+        "14. Где расположена образовательная организация?",
+        "15. Каков размер населенного пункта, в котором расположена ОО?",
+    ];
+    let activity = [
+        "17.1. Организация осуществляет образовательную деятельность по адаптированным образовательным программам (АОП)?",
+        "20. Укажите количество обучающихся в ОО в 2021/2022 учебном году (в сумме по всем классам/курсам)",
+        "21. Общее количество обучающихся в 2021/2022 учебном году 2006 года рождения",
+        "22. Количество обучающихся в 2021/2022 учебном году 2006 г. р., обучающихся по АОП, с ограниченными возможностями здоровья и/или инвалидов (всего)",
+        "23. Общее количество обучающихся в 2021/2022 учебном году 2007 года рождения",
+        "24. Количество обучающихся в 2021/2022 учебном году 2007 г. р., обучающихся по АОП, с ограниченными возможностями здоровья и/или инвалидов (всего)",
+        "25. Сколько всего в ОО учителей/преподавателей?",
+        "27. Сколько всего в ОО учителей/преподавателей первой и высшей категорий?",
+    ];
+    for (sheet_name, questions) in [
+        ("Общая информация об ОО", &general[..]),
+        ("ОБРАЗОВАТЕЛЬНАЯ ДЕЯТЕЛЬНОСТЬ ОО", &activity[..]),
+    ] {
+        let sheet = workbook.add_worksheet().set_name(sheet_name).unwrap();
+        for (c, h) in lead.iter().chain(questions).enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        for (r, (login, director, place, n)) in schools.iter().enumerate() {
+            let r = r as u32 + 1;
+            let lead_cells = [
+                login.to_string(),
+                "22".into(),
+                "reg220000 | Алтайский край".into(),
+                "reg22_m056 | Целинный муниципальный район".into(),
+                format!("{login} | МБОУ \"Школа\""),
+                "04.02.2022 10:22:51".into(),
+                "1".into(),
+            ];
+            let cells: Vec<String> = if sheet_name.starts_with("Общая") {
+                vec![
+                    "Муниципальное бюджетное общеобразовательное учреждение".into(),
+                    director.to_string(),
+                    "8 (38596) 3-83-16".into(),
+                    format!("{login}@school.example"),
+                    "2287003893".into(),
+                    place.to_string(),
+                    "1) Менее 1 тыс. человек".into(),
+                ]
+            } else {
+                let [students, b06, o06, b07, o07, teachers] = *n;
+                vec![
+                    "Да".into(),
+                    students.to_string(),
+                    b06.to_string(),
+                    o06.to_string(),
+                    b07.to_string(),
+                    o07.to_string(),
+                    teachers.to_string(),
+                    (teachers / 2).to_string(),
+                ]
+            };
+            for (c, v) in lead_cells.iter().chain(&cells).enumerate() {
+                sheet.write_string(r, c as u16, v).unwrap();
+            }
+        }
+    }
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    workbook.save(path).unwrap();
+}
+
+#[test]
+fn the_fisoko_questionnaire_is_read_with_its_shares_derived_and_no_contacts_kept() {
+    // sch logins in the registry, edu in the 2022 questionnaire. sorsk2: 12
+    // of 40 pupils born 2006–2007 with ОВЗ (30 %), in a village; sorsk3: 2
+    // of 80 (2.5 %), in a town.
+    let data = DataDir::with_schools(
+        "school_id,school_name,municipality\nsch220002,ООШ №2,город Сорск\nsch220003,СОШ №3,город Сорск\n",
+    )
+    .file(
+        "results/vpr_2022.csv",
+        "year,assessment,subject,grade,school_id,participants,failed\n\
+         2022,ВПР,математика,5,sch220002,20,5\n2022,ВПР,математика,5,sch220003,40,4\n",
+    );
+    questionnaire(
+        &data
+            .root
+            .join("survey/Сбор контекстных данных об ОО (2022).xlsx"),
+        &[
+            (
+                "edu220002",
+                "Хороброва Нина Васильевна",
+                "4) Населенный пункт сельского типа",
+                [150, 20, 7, 20, 5, 14],
+            ),
+            (
+                "edu220003",
+                "Беседин Евгений Викторович",
+                "1) Город (региональный центр)",
+                [900, 40, 1, 40, 1, 60],
+            ),
+        ],
+    );
+    let (ok, stderr) = data.run(&[]);
+    assert!(ok, "{stderr}");
+    assert_eq!(listed(&data), ["sch220002"]);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&data.read_out("manifest.json")).unwrap();
+    let ovz = manifest["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "ovz_share")
+        .unwrap();
+    assert_eq!(ovz["derived"], true);
+    assert_eq!(ovz["direction"], "risk");
+    let mut all = stderr.clone();
+    for entry in std::fs::read_dir(data.out()).unwrap() {
+        all.push_str(&String::from_utf8_lossy(
+            &std::fs::read(entry.unwrap().path()).unwrap(),
+        ));
+    }
+    for secret in ["Хороброва", "Беседин", "3-83-16", "@school.example"] {
+        assert!(!all.contains(secret), "{secret} was written");
+    }
+    assert!(
+        all.contains("3.\\tФИО директора (полностью)") || all.contains("ФИО директора"),
+        "the dropped headers are named in the manifest"
+    );
+}

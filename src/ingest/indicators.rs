@@ -55,6 +55,22 @@ pub struct Indicator {
 struct Dictionary {
     factors: std::collections::BTreeMap<String, String>,
     indicator: Vec<Indicator>,
+    derived: Vec<Derived>,
+}
+
+/// A share the dictionary derives from counts: the sum of `count` over the
+/// sum of `of`, when a survey has all of them and not the share itself.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Derived {
+    pub name: String,
+    pub count: Vec<String>,
+    pub of: Vec<String>,
+}
+
+/// The shares derived from counts.
+pub fn derived() -> &'static [Derived] {
+    &parsed().derived
 }
 
 fn parsed() -> &'static Dictionary {

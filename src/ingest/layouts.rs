@@ -47,6 +47,7 @@ pub struct Layout {
 #[serde(deny_unknown_fields)]
 struct Table {
     personal_data: Vec<String>,
+    personal_words: Vec<String>,
     layout: Vec<Layout>,
 }
 
@@ -60,13 +61,15 @@ pub fn layouts() -> &'static [Layout] {
     &table().layout
 }
 
-/// True for a header of personal data (a name or document column).
+/// True for a header of personal data: a name or document column, or a
+/// header with a word of a director's name or contacts.
 pub fn is_personal(label: &str) -> bool {
     let key = comparison_key(label);
-    table()
-        .personal_data
-        .iter()
-        .any(|p| comparison_key(p) == key)
+    let t = table();
+    t.personal_data.iter().any(|p| comparison_key(p) == key)
+        || key
+            .split(' ')
+            .any(|w| t.personal_words.iter().any(|p| p == w))
 }
 
 /// The layout whose signature the header labels carry.

@@ -341,8 +341,12 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
             schools.table.name
         );
     }
-    let (survey, indicators) =
-        checked_survey(survey_tables, registry, &mut methodology, &mut warnings)?;
+    let (survey, indicators) = checked_survey(
+        survey_tables,
+        (registry, &aliases),
+        &mut methodology,
+        &mut warnings,
+    )?;
     if survey.is_empty() {
         warnings.push(
             "нет файлов survey/: ШНСУ не выявить; школы даны без показателя социального риска"
@@ -369,11 +373,18 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
 /// named indicators are found among them.
 fn checked_survey(
     tables: Vec<RawTable>,
-    registry: &DataFrame,
+    (registry, aliases): (&DataFrame, &DataFrame),
     methodology: &mut LoadedMethodology,
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<CheckedTable>, Vec<IndicatorUse>)> {
     let mut tables = passports_by_school(tables, registry, warnings)?;
+    for t in &mut tables {
+        // Questionnaires carry the logins of their year (edu… in 2022).
+        if t.has("school_id") {
+            let frame = std::mem::take(&mut t.frame);
+            t.frame = crate::validate::school_ids::to_registry_ids(frame, aliases)?;
+        }
+    }
     let named = methodology.rule.shnsu.clone();
     let uses = crate::validate::indicators::resolve(&mut tables, &mut methodology.rule)?;
     check_wanted_indicators(&named, &methodology.origin, &uses, !tables.is_empty())?;

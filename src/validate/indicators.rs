@@ -9,7 +9,7 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::ingest::RawTable;
-use crate::ingest::indicators::{Pointing, Unit, recognise};
+use crate::ingest::indicators::{Indicator, Pointing, Unit, derived, recognise};
 use crate::ingest::normalize::comparison_key;
 use crate::methodology::{Direction, Methodology};
 
@@ -29,6 +29,9 @@ pub struct IndicatorUse {
     pub unit: Option<Unit>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor: Option<String>,
+    /// Computed from counts (`[[derived]]`), not read.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub derived: bool,
 }
 
 /// One line for `shnor check`: the name, the header, the direction and
@@ -98,26 +101,23 @@ pub fn resolve(tables: &mut [RawTable], rule: &mut Methodology) -> Result<Vec<In
     let mut uses: Vec<IndicatorUse> = Vec::new();
     let mut unknown: Vec<String> = Vec::new();
     for table in tables.iter_mut() {
+        let entries = with_dictionary_names(table)?;
+        let derived = with_derived_shares(table)?;
         for column in super::survey::indicator_columns(table) {
-            let header = header_of(table, &column);
-            let entry = recognise(&header).or_else(|| recognise(&column));
-            let name = entry.map_or(column.clone(), |e| e.name.clone());
-            if name != column && !table.has(&name) {
-                table.frame.rename(&column, name.as_str().into())?;
-                for m in table.columns.iter_mut().filter(|m| m.column == column) {
-                    m.column = name.clone();
-                }
-            }
-            let name = if table.has(&name) {
-                name
-            } else {
-                column.clone()
-            };
-            if uses.iter().any(|u| u.name == name) {
+            if uses.iter().any(|u| u.name == column) {
                 continue;
             }
-            let found = direction_of(rule, &name, &header, entry).or_else(|| {
-                is_text(table, &name).ok()?.then(|| {
+            let header = derived
+                .iter()
+                .find(|(n, _)| *n == column)
+                .map_or_else(|| header_of(table, &column), |(_, h)| h.clone());
+            let entry = entries
+                .iter()
+                .find(|(n, _)| *n == column)
+                .map(|(_, e)| *e)
+                .or_else(|| recognise(&column));
+            let found = direction_of(rule, &column, &header, entry).or_else(|| {
+                is_text(table, &column).ok()?.then(|| {
                     (
                         Direction::Descriptive,
                         "текст, не число: описательный факт".into(),
@@ -128,18 +128,20 @@ pub fn resolve(tables: &mut [RawTable], rule: &mut Methodology) -> Result<Vec<In
                 unknown.push(header.clone());
                 continue;
             };
-            if let Some(w) = setting(&rule.shnsu.weights, &name, &header).copied() {
-                rule.shnsu.weights.insert(name.clone(), w);
+            if let Some(w) = setting(&rule.shnsu.weights, &column, &header).copied() {
+                rule.shnsu.weights.insert(column.clone(), w);
             }
-            rule.shnsu.directions.insert(name.clone(), direction);
+            rule.shnsu.directions.insert(column.clone(), direction);
+            let is_derived = derived.iter().any(|(n, _)| *n == column);
             uses.push(IndicatorUse {
-                name,
+                name: column,
                 header,
                 label: entry.map(|e| e.label.clone()),
                 direction,
                 direction_from: from,
                 unit: entry.map(|e| e.unit),
                 factor: entry.map(|e| e.factor.clone()),
+                derived: is_derived,
             });
         }
     }
@@ -148,6 +150,70 @@ pub fn resolve(tables: &mut [RawTable], rule: &mut Methodology) -> Result<Vec<In
     }
     uses.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(uses)
+}
+
+/// Renames each indicator column the dictionary knows (by its header) to
+/// the dictionary's name, unless the table already has that name; returns
+/// the entry of each column so named.
+fn with_dictionary_names(table: &mut RawTable) -> Result<Vec<(String, &'static Indicator)>> {
+    let mut named = Vec::new();
+    for column in super::survey::indicator_columns(table) {
+        let header = header_of(table, &column);
+        let Some(entry) = recognise(&header).or_else(|| recognise(&column)) else {
+            continue;
+        };
+        let name = entry.name.clone();
+        if name != column {
+            if table.has(&name) {
+                continue;
+            }
+            table.frame.rename(&column, name.as_str().into())?;
+            for m in table.columns.iter_mut().filter(|m| m.column == column) {
+                m.column = name.clone();
+            }
+        }
+        named.push((name, entry));
+    }
+    Ok(named)
+}
+
+/// Adds each share the dictionary derives from counts (`[[derived]]`) when
+/// the table has every count and not the share; returns each added share
+/// with the headers it came from.
+fn with_derived_shares(table: &mut RawTable) -> Result<Vec<(String, String)>> {
+    use polars::prelude::*;
+    let mut added = Vec::new();
+    for d in derived() {
+        let all_there = d.count.iter().chain(&d.of).all(|c| table.has(c));
+        if !all_there || table.has(&d.name) {
+            continue;
+        }
+        let sum = |columns: &[String]| {
+            columns
+                .iter()
+                .map(|c| super::survey::passport_value(super::text(c), true))
+                .reduce(|a, b| a + b)
+                .expect("columns")
+        };
+        let share = when(sum(&d.of).gt(lit(0.0)))
+            .then(sum(&d.count) / sum(&d.of))
+            .otherwise(lit(NULL).cast(DataType::Float64))
+            .cast(DataType::String)
+            .alias(d.name.as_str());
+        table.frame = table.frame.clone().lazy().with_column(share).collect()?;
+        let headers = |columns: &[String]| {
+            columns
+                .iter()
+                .map(|c| format!("«{}»", header_of(table, c)))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        added.push((
+            d.name.clone(),
+            format!("доля: {} из {}", headers(&d.count), headers(&d.of)),
+        ));
+    }
+    Ok(added)
 }
 
 /// True for a column whose filled cells are mostly not numbers, yes/no or
@@ -185,7 +251,7 @@ fn direction_of(
     rule: &Methodology,
     name: &str,
     header: &str,
-    entry: Option<&crate::ingest::indicators::Indicator>,
+    entry: Option<&Indicator>,
 ) -> Option<(Direction, String)> {
     if let Some(d) = setting(&rule.shnsu.directions, name, header) {
         return Some((*d, "методика: [shnsu.directions]".into()));

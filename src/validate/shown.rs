@@ -74,7 +74,7 @@ fn shown_with(prefix: &str, value: Expr, suffix: &str, note: Expr) -> Expr {
     )
 }
 
-const NOT_IN_REGISTRY: &str = " нет в реестре школ (schools.csv)";
+const NOT_IN_REGISTRY: &str = " нет в реестре школ";
 
 /// The reason for a `school_id` that is not in the registry. A value that
 /// differs from a registry id only by look-alike or invisible characters is

@@ -15,12 +15,16 @@ use crate::ingest::indicators::Unit;
 use crate::ingest::table::LINE;
 
 /// Columns of a survey that describe the school rather than measure it.
-const DESCRIPTIVE: [&str; 5] = [
+const DESCRIPTIVE: [&str; 9] = [
     "school_id",
     "year",
     "school_name",
     "municipality",
     "settlement_type",
+    "region",
+    "region_code",
+    "uploaded_at",
+    "row_number",
 ];
 
 /// Indicator columns of a survey file.
@@ -182,11 +186,13 @@ fn checked_cells(
         ])
         .filter(col("raw").is_not_null())
         .collect()?;
-    let cells = if indicator.unit == Some(Unit::Share) {
+    let share = indicator.unit == Some(Unit::Share);
+    let cells = if share && !indicator.derived {
         in_shares(cells, table, indicator, notes)?
     } else {
         cells
     };
+    let indicator_derived = indicator.derived;
     let indicator = name;
     let cells = cells.lazy();
     let cell_check = |condition: Expr, what: &str| {
@@ -209,6 +215,14 @@ fn checked_cells(
             ),
             // Shares, counts, ratios and areas are never negative.
             cell_check(col("value").lt(lit(0.0)), "отрицательно"),
+            cell_check(
+                lit(share).and(col("value").gt(lit(1.0))),
+                if indicator_derived {
+                    "— доля больше 1: количество больше числа, из которого оно взято (проверьте ответы анкеты)"
+                } else {
+                    "— доля больше 100 %"
+                },
+            ),
         ],
         &table.name,
     )?;
