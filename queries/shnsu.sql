@@ -3,9 +3,11 @@
 -- Input tables:
 --   indicators  long form of the survey: school_id, indicator, value,
 --               ref_group (the group the indicator is standardised in: the
---               whole region, or the school's settlement type); one survey
---               year, chosen by the run; missing values are absent rows
---   weights     indicator, weight, direction (+1 risk, -1 protective)
+--               whole region, the school's settlement type or its
+--               municipality); one survey year, chosen by the run; missing
+--               values are absent rows
+--   weights     indicator, weight, direction (+1 risk, -1 protective), label
+--               (as a reader sees it), is_share (shown in percent)
 --   bands       label, min_score, listed (used when cut = 'bands')
 --   params      one row with the methodology settings
 --
@@ -14,7 +16,9 @@
 --   min_max    (x - min) / (max - min)
 --   percentile (rank - 1) / (n - 1), ties sharing the lower rank
 -- and aligned so that higher = more risk (protective indicators reversed). A
--- school's risk score is the weighted mean of the aligned values it has.
+-- school's risk score is the weighted mean of the aligned values it has; a
+-- school with fewer than min_indicators of them is not scored (its row keeps
+-- indicators_used, with no score, rank or decision).
 -- Indicators with no spread in a group carry no information there and are
 -- skipped.
 WITH stats AS (
@@ -43,6 +47,10 @@ measured AS (
     SELECT
         r.school_id,
         r.indicator,
+        r.value,
+        s.mean,
+        w.label,
+        w.is_share,
         w.weight,
         w.direction,
         m.normalisation,
@@ -61,6 +69,10 @@ standardised AS (
     SELECT
         school_id,
         indicator,
+        value,
+        mean,
+        label,
+        is_share,
         weight,
         normalisation,
         scaled,
@@ -84,12 +96,20 @@ scored AS (
 ),
 ranked AS (
     SELECT
-        school_id,
-        risk_score,
-        indicators_used,
-        ROW_NUMBER() OVER (ORDER BY negated_risk, school_id) AS risk_rank,
+        s.school_id,
+        s.risk_score,
+        s.indicators_used,
+        ROW_NUMBER() OVER (ORDER BY s.negated_risk, s.school_id) AS risk_rank,
         COUNT(*) OVER () AS scored_schools
-    FROM scored
+    FROM scored AS s
+    CROSS JOIN params AS m
+    WHERE s.indicators_used >= m.min_indicators
+),
+unscored AS (
+    SELECT s.school_id, s.indicators_used
+    FROM scored AS s
+    CROSS JOIN params AS m
+    WHERE s.indicators_used < m.min_indicators
 ),
 banded AS (
     SELECT
@@ -105,6 +125,10 @@ contributions AS (
     SELECT
         school_id,
         indicator,
+        value,
+        mean,
+        label,
+        is_share,
         normalisation,
         scaled,
         aligned,
@@ -114,13 +138,20 @@ contributions AS (
 top_indicators AS (
     SELECT
         school_id,
-        -- The indicators that raise the score most, with their scaled value
-        -- as measured (a protective indicator shows a low value).
+        -- The indicators that raise the score most: the school's value
+        -- beside the mean of its reference group («Доля обучающихся с ОВЗ
+        -- 28,0 % при среднем 14,1 %»), so that a protective indicator shows
+        -- its low value; a share in percent, a decimal comma.
         STRING_AGG(
-            indicator || ' ('
-                || CASE WHEN normalisation = 'zscore' THEN 'z = ' ELSE '' END
-                || REPLACE(CAST(ROUND(scaled, 2) AS VARCHAR), '.', ',') || ')',
-            ', ' ORDER BY position) AS top_indicators
+            label || ' '
+                || CASE WHEN is_share
+                    THEN REPLACE(CAST(ROUND(value * 100.0, 1) AS VARCHAR), '.', ',') || ' %'
+                    ELSE REPLACE(CAST(ROUND(value, 2) AS VARCHAR), '.', ',') END
+                || ' при среднем '
+                || CASE WHEN is_share
+                    THEN REPLACE(CAST(ROUND(mean * 100.0, 1) AS VARCHAR), '.', ',') || ' %'
+                    ELSE REPLACE(CAST(ROUND(mean, 2) AS VARCHAR), '.', ',') END,
+            '; ' ORDER BY position) AS top_indicators
     FROM contributions
     WHERE position <= 3
       -- Only indicators on the risky side: above the mean (z > 0) or above
@@ -147,4 +178,15 @@ FROM ranked AS r
 CROSS JOIN params AS m
 LEFT JOIN (SELECT school_id, label, listed FROM banded WHERE band_position = 1) AS b ON b.school_id = r.school_id
 LEFT JOIN top_indicators AS t ON t.school_id = r.school_id
-ORDER BY r.school_id
+UNION ALL
+SELECT
+    u.school_id,
+    CAST(NULL AS DOUBLE) AS risk_score,
+    CAST(NULL AS BIGINT) AS risk_rank,
+    CAST(NULL AS BIGINT) AS scored_schools,
+    u.indicators_used,
+    CAST(NULL AS VARCHAR) AS risk_band,
+    FALSE AS is_shnsu,
+    CAST(NULL AS VARCHAR) AS top_indicators
+FROM unscored AS u
+ORDER BY school_id

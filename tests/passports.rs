@@ -44,12 +44,16 @@ const PASSPORT_IN_ROWS: &str = "Показатель;ООШ №2;СОШ №3
 Доля обучающихся, находящихся на подвозе;0,02;0,06
 ";
 
+/// The ШНСУ schools of the last run, by id.
 fn listed(data: &DataDir) -> Vec<String> {
-    data.read_out("shnsu.csv")
+    let mut ids: Vec<String> = data
+        .read_out("shnsu.csv")
         .lines()
         .skip(1)
         .map(|l| l.split(',').next().unwrap().to_string())
-        .collect()
+        .collect();
+    ids.sort();
+    ids
 }
 
 #[test]
@@ -277,4 +281,52 @@ fn the_fisoko_questionnaire_is_read_with_its_shares_derived_and_no_contacts_kept
         all.contains("3.\\tФИО директора (полностью)") || all.contains("ФИО директора"),
         "the dropped headers are named in the manifest"
     );
+}
+
+#[test]
+fn small_municipalities_compare_within_the_town_and_need_enough_indicators() {
+    // Town A is well-off and town B poor: across the region both B schools
+    // are the riskiest; within each town, each town's worse school is.
+    let data = DataDir::with_schools(
+        "school_id,school_name,municipality\na1,А1,Город А\na2,А2,Город А\nb1,Б1,Город Б\nb2,Б2,Город Б\nb3,Б3,Город Б\n",
+    )
+    .file(
+        "results/vpr.csv",
+        "year,assessment,subject,grade,school_id,participants,failed\n\
+         2025,ВПР,математика,5,a1,20,1\n2025,ВПР,математика,5,b1,20,1\n",
+    )
+    .file(
+        "survey/survey_2025.csv",
+        "school_id,year,ovz_share,large_family_share,single_parent_share\n\
+         a1,2025,0.02,0.05,0.10\na2,2025,0.06,0.09,0.14\n\
+         b1,2025,0.20,0.30,0.30\nb2,2025,0.24,0.34,0.34\nb3,2025,0.30,,\n",
+    );
+    let dir = data.root.parent().unwrap();
+    let methodology = |extra: &str| {
+        let path = dir.join("m.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "extends = \"federal-2025\"\nname = \"m\"\n[shnsu]\ntop_share_percent = 50.0\n{extra}\n"
+            ),
+        )
+        .unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let region = methodology("min_indicators = 2");
+    let (ok, stderr) = data.run(&["--methodology", &region]);
+    assert!(ok, "{stderr}");
+    assert_eq!(listed(&data), ["b1", "b2"]);
+    let schools = data.read_out("schools.csv");
+    let b3 = schools.lines().find(|l| l.starts_with("b3,")).unwrap();
+    assert!(
+        b3.contains(
+            "не оценена: показателей 1 — меньше, чем требует методика (shnsu.min_indicators)"
+        ),
+        "{b3}"
+    );
+    let town = methodology("min_indicators = 2\nreference_group = \"municipality\"");
+    let (ok, stderr) = data.run(&["--methodology", &town]);
+    assert!(ok, "{stderr}");
+    assert_eq!(listed(&data), ["a2", "b2"]);
 }

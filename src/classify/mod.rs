@@ -331,6 +331,7 @@ fn params(m: &LoadedMethodology, years: &Years) -> Result<DataFrame> {
         "risk_cutoff" => [r.shnsu.cutoff],
         "resilient_max_std_residual" => [r.context.resilient_max_std_residual],
         "poor_conditions_min_risk" => [r.context.poor_conditions_min_risk],
+        "min_indicators" => [r.shnsu.min_indicators as i64],
     )?)
 }
 
@@ -349,10 +350,27 @@ fn weights(indicators: &[String], m: &LoadedMethodology) -> Result<DataFrame> {
             Direction::Descriptive => 0.0,
         })
         .collect();
+    // What a reader sees in `top_indicators`: the dictionary's label, and
+    // whether the value is a share (shown in percent).
+    let entry = |i: &String| {
+        crate::ingest::indicators::dictionary()
+            .iter()
+            .find(|e| e.name == *i)
+    };
+    let label: Vec<String> = indicators
+        .iter()
+        .map(|i| entry(i).map_or_else(|| i.clone(), |e| e.label.clone()))
+        .collect();
+    let share: Vec<bool> = indicators
+        .iter()
+        .map(|i| entry(i).is_some_and(|e| e.unit == crate::ingest::indicators::Unit::Share))
+        .collect();
     Ok(df!(
         "indicator" => indicators,
         "weight" => weight,
         "direction" => direction,
+        "label" => label,
+        "is_share" => share,
     )?)
 }
 
@@ -508,6 +526,7 @@ fn social_risk(
     let reference_group = match m.rule.shnsu.reference_group {
         ReferenceGroup::Region => lit("region"),
         ReferenceGroup::SettlementType => col("settlement_type").fill_null(lit("не указан")),
+        ReferenceGroup::Municipality => col("municipality").fill_null(lit("не указан")),
     };
     let indicators = by_school(
         inputs
@@ -515,11 +534,11 @@ fn social_risk(
             .clone()
             .lazy()
             .filter(col("year").eq(lit(years.survey.unwrap_or(i32::MIN)))),
-        [inputs
-            .schools
-            .clone()
-            .lazy()
-            .select([col("school_id"), col("settlement_type")])],
+        [inputs.schools.clone().lazy().select([
+            col("school_id"),
+            col("settlement_type"),
+            col("municipality"),
+        ])],
     )
     .select([
         col("school_id"),

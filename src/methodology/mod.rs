@@ -254,6 +254,10 @@ fn default_same_school_prefixes() -> Vec<String> {
     vec!["sch".into(), "edu".into()]
 }
 
+fn default_min_indicators() -> usize {
+    1
+}
+
 fn default_scales() -> String {
     BUILTIN_VPR_SCALES_NAME.into()
 }
@@ -289,6 +293,8 @@ pub enum ReferenceGroup {
     Region,
     /// Schools of the same `settlement_type` (urban with urban, rural with rural).
     SettlementType,
+    /// Schools of the same municipality (a town's schools against each other).
+    Municipality,
 }
 
 /// A band of the risk score: schools with score ≥ `min_score` (and below the
@@ -323,6 +329,10 @@ pub struct ShnsuRule {
     pub normalisation: Normalisation,
     #[serde(default = "default_reference_group")]
     pub reference_group: ReferenceGroup,
+    /// A school is scored only with at least this many indicators; with
+    /// fewer it is reported as not scored.
+    #[serde(default = "default_min_indicators")]
+    pub min_indicators: usize,
     pub cut: Cut,
     #[serde(default = "default_top_share")]
     pub top_share_percent: f64,

@@ -123,6 +123,7 @@ fn all_schools(c: &Classification, registry: &DataFrame) -> LazyFrame {
         col("risk_score"),
         col("risk_rank"),
         col("risk_band"),
+        col("indicators_used").alias("shnsu_indicators_used"),
     ]);
     left_join(
         left_join(left_join(registry.clone().lazy(), shnor_flags), shnsu_flags),
@@ -134,9 +135,19 @@ fn all_schools(c: &Classification, registry: &DataFrame) -> LazyFrame {
         col("excluded").fill_null(false),
         col("counting_procedures_current").fill_null(0),
         col("counting_procedures_previous").fill_null(0),
-        when(col("risk_score").is_null())
-            .then(lit("нет данных анкеты: риск не рассчитан"))
-            .otherwise(lit("риск рассчитан"))
+        when(col("risk_score").is_not_null())
+            .then(lit("риск рассчитан"))
+            .when(col("shnsu_indicators_used").is_not_null())
+            .then(concat_str(
+                [
+                    lit("не оценена: показателей "),
+                    col("shnsu_indicators_used").cast(DataType::String),
+                    lit(" — меньше, чем требует методика (shnsu.min_indicators)"),
+                ],
+                "",
+                false,
+            ))
+            .otherwise(lit("нет данных анкеты: риск не рассчитан"))
             .alias("shnsu_status"),
     ])
 }
