@@ -142,7 +142,8 @@ pub fn generate(out: &Path, schools: usize, years: &[i32], seed: u64) -> Result<
     for &year in years.iter().rev().take(2) {
         files.add(
             &format!("survey/survey_{year}.csv"),
-            survey_csv(&mut rng, &regular, year).into_bytes(),
+            // The current year's passport in a municipality's own wording.
+            survey_csv(&mut rng, &regular, year, Some(&year) == years.last()).into_bytes(),
         );
     }
     for (offset, &year) in years.iter().rev().skip(1).take(2).enumerate() {
@@ -517,24 +518,57 @@ fn ege_csv(
     text
 }
 
-fn survey_csv(rng: &mut ChaCha8Rng, regular: &[School], year: i32) -> String {
-    let mut text = format!("school_id,year,{}\n", INDICATORS.join(","));
+/// The passport wordings of the sample's indicators, as a municipal
+/// passport writes them (each is recognised by the indicator dictionary).
+const RUSSIAN_HEADERS: [&str; 8] = [
+    "Доля обучающихся с ограниченными возможностями здоровья",
+    "Доля обучающихся, являющихся детьми-инвалидами",
+    "Доля обучающихся, состоящих на внутришкольном и других видах учета (ОДН, КДН и ЗП)",
+    "Доля обучающихся, воспитывающихся в многодетных семьях",
+    "Доля обучающихся, воспитывающихся в неполных семьях",
+    "Доля обучающихся, воспитывающихся в семьях, где оба родителя являются безработными",
+    "Доля обучающихся, для которых русский язык не является родным",
+    "Доля обучающихся из семей, где оба родителя имеют высшее образование",
+];
+
+/// A survey file: English column names, or (`russian`) the passport's own
+/// wordings with `;` and decimal commas, as a municipality sends it.
+fn survey_csv(rng: &mut ChaCha8Rng, regular: &[School], year: i32, russian: bool) -> String {
+    let (sep, headers): (&str, &[&str]) = if russian {
+        (";", &RUSSIAN_HEADERS)
+    } else {
+        (",", &INDICATORS)
+    };
+    let number = |v: f64| {
+        let text = format!("{v:.3}");
+        if russian {
+            text.replace('.', ",")
+        } else {
+            text
+        }
+    };
+    let key = if russian {
+        "Код ОО;Год"
+    } else {
+        "school_id,year"
+    };
+    let mut text = format!("{key}{sep}{}\n", headers.join(sep));
     for s in regular {
         let values: Vec<String> = INDICATORS
             .iter()
             .enumerate()
-            .map(|(i, name)| format!("{:.3}", indicator_value(rng, i, name, s)))
+            .map(|(i, name)| number(indicator_value(rng, i, name, s)))
             .collect();
-        writeln!(text, "{},{year},{}", s.id, values.join(",")).unwrap();
+        writeln!(text, "{}{sep}{year}{sep}{}", s.id, values.join(sep)).unwrap();
     }
     for p in PLANTED.iter().filter(|p| p.id != "edu990008") {
-        let mut values: Vec<String> = INDICATORS.iter().map(|_| "0.100".to_string()).collect();
+        let mut values: Vec<String> = INDICATORS.iter().map(|_| number(0.1)).collect();
         if p.id == "edu990009" {
             // Missing indicators: the score uses the ones present.
             values[0].clear();
             values[3].clear();
         }
-        writeln!(text, "{},{year},{}", p.id, values.join(",")).unwrap();
+        writeln!(text, "{}{sep}{year}{sep}{}", p.id, values.join(sep)).unwrap();
     }
     text
 }
@@ -737,7 +771,10 @@ test checks that it does.
   (UTF-8, `,`, assessment spelled `OGE`).
 - `results/ege_YEAR.csv` — ЕГЭ student rows (Windows-1251, `;`): scores for
   Russian and profile maths, marks for base maths.
-- `survey/survey_YEAR.csv` — social passports of the last two years.
+- `survey/survey_YEAR.csv` — social passports of the last two years; the current year's
+  file is written as a municipality sends it: the passport's own Russian wordings as
+  headers («Доля обучающихся, воспитывающихся в многодетных семьях»), `;` and decimal
+  commas, read through the indicator dictionary.
 - `previous-lists/lists_YEAR.csv` — the published-style ШНОР and ШНСУ lists of
   the two years before the last (for repeat listings and transitions).
 
