@@ -29,6 +29,10 @@ const BUILTIN_ADAPTERS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The data directory's file of school renamings and mergers
+/// (`old_id,new_id[,year]`), read by [`crate::validate::school_ids`].
+pub const RENAMINGS: &str = "school-ids.csv";
+
 /// `adapters.toml` of a data directory.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -110,10 +114,10 @@ impl DataDirFiles {
         };
         let previous_lists = Some(root.join("previous-lists")).filter(|p| p.is_dir());
         let adapters = load_adapters(root)?;
-        let renamings_path = root.join(crate::validate::school_ids::RENAMINGS);
+        let renamings_path = root.join(RENAMINGS);
         let renamings = if renamings_path.is_file() {
             let what = "переименования школ (school-ids.csv)";
-            let path = crate::files::confined(root, crate::validate::school_ids::RENAMINGS, what)?;
+            let path = crate::files::confined(root, RENAMINGS, what)?;
             Some(crate::files::read_settings(&path, what)?)
         } else {
             None

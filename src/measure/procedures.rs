@@ -8,8 +8,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use crate::ingest::table::LINE;
 use crate::measure::row_hash::{has_repeated_hash, row_hash};
 
-/// The columns that identify a procedure.
-pub const PROCEDURE_KEY: [&str; 5] = ["school_id", "year", "assessment", "subject", "grade"];
+pub use crate::validate::results::PROCEDURE_KEY;
 
 fn key_exprs() -> Vec<Expr> {
     PROCEDURE_KEY.iter().map(|c| col(*c)).collect()

@@ -234,14 +234,7 @@ fn is_text(table: &RawTable, column: &str) -> Result<bool> {
                 .alias("numbers"),
         ])
         .collect()?;
-    let get = |c: &str| -> Result<u64> {
-        Ok(counted
-            .column(c)?
-            .cast(&DataType::UInt64)?
-            .u64()?
-            .get(0)
-            .unwrap_or(0))
-    };
+    let get = |c: &str| super::first_count(&counted, c);
     let (filled, numbers) = (get("filled")?, get("numbers")?);
     Ok(filled > 0 && numbers * 2 < filled)
 }

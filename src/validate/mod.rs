@@ -108,6 +108,17 @@ pub fn apply_checks(frame: LazyFrame, checks: Vec<Check>, file: &str) -> Result<
     Ok(Checked { valid, rejected })
 }
 
+/// The count in the first row of `column` (a one-row table of sums), 0 when
+/// it is empty.
+pub fn first_count(frame: &DataFrame, column: &str) -> Result<u64> {
+    Ok(frame
+        .column(column)?
+        .cast(&DataType::UInt64)?
+        .u64()?
+        .get(0)
+        .unwrap_or(0))
+}
+
 /// The rejected-rows table with no rows.
 pub fn empty_rejected() -> DataFrame {
     empty_frame(&[

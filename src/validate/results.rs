@@ -162,6 +162,9 @@ pub fn column_list(table: &RawTable) -> String {
         .join(", ")
 }
 
+/// The columns that identify a procedure.
+pub const PROCEDURE_KEY: [&str; 5] = ["school_id", "year", "assessment", "subject", "grade"];
+
 /// What a checked results file gives the next stage.
 pub struct CheckedResults {
     pub form: ResultsForm,
@@ -206,14 +209,7 @@ pub fn scale_disagreements(file: &str, c: &CheckedResults) -> Result<Option<Stri
                 .alias("pass"),
         ])
         .collect()?;
-    let count = |c: &str| -> Result<u64> {
-        Ok(counted
-            .column(c)?
-            .cast(&DataType::UInt64)?
-            .u64()?
-            .get(0)
-            .unwrap_or(0))
-    };
+    let count = |c: &str| super::first_count(&counted, c);
     let (two, pass) = (count("two")?, count("pass")?);
     if two + pass == 0 {
         return Ok(None);
@@ -236,7 +232,7 @@ fn absent_by_procedure(valid: &DataFrame) -> Result<Option<DataFrame>> {
         .clone()
         .lazy()
         .filter(col("absent"))
-        .group_by(crate::measure::procedures::PROCEDURE_KEY.map(col))
+        .group_by(PROCEDURE_KEY.map(col))
         .agg([len().cast(DataType::Int64).alias("absent")])
         .collect()?;
     Ok((counted.height() > 0).then_some(counted))

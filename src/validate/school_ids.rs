@@ -44,8 +44,7 @@ pub fn aliases(registry: &DataFrame, prefixes: &[String]) -> Result<DataFrame> {
         .collect()?)
 }
 
-/// The data directory's renamings file.
-pub const RENAMINGS: &str = "school-ids.csv";
+pub use crate::ingest::RENAMINGS;
 
 /// One line of `school-ids.csv`: results written under `old_id` belong to
 /// the registry's `new_id` (from `year`, when given: said, not enforced).
