@@ -7,7 +7,8 @@
 --               municipality); one survey year, chosen by the run; missing
 --               values are absent rows
 --   weights     indicator, weight, direction (+1 risk, -1 protective), label
---               (as a reader sees it), is_share (shown in percent)
+--               (as a reader sees it), is_share (shown in percent),
+--               threshold (of a risk sign; null when none is set)
 --   bands       label, min_score, listed (used when cut = 'bands')
 --   params      one row with the methodology settings
 --
@@ -15,6 +16,10 @@
 --   zscore     (x - mean) / population standard deviation
 --   min_max    (x - min) / (max - min)
 --   percentile (rank - 1) / (n - 1), ties sharing the lower rank
+--   signs      1 when past the indicator's threshold (at or above it for a
+--              risk, at or below it for a protective one), else 0; the score
+--              is the weighted count of signs, and it needs no spread, so a
+--              town of two schools is scored too
 -- and aligned so that higher = more risk (protective indicators reversed). A
 -- school's risk score is the weighted mean of the aligned values it has; a
 -- school with fewer than min_indicators of them is not scored (its row keeps
@@ -55,6 +60,9 @@ measured AS (
         w.direction,
         m.normalisation,
         CASE
+            WHEN m.normalisation = 'signs' THEN
+                CASE WHEN (w.direction > 0 AND r.value >= w.threshold)
+                       OR (w.direction < 0 AND r.value <= w.threshold) THEN 1.0 ELSE 0.0 END
             WHEN m.normalisation = 'zscore' THEN (r.value - s.mean) / s.sd
             WHEN m.normalisation = 'min_max' THEN (r.value - s.lowest) / (s.highest - s.lowest)
             ELSE (r.value_rank - 1.0) / (s.n - 1.0)
@@ -63,7 +71,8 @@ measured AS (
     INNER JOIN stats AS s ON s.indicator = r.indicator AND s.ref_group = r.ref_group
     INNER JOIN weights AS w ON w.indicator = r.indicator
     CROSS JOIN params AS m
-    WHERE s.n > 1 AND s.highest > s.lowest
+    WHERE (m.normalisation = 'signs' AND w.threshold IS NOT NULL)
+       OR (m.normalisation <> 'signs' AND s.n > 1 AND s.highest > s.lowest)
 ),
 standardised AS (
     SELECT
@@ -77,22 +86,31 @@ standardised AS (
         normalisation,
         scaled,
         CASE
-            WHEN direction > 0 THEN scaled
+            WHEN direction > 0 OR normalisation = 'signs' THEN scaled
             WHEN normalisation = 'zscore' THEN -scaled
             ELSE 1.0 - scaled
         END AS aligned
     FROM measured
 ),
-scored AS (
+weighted AS (
     SELECT
         school_id,
-        SUM(weight * aligned) / SUM(weight) AS risk_score,
-        -- The rank orders by risk descending, ties by school_id ascending;
-        -- window ORDER BY takes one direction, so rank by the negated score.
-        -SUM(weight * aligned) / SUM(weight) AS negated_risk,
+        -- Signs are counted; scaled values are averaged.
+        CASE WHEN MAX(normalisation) = 'signs' THEN SUM(weight * aligned)
+             ELSE SUM(weight * aligned) / SUM(weight) END AS risk_score,
         COUNT(*) AS indicators_used
     FROM standardised
     GROUP BY school_id
+),
+scored AS (
+    SELECT
+        school_id,
+        risk_score,
+        -- The rank orders by risk descending, ties by school_id ascending;
+        -- window ORDER BY takes one direction, so rank by the negated score.
+        -risk_score AS negated_risk,
+        indicators_used
+    FROM weighted
 ),
 ranked AS (
     SELECT

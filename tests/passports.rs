@@ -330,3 +330,39 @@ fn small_municipalities_compare_within_the_town_and_need_enough_indicators() {
     assert!(ok, "{stderr}");
     assert_eq!(listed(&data), ["a2", "b2"]);
 }
+
+#[test]
+fn risk_signs_by_absolute_thresholds_score_a_town_of_two_schools() {
+    // ОВЗ at or above 15 % and large families at or above 30 % are risk
+    // signs; teachers with the top category at or below 5 % too (a
+    // protective indicator). ООШ №2: 28 %, 38 %, 0 % → 3 signs; СОШ №3:
+    // 0.1 %, 22 %, 7 % → none.
+    let data = town().file("survey/Паспорт 2025.csv", PASSPORT_IN_ROWS);
+    let path = data.root.parent().unwrap().join("m.toml");
+    std::fs::write(
+        &path,
+        "extends = \"federal-2025\"\nname = \"signs\"\n[shnsu]\nnormalisation = \"signs\"\ncut = \"cutoff\"\ncutoff = 2.0\n\
+         [shnsu.thresholds]\novz_share = 0.15\n\"Доля обучающихся, воспитывающихся в многодетных семьях\" = 0.3\n\
+         teachers_top_category_share = 0.05\n",
+    )
+    .unwrap();
+    let (ok, stderr) = data.run(&["--methodology", path.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert_eq!(listed(&data), ["sorsk2"]);
+    let shnsu = data.read_out("shnsu.csv");
+    assert!(
+        shnsu.contains("sorsk2,ООШ №2,город Сорск,3.000000,1,2,3,"),
+        "{shnsu}"
+    );
+    // Signs without thresholds are refused.
+    std::fs::write(
+        &path,
+        "extends = \"federal-2025\"\nname = \"signs\"\n[shnsu]\nnormalisation = \"signs\"\n",
+    )
+    .unwrap();
+    let (ok, stderr) = data.run(&["--methodology", path.to_str().unwrap()]);
+    assert!(
+        !ok && stderr.contains("[shnsu.thresholds] пуст"),
+        "{stderr}"
+    );
+}

@@ -304,6 +304,7 @@ fn normalisation_name(n: Normalisation) -> &'static str {
         Normalisation::Zscore => "zscore",
         Normalisation::MinMax => "min_max",
         Normalisation::Percentile => "percentile",
+        Normalisation::Signs => "signs",
     }
 }
 
@@ -365,12 +366,17 @@ fn weights(indicators: &[String], m: &LoadedMethodology) -> Result<DataFrame> {
         .iter()
         .map(|i| entry(i).is_some_and(|e| e.unit == crate::ingest::indicators::Unit::Share))
         .collect();
+    let threshold: Vec<Option<f64>> = indicators
+        .iter()
+        .map(|i| m.rule.shnsu.thresholds.get(i).copied())
+        .collect();
     Ok(df!(
         "indicator" => indicators,
         "weight" => weight,
         "direction" => direction,
         "label" => label,
         "is_share" => share,
+        "threshold" => threshold,
     )?)
 }
 

@@ -283,6 +283,10 @@ pub enum Normalisation {
     MinMax,
     /// Percentile rank, 0–1 (ties share the lower rank).
     Percentile,
+    /// Risk signs: 1 where an indicator is past its `[shnsu.thresholds]`
+    /// value (at or above for a risk, at or below for a protective one);
+    /// the score is their weighted count.
+    Signs,
 }
 
 /// The schools each indicator is standardised against.
@@ -346,6 +350,10 @@ pub struct ShnsuRule {
     pub weights: BTreeMap<String, f64>,
     #[serde(default)]
     pub directions: BTreeMap<String, Direction>,
+    /// Absolute thresholds of risk signs (`ovz_share = 0.15`), by name or
+    /// header; used by `normalisation = "signs"`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub thresholds: BTreeMap<String, f64>,
 }
 
 fn default_comparison() -> Comparison {
@@ -646,6 +654,12 @@ impl Methodology {
         }
         if s.conditions.is_empty() {
             bail!("shnor.conditions пуст: задайте хотя бы одно [[shnor.conditions]]");
+        }
+        if self.shnsu.normalisation == Normalisation::Signs && self.shnsu.thresholds.is_empty() {
+            bail!(
+                "shnsu.normalisation = \"signs\" считает признаки риска по порогам показателей, а \
+                 [shnsu.thresholds] пуст; задайте пороги, например:\n[shnsu.thresholds]\novz_share = 0.15"
+            );
         }
         for c in &s.conditions {
             if c.min_procedures == 0 {

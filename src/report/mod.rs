@@ -192,6 +192,7 @@ fn methodology_section(html: &mut String, manifest: &Manifest) -> Result<()> {
             Normalisation::Zscore => "z-оценки",
             Normalisation::MinMax => "нормировка на размах 0–1",
             Normalisation::Percentile => "процентильные ранги",
+            Normalisation::Signs => "признаки риска по порогам показателей",
         },
         if rule.shnsu.reference_group == ReferenceGroup::SettlementType {
             "школы того же типа поселения"

@@ -131,6 +131,9 @@ pub fn resolve(tables: &mut [RawTable], rule: &mut Methodology) -> Result<Vec<In
             if let Some(w) = setting(&rule.shnsu.weights, &column, &header).copied() {
                 rule.shnsu.weights.insert(column.clone(), w);
             }
+            if let Some(t) = setting(&rule.shnsu.thresholds, &column, &header).copied() {
+                rule.shnsu.thresholds.insert(column.clone(), t);
+            }
             rule.shnsu.directions.insert(column.clone(), direction);
             let is_derived = derived.iter().any(|(n, _)| *n == column);
             uses.push(IndicatorUse {
