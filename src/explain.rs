@@ -209,9 +209,32 @@ fn shnsu_section(out: &mut String, finished: &FinishedRun, schools: &DataFrame) 
             if let Some(band) = Some(text(schools, "risk_band", 0)).filter(|b| b != "—") {
                 writeln!(out, "  Полоса риска: {band}.")?;
             }
+            top_indicators(out, &shnsu_all, &text(schools, "school_id", 0))?;
         }
     }
 
+    Ok(())
+}
+
+/// A listed school's indicators that raise its risk most, each beside its
+/// group's mean (as `shnsu.csv` gives them).
+fn top_indicators(out: &mut String, shnsu: &DataFrame, school: &str) -> Result<()> {
+    let row = shnsu
+        .clone()
+        .lazy()
+        .filter(col("school_id").eq(lit(school)))
+        .select([col("top_indicators")])
+        .collect()?;
+    if row.height() == 0 {
+        return Ok(());
+    }
+    let top = text(&row, "top_indicators", 0);
+    if top != "—" && !top.is_empty() {
+        writeln!(out, "  Сильнее всего повышают риск:")?;
+        for item in top.split("; ") {
+            writeln!(out, "    {item}")?;
+        }
+    }
     Ok(())
 }
 

@@ -73,6 +73,18 @@ fn a_municipal_passport_printed_with_indicators_as_rows_lists_the_worse_off_scho
         stderr.contains("столбец школы «ООШ №2» прочитан как sorsk2 (по названию в реестре)"),
         "{stderr}"
     );
+    // The school card: what raises its risk, beside the town's mean.
+    let explain = common::shnor()
+        .args(["explain", "sorsk2", "--run"])
+        .arg(data.out())
+        .output()
+        .unwrap();
+    let card = String::from_utf8_lossy(&explain.stdout);
+    assert!(card.contains("Сильнее всего повышают риск:"), "{card}");
+    assert!(
+        card.contains("Доля обучающихся из многодетных семей 38,0 % при среднем 30,0 %"),
+        "{card}"
+    );
     let manifest: serde_json::Value =
         serde_json::from_str(&data.read_out("manifest.json")).unwrap();
     let indicators = manifest["indicators"].as_array().unwrap();
