@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{DataDir, shnor};
+use common::{DataDir, everything_written, shnor};
 use rust_xlsxwriter::Workbook;
 
 const SURNAMES: [&str; 6] = [
@@ -100,16 +100,6 @@ fn ege_xlsx(path: &Path, rows: &[(&str, u32)]) {
     }
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     workbook.save(path).unwrap();
-}
-
-/// Every text a run or check left: its outputs, stdout and stderr.
-fn everything_written(out: &Path, said: &[String]) -> String {
-    let mut all = said.join("\n");
-    for entry in std::fs::read_dir(out).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        all.push_str(&String::from_utf8_lossy(&bytes));
-    }
-    all
 }
 
 #[test]

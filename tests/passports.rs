@@ -280,12 +280,7 @@ fn the_fisoko_questionnaire_is_read_with_its_shares_derived_and_no_contacts_kept
         .unwrap();
     assert_eq!(ovz["derived"], true);
     assert_eq!(ovz["direction"], "risk");
-    let mut all = stderr.clone();
-    for entry in std::fs::read_dir(data.out()).unwrap() {
-        all.push_str(&String::from_utf8_lossy(
-            &std::fs::read(entry.unwrap().path()).unwrap(),
-        ));
-    }
+    let all = common::everything_written(&data.out(), &[stderr]);
     for secret in ["Хороброва", "Беседин", "3-83-16", "@school.example"] {
         assert!(!all.contains(secret), "{secret} was written");
     }

@@ -58,13 +58,6 @@ pub fn transposed(mut table: RawTable) -> Result<RawTable> {
     let Some((first, schools)) = shape(&table) else {
         return Ok(table);
     };
-    let header = |column: &str| {
-        table
-            .columns
-            .iter()
-            .find(|m| m.column == column)
-            .map_or_else(|| column.to_string(), |m| m.found.clone())
-    };
     let rows = joined_rows(&table.frame, &first, &schools)?;
     let titles: Vec<(usize, &str)> = table
         .header
@@ -82,7 +75,10 @@ pub fn transposed(mut table: RawTable) -> Result<RawTable> {
     let mut columns = vec![
         Column::new(
             "school_id".into(),
-            schools.iter().map(|s| header(s)).collect::<Vec<_>>(),
+            schools
+                .iter()
+                .map(|s| table.header_of(s))
+                .collect::<Vec<_>>(),
         ),
         Column::new("year".into(), vec![year.value.clone(); schools.len()]),
         Column::new(
@@ -93,7 +89,7 @@ pub fn transposed(mut table: RawTable) -> Result<RawTable> {
         ),
     ];
     let mut mappings = vec![ColumnMapping {
-        found: format!("заголовки столбцов школ ({})", header(&first)),
+        found: format!("заголовки столбцов школ ({})", table.header_of(&first)),
         column: "school_id".into(),
     }];
     for (label, values) in rows {

@@ -165,6 +165,14 @@ impl RawTable {
         self.row_count
     }
 
+    /// The header a column was read from (its own name when unmapped).
+    pub fn header_of(&self, column: &str) -> String {
+        self.columns
+            .iter()
+            .find(|m| m.column == column)
+            .map_or_else(|| column.to_string(), |m| m.found.clone())
+    }
+
     /// The file's name without a `[sheet]`: what two sheets of one file share.
     pub fn path_name(&self) -> String {
         match self.name.rsplit_once('[') {

@@ -69,15 +69,6 @@ fn unit_label(unit: Unit) -> &'static str {
     }
 }
 
-/// The header each column of `table` was read from.
-fn header_of(table: &RawTable, column: &str) -> String {
-    table
-        .columns
-        .iter()
-        .find(|m| m.column == column)
-        .map_or_else(|| column.to_string(), |m| m.found.clone())
-}
-
 /// A methodology map's value for an indicator named by its canonical name
 /// or by its header.
 fn setting<'a, T>(
@@ -110,7 +101,7 @@ pub fn resolve(tables: &mut [RawTable], rule: &mut Methodology) -> Result<Vec<In
             let header = derived
                 .iter()
                 .find(|(n, _)| *n == column)
-                .map_or_else(|| header_of(table, &column), |(_, h)| h.clone());
+                .map_or_else(|| table.header_of(&column), |(_, h)| h.clone());
             let entry = entries
                 .iter()
                 .find(|(n, _)| *n == column)
@@ -161,7 +152,7 @@ pub fn resolve(tables: &mut [RawTable], rule: &mut Methodology) -> Result<Vec<In
 fn with_dictionary_names(table: &mut RawTable) -> Result<Vec<(String, &'static Indicator)>> {
     let mut named = Vec::new();
     for column in super::survey::indicator_columns(table) {
-        let header = header_of(table, &column);
+        let header = table.header_of(&column);
         let Some(entry) = recognise(&header).or_else(|| recognise(&column)) else {
             continue;
         };
@@ -207,7 +198,7 @@ fn with_derived_shares(table: &mut RawTable) -> Result<Vec<(String, String)>> {
         let headers = |columns: &[String]| {
             columns
                 .iter()
-                .map(|c| format!("«{}»", header_of(table, c)))
+                .map(|c| format!("«{}»", table.header_of(c)))
                 .collect::<Vec<_>>()
                 .join(" + ")
         };

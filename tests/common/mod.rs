@@ -212,6 +212,17 @@ pub fn student_sample(dir: &std::path::Path, format: &str) -> PathBuf {
     data
 }
 
+/// Every text a run left: its output files, then what it said (stdout,
+/// stderr): where a test looks for data that must never be written.
+pub fn everything_written(out: &std::path::Path, said: &[String]) -> String {
+    let mut all = said.join("\n");
+    for entry in std::fs::read_dir(out).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        all.push_str(&String::from_utf8_lossy(&bytes));
+    }
+    all
+}
+
 /// A data directory written by a test: `data/` in a temporary folder, with
 /// the outputs going to `out/` beside it.
 pub struct DataDir {
