@@ -1,106 +1,51 @@
 -- The ШНСУ risk score, rank and decision for every school with survey data.
 --
 -- Input tables:
---   indicators  long form of the survey: school_id, indicator, value,
---               ref_group (the group the indicator is standardised in: the
---               whole region, the school's settlement type or its
---               municipality); one survey year, chosen by the run; missing
---               values are absent rows
---   weights     indicator, weight, direction (+1 risk, -1 protective), label
---               (as a reader sees it), is_share (shown in percent),
---               threshold (of a risk sign; null when none is set)
---   bands       label, min_score, listed (used when cut = 'bands')
---   params      one row with the methodology settings
+--   indicator_scores  the scoring query's result: one row per school ×
+--                     indicator with weight, normalisation, used_in_index,
+--                     aligned_score (higher = more risk) and value_shown (the
+--                     value beside the group's mean)
+--   risk_profiles     the profile query's result: one row per school ×
+--                     factor with factor_weight, factor_score, indicators_used
+--   bands             label, min_score, listed (used when cut = 'bands')
+--   params            one row with the methodology settings
 --
--- Each indicator is put on a common scale within its reference group:
---   zscore     (x - mean) / population standard deviation
---   min_max    (x - min) / (max - min)
---   percentile (rank - 1) / (n - 1), ties sharing the lower rank
---   signs      1 when past the indicator's threshold (at or above it for a
---              risk, at or below it for a protective one), else 0; the score
---              is the weighted count of signs, and it needs no spread, so a
---              town of two schools is scored too
--- and aligned so that higher = more risk (protective indicators reversed). A
--- school's risk score is the weighted mean of the aligned values it has; a
--- school with fewer than min_indicators of them is not scored (its row keeps
+-- A school's risk score is the weighted mean of the aligned values it has
+-- (signs: their weighted count), or with profile_index = 'factors' the
+-- weighted mean of its factor scores (signs: their weighted sum). A school
+-- with fewer than min_indicators indicators is not scored (its row keeps
 -- indicators_used, with no score, rank or decision).
--- Indicators with no spread in a group carry no information there and are
--- skipped.
-WITH stats AS (
-    SELECT
-        indicator,
-        ref_group,
-        AVG(value) AS mean,
-        -- STDDEV is the sample deviation; scale it to the population one.
-        STDDEV(value) * SQRT((COUNT(value) - 1.0) / COUNT(value)) AS sd,
-        MIN(value) AS lowest,
-        MAX(value) AS highest,
-        COUNT(value) AS n
-    FROM indicators
-    GROUP BY indicator, ref_group
-),
-ranked_values AS (
-    SELECT
-        i.school_id,
-        i.indicator,
-        i.ref_group,
-        i.value,
-        RANK() OVER (PARTITION BY i.indicator, i.ref_group ORDER BY i.value) AS value_rank
-    FROM indicators AS i
-),
-measured AS (
-    SELECT
-        r.school_id,
-        r.indicator,
-        r.value,
-        s.mean,
-        w.label,
-        w.is_share,
-        w.weight,
-        w.direction,
-        m.normalisation,
-        CASE
-            WHEN m.normalisation = 'signs' THEN
-                CASE WHEN (w.direction > 0 AND r.value >= w.threshold)
-                       OR (w.direction < 0 AND r.value <= w.threshold) THEN 1.0 ELSE 0.0 END
-            WHEN m.normalisation = 'zscore' THEN (r.value - s.mean) / s.sd
-            WHEN m.normalisation = 'min_max' THEN (r.value - s.lowest) / (s.highest - s.lowest)
-            ELSE (r.value_rank - 1.0) / (s.n - 1.0)
-        END AS scaled
-    FROM ranked_values AS r
-    INNER JOIN stats AS s ON s.indicator = r.indicator AND s.ref_group = r.ref_group
-    INNER JOIN weights AS w ON w.indicator = r.indicator
-    CROSS JOIN params AS m
-    WHERE (m.normalisation = 'signs' AND w.threshold IS NOT NULL)
-       OR (m.normalisation <> 'signs' AND s.n > 1 AND s.highest > s.lowest)
-),
-standardised AS (
-    SELECT
-        school_id,
-        indicator,
-        value,
-        mean,
-        label,
-        is_share,
-        weight,
-        normalisation,
-        scaled,
-        CASE
-            WHEN direction > 0 OR normalisation = 'signs' THEN scaled
-            WHEN normalisation = 'zscore' THEN -scaled
-            ELSE 1.0 - scaled
-        END AS aligned
-    FROM measured
-),
-weighted AS (
+WITH by_indicator AS (
     SELECT
         school_id,
         -- Signs are counted; scaled values are averaged.
-        CASE WHEN MAX(normalisation) = 'signs' THEN SUM(weight * aligned)
-             ELSE SUM(weight * aligned) / SUM(weight) END AS risk_score,
+        CASE WHEN MAX(normalisation) = 'signs' THEN SUM(weight * aligned_score)
+             ELSE SUM(weight * aligned_score) / SUM(weight) END AS risk_score,
         COUNT(*) AS indicators_used
-    FROM standardised
+    FROM indicator_scores
+    WHERE used_in_index
     GROUP BY school_id
+),
+by_factor AS (
+    SELECT
+        p.school_id,
+        CASE WHEN MAX(m.normalisation) = 'signs' THEN SUM(p.factor_weight * p.factor_score)
+             ELSE SUM(p.factor_weight * p.factor_score) / SUM(p.factor_weight) END AS risk_score,
+        SUM(p.indicators_used) AS indicators_used
+    FROM risk_profiles AS p
+    CROSS JOIN params AS m
+    GROUP BY p.school_id
+),
+weighted AS (
+    SELECT b.school_id, b.risk_score, b.indicators_used
+    FROM by_indicator AS b
+    CROSS JOIN params AS m
+    WHERE m.profile_index = 'indicators'
+    UNION ALL
+    SELECT f.school_id, f.risk_score, f.indicators_used
+    FROM by_factor AS f
+    CROSS JOIN params AS m
+    WHERE m.profile_index = 'factors'
 ),
 scored AS (
     SELECT
@@ -139,42 +84,24 @@ banded AS (
     CROSS JOIN (SELECT label, listed, min_score, -min_score AS negated_min_score FROM bands) AS b
     WHERE r.risk_score >= b.min_score
 ),
-contributions AS (
-    SELECT
-        school_id,
-        indicator,
-        value,
-        mean,
-        label,
-        is_share,
-        normalisation,
-        scaled,
-        aligned,
-        ROW_NUMBER() OVER (PARTITION BY school_id ORDER BY -weight * aligned, indicator) AS position
-    FROM standardised
-),
 top_indicators AS (
     SELECT
         school_id,
-        -- The indicators that raise the score most: the school's value
-        -- beside the mean of its reference group («Доля обучающихся с ОВЗ
-        -- 28,0 % при среднем 14,1 %»), so that a protective indicator shows
-        -- its low value; a share in percent, a decimal comma.
-        STRING_AGG(
-            label || ' '
-                || CASE WHEN is_share
-                    THEN REPLACE(CAST(ROUND(value * 100.0, 1) AS VARCHAR), '.', ',') || ' %'
-                    ELSE REPLACE(CAST(ROUND(value, 2) AS VARCHAR), '.', ',') END
-                || ' при среднем '
-                || CASE WHEN is_share
-                    THEN REPLACE(CAST(ROUND(mean * 100.0, 1) AS VARCHAR), '.', ',') || ' %'
-                    ELSE REPLACE(CAST(ROUND(mean, 2) AS VARCHAR), '.', ',') END,
-            '; ' ORDER BY position) AS top_indicators
-    FROM contributions
-    WHERE position <= 3
-      -- Only indicators on the risky side: above the mean (z > 0) or above
-      -- the middle of a 0–1 scale.
-      AND aligned > CASE WHEN normalisation = 'zscore' THEN 0.0 ELSE 0.5 END
+        -- The indicators that raise the score most, each beside its
+        -- group's mean.
+        STRING_AGG(value_shown, '; ' ORDER BY position) AS top_indicators
+    FROM (
+        SELECT
+            school_id,
+            value_shown,
+            ROW_NUMBER() OVER (PARTITION BY school_id ORDER BY -weight * aligned_score, indicator) AS position,
+            -- Only indicators on the risky side: above the mean (z > 0) or
+            -- above the middle of a 0–1 scale (signs: a sign).
+            aligned_score > CASE WHEN normalisation = 'zscore' THEN 0.0 ELSE 0.5 END AS risky
+        FROM indicator_scores
+        WHERE used_in_index
+    ) AS contributions
+    WHERE position <= 3 AND risky
     GROUP BY school_id
 )
 SELECT

@@ -84,6 +84,23 @@ codes! {
 }
 
 codes! {
+    /// The level of a risk factor in a school's profile.
+    RiskLevel in "risk_level" {
+        High = "high",
+        Medium = "medium",
+        Low = "low",
+    }
+}
+
+codes! {
+    /// Which way an indicator of the index points.
+    IndexDirection in "direction" {
+        Risk = "risk",
+        Protective = "protective",
+    }
+}
+
+codes! {
     /// Where a school stands between a published list and a run (`compare`).
     Agreement in "status" {
         Both = "both",
@@ -136,6 +153,16 @@ pub fn known<C: Code>(frame: &DataFrame, query: &str) -> Result<()> {
 }
 
 /// The code of column `C::COLUMN` in `row` of `frame`, if it is one.
+/// As [`known`], for a column that may be empty (no code is then written).
+pub fn known_where_set<C: Code>(frame: &DataFrame, query: &str) -> Result<()> {
+    let set = frame
+        .clone()
+        .lazy()
+        .filter(col(C::COLUMN).is_not_null())
+        .collect()?;
+    known::<C>(&set, query)
+}
+
 pub fn at<C: Code>(frame: &DataFrame, row: usize) -> Option<C> {
     let column = frame.column(C::COLUMN).ok()?;
     C::parse(column.str().ok()?.get(row)?)
@@ -180,7 +207,9 @@ mod tests {
         exactly::<Transition>();
         exactly::<List>();
         exactly::<Agreement>();
-        assert_eq!(declared().codes.len(), 5, "a [codes.X] table with no type");
+        exactly::<RiskLevel>();
+        exactly::<IndexDirection>();
+        assert_eq!(declared().codes.len(), 7, "a [codes.X] table with no type");
         for column in declared().codes.keys() {
             assert!(declared().columns.contains_key(column), "{column}");
         }

@@ -7,9 +7,11 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use polars::prelude::*;
 
-use crate::codes::{self, Code, ContextGroup, CountStatus, List, Transition};
+use crate::codes::{
+    self, Code, ContextGroup, CountStatus, IndexDirection, List, RiskLevel, Transition,
+};
 use crate::finished::FinishedRun;
-use crate::methodology::Combine;
+use crate::methodology::{Combine, Normalisation};
 use crate::russian::{decimal, percent, yes_no};
 
 fn rows_of(frame: &DataFrame, school_id: &str) -> Result<DataFrame> {
@@ -212,7 +214,69 @@ fn shnsu_section(out: &mut String, finished: &FinishedRun, schools: &DataFrame) 
             top_indicators(out, &shnsu_all, &text(schools, "school_id", 0))?;
         }
     }
+    let school = text(schools, "school_id", 0);
+    risk_profile(out, finished, &school)?;
+    school_card(out, finished, &school)
+}
 
+/// The school's risk profile: each factor's level and score, the highest
+/// first, with the indicators behind it.
+fn risk_profile(out: &mut String, finished: &FinishedRun, school: &str) -> Result<()> {
+    let Some(all) = finished.table_if_written("risk_profiles")? else {
+        return Ok(());
+    };
+    let rows = rows_of(&all, school)?.sort(
+        ["factor_score", "factor"],
+        SortMultipleOptions::default().with_order_descending_multi([true, false]),
+    )?;
+    if rows.height() == 0 {
+        return Ok(());
+    }
+    writeln!(out, "  Профиль риска по факторам:")?;
+    for r in 0..rows.height() {
+        let level = codes::at::<RiskLevel>(&rows, r).map_or("уровень не задан", |l| l.label());
+        writeln!(
+            out,
+            "    {}: {level} (балл {})",
+            text(&rows, "factor_label", r),
+            number(&rows, "factor_score", r).map_or("—".into(), |v| decimal(v, 2)),
+        )?;
+    }
+    Ok(())
+}
+
+/// Every indicator of the school's passport beside its group's mean, with
+/// its direction and whether the index counts it.
+fn school_card(out: &mut String, finished: &FinishedRun, school: &str) -> Result<()> {
+    let Some(all) = finished.table_if_written("school_indicators")? else {
+        return Ok(());
+    };
+    let rows = rows_of(&all, school)?;
+    if rows.height() == 0 {
+        return Ok(());
+    }
+    let signs = finished.manifest.methodology.resolved.shnsu.normalisation == Normalisation::Signs;
+    writeln!(
+        out,
+        "  Показатели паспорта (группа сравнения: {}):",
+        text(&rows, "ref_group", 0)
+    )?;
+    for r in 0..rows.height() {
+        let pointing = match codes::at::<IndexDirection>(&rows, r) {
+            Some(IndexDirection::Protective) => "благоприятный",
+            _ => "риск",
+        };
+        let counted = match (flag(&rows, "used_in_index", r), signs) {
+            (true, _) => "",
+            (false, true) => "; в индекс не входит: порог признака не задан",
+            (false, false) => "; в индекс не входит: в группе сравнения у всех одно значение",
+        };
+        writeln!(
+            out,
+            "    {} ({pointing}{counted})",
+            text(&rows, "value_shown", r)
+        )?;
+    }
     Ok(())
 }
 

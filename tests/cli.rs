@@ -21,13 +21,14 @@ fn rows_of<'a>(csv: &'a str, id: &str) -> Vec<&'a str> {
         .collect()
 }
 
-const GOLDEN_FILES: [&str; 6] = [
+const GOLDEN_FILES: [&str; 7] = [
     "shnor.csv",
     "shnsu.csv",
     "schools.csv",
     "municipalities.csv",
     "transitions.csv",
     "rejected.csv",
+    "risk_profiles.csv",
 ];
 
 /// The lists of the sample region against the reviewed copies in

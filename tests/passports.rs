@@ -373,3 +373,81 @@ fn risk_signs_by_absolute_thresholds_score_a_town_of_two_schools() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_500plus_preset_scores_the_ten_factors_and_the_index_averages_them() {
+    // Two schools: every indicator with a spread is ±1 standard deviation
+    // from the town's mean. ООШ №2 is on the risky side of ОВЗ, the
+    // teachers (4 indicators), discipline (2) and the parents (2): each
+    // factor scores +1. Learning failure: more large and single-parent
+    // families (+1, +1), better housing (−1), two unemployment rows equal in
+    // both (no spread, not counted): (1 + 1 − 1) / 3 = 1/3. The index is the
+    // mean of the five factors: (4 + 1/3) / 5 = 13/15 ≈ 0.866667. Bussing is
+    // a condition of the area, in none of the ten factors.
+    let data = town().file("survey/Паспорт 2025.csv", PASSPORT_IN_ROWS);
+    let (ok, stderr) = data.run(&["-m", "fioko-500plus"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(listed(&data), ["sorsk2"]);
+    assert!(
+        data.read_out("shnsu.csv").contains(",0.866667,1,2,"),
+        "{}",
+        data.read_out("shnsu.csv")
+    );
+    let profiles = data.read_out("risk_profiles.csv");
+    let row = |school: &str, factor: &str| {
+        profiles
+            .lines()
+            .find(|l| l.starts_with(&format!("{school},")) && l.contains(&format!(",{factor},")))
+            .unwrap_or_else(|| panic!("{school} × {factor}:\n{profiles}"))
+            .to_string()
+    };
+    assert!(
+        row("sorsk2", "ovz").contains(",1.000000,1.000000,high,2,"),
+        "{}",
+        row("sorsk2", "ovz")
+    );
+    assert!(row("sorsk2", "teacher_competence").contains(",high,4,"));
+    assert!(row("sorsk2", "learning_failure").contains(",0.333333,low,3,"));
+    assert!(row("sorsk3", "ovz").contains(",-1.000000,low,2,"));
+    assert!(
+        stderr.contains(
+            "показатели «Доля обучающихся, находящихся на подвозе» не входят ни в один фактор"
+        ),
+        "{stderr}"
+    );
+    let explain = common::shnor()
+        .args(["explain", "sorsk2", "--run"])
+        .arg(data.out())
+        .output()
+        .unwrap();
+    let card = String::from_utf8_lossy(&explain.stdout);
+    assert!(card.contains("Профиль риска по факторам:"), "{card}");
+    assert!(
+        card.contains("высокая доля обучающихся с ОВЗ: высокий риск (балл 1,00)"),
+        "{card}"
+    );
+    assert!(
+        card.contains("Доля обучающихся, которых подвозят в школу 2,0 % при среднем 4,0 % (риск)"),
+        "{card}"
+    );
+}
+
+#[test]
+fn a_factor_of_the_methodology_names_an_indicator_by_its_own_header() {
+    let data = town()
+        .file("survey/Паспорт 2025.csv", PASSPORT_IN_ROWS)
+        .file(
+            "method.toml",
+            "extends = \"fioko-500plus\"\nname = \"town\"\n\n[[shnsu.profile.factors]]\n\
+             name = \"area\"\nlabel = \"удалённость\"\n\
+             indicators = [\"Доля обучающихся, находящихся на подвозе\"]\n",
+        );
+    let method = data.root.join("method.toml");
+    let (ok, stderr) = data.run(&["-m", method.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    let profiles = data.read_out("risk_profiles.csv");
+    assert!(
+        profiles.contains("sorsk3,СОШ №3,город Сорск,area,удалённость,1.000000,1.000000,high,1,"),
+        "{profiles}"
+    );
+}

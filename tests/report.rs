@@ -50,6 +50,12 @@ fn report_has_every_section_chart_and_list_row() {
         table_rows(&html, "shnsu-table"),
         data_rows(&out.join("shnsu.csv"))
     );
+    // Each ШНСУ school's risk profile, a cell per factor with its level.
+    assert_eq!(
+        table_rows(&html, "profiles-table"),
+        data_rows(&out.join("shnsu.csv"))
+    );
+    assert!(html.contains("<td class=\"level high\">высокий риск ("));
     assert_eq!(
         table_rows(&html, "municipalities-table"),
         data_rows(&out.join("municipalities.csv"))

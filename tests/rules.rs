@@ -5,6 +5,8 @@ mod common;
 
 use common::*;
 use polars::prelude::*;
+use shnor::classify::Classification;
+use shnor::methodology::{DEFAULT_METHODOLOGY, LoadedMethodology};
 
 const RU: &str = "русский язык";
 const MA: &str = "математика";
@@ -262,4 +264,145 @@ fn fixed_cutoff_lists_every_school_above_it() {
         assert!(flag(&c.shnsu, id, "is_shnsu"), "{id}");
     }
     assert!(!flag(&c.shnsu, "b", "is_shnsu"));
+}
+
+/// The row of one school and factor in the risk profiles.
+fn profile_of(c: &Classification, id: &str, factor: &str) -> (f64, Option<String>, u32) {
+    let row = c
+        .risk_profiles
+        .clone()
+        .lazy()
+        .filter(
+            col("school_id")
+                .eq(lit(id))
+                .and(col("factor").eq(lit(factor))),
+        )
+        .collect()
+        .unwrap();
+    assert_eq!(row.height(), 1, "{id} × {factor}");
+    let score = row.column("factor_score").unwrap().f64().unwrap().get(0);
+    let level = row.column("risk_level").unwrap().str().unwrap().get(0);
+    let used = row
+        .column("indicators_used")
+        .unwrap()
+        .cast(&DataType::UInt32)
+        .unwrap();
+    (
+        score.unwrap(),
+        level.map(str::to_string),
+        used.u32().unwrap().get(0).unwrap(),
+    )
+}
+
+#[test]
+fn risk_profile_scores_each_dictionary_factor_and_gives_its_level() {
+    let c = run(&[], &survey_rows(), &methodology(|t| t));
+    // The dictionary puts ОВЗ in «ovz», housing in «learning_failure» and
+    // the parents' education in «parental_involvement»; each factor has one
+    // indicator here, so its score is that indicator's aligned z.
+    let z_ovz_a = (0.30 - 0.225) / 0.006875f64.sqrt();
+    let z_housing_a = (0.40 - 0.2) / (0.08f64 / 3.0).sqrt();
+    let z_higher_a = (0.10 - 0.3) / (0.08f64 / 3.0).sqrt();
+    let (ovz, level, used) = profile_of(&c, "a", "ovz");
+    assert!((ovz - z_ovz_a).abs() < 1e-9, "{ovz}");
+    // 0.90: at least half a standard deviation above the mean, below one.
+    assert_eq!((level.as_deref(), used), (Some("medium"), 1));
+    let (housing, level, _) = profile_of(&c, "a", "learning_failure");
+    assert!((housing - z_housing_a).abs() < 1e-9);
+    assert_eq!(level.as_deref(), Some("high"));
+    // Protective: a low share of parents with higher education is a risk.
+    let (parents, level, _) = profile_of(&c, "a", "parental_involvement");
+    assert!((parents + z_higher_a).abs() < 1e-9);
+    assert_eq!(level.as_deref(), Some("high"));
+    let (_, level, _) = profile_of(&c, "b", "ovz");
+    assert_eq!(level.as_deref(), Some("low"));
+    // The school card keeps every value beside its group's mean.
+    let card = c
+        .indicator_scores
+        .clone()
+        .lazy()
+        .filter(col("school_id").eq(lit("a")))
+        .collect()
+        .unwrap();
+    let shown: Vec<&str> = card
+        .column("value_shown")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
+    assert!(
+        shown.contains(&"Доля обучающихся с ОВЗ 30,0 % при среднем 22,5 %"),
+        "{shown:?}"
+    );
+}
+
+/// A methodology with two factors of its own: families (ОВЗ and housing)
+/// and parents (weight 3), the index over the factors.
+fn two_factors(t: String) -> String {
+    t.replace("index = \"indicators\"", "index = \"factors\"")
+        + "\n[[shnsu.profile.factors]]\nname = \"families\"\nlabel = \"семьи\"\n\
+           indicators = [\"ovz_share\", \"poor_housing_share\"]\n\n\
+           [[shnsu.profile.factors]]\nname = \"parents\"\nweight = 3.0\n\
+           indicators = [\"parents_higher_ed_share\"]\n"
+}
+
+#[test]
+fn the_index_over_factors_is_the_weighted_mean_of_factor_scores() {
+    let c = run(&[], &survey_rows(), &methodology(two_factors));
+    let z_ovz_a = (0.30 - 0.225) / 0.006875f64.sqrt();
+    let z_housing_a = (0.40 - 0.2) / (0.08f64 / 3.0).sqrt();
+    let z_higher_a = (0.10 - 0.3) / (0.08f64 / 3.0).sqrt();
+    let families = (z_ovz_a + z_housing_a) / 2.0;
+    let (score, _, used) = profile_of(&c, "a", "families");
+    assert!((score - families).abs() < 1e-9);
+    assert_eq!(used, 2);
+    let expected = (families + 3.0 * -z_higher_a) / 4.0;
+    let a = f64_of(&c.shnsu, "a", "risk_score").unwrap();
+    assert!((a - expected).abs() < 1e-9, "{a} vs {expected}");
+    // The factor's own label is what a reader sees.
+    let labels = c.risk_profiles.column("factor_label").unwrap();
+    assert!(labels.str().unwrap().iter().any(|l| l == Some("семьи")));
+}
+
+#[test]
+fn with_signs_a_factor_counts_its_signs_and_levels_follow_the_counts() {
+    let m = methodology(|t| {
+        two_factors(
+            t.replace("normalisation = \"zscore\"", "normalisation = \"signs\"")
+                .replace(
+                    "[shnsu.weights]",
+                    "[shnsu.thresholds]\novz_share = 0.25\npoor_housing_share = 0.3\n\n[shnsu.weights]",
+                ),
+        )
+    });
+    let c = run(&[], &survey_rows(), &m);
+    // a: ОВЗ 30 % ≥ 25 % and housing 40 % ≥ 30 %: two signs, a high risk.
+    let (score, level, _) = profile_of(&c, "a", "families");
+    assert_eq!((score, level.as_deref()), (2.0, Some("high")));
+    // c: neither sign.
+    let (score, level, _) = profile_of(&c, "c", "families");
+    assert_eq!((score, level.as_deref()), (0.0, Some("low")));
+}
+
+#[test]
+fn without_levels_for_the_normalisation_the_level_is_empty() {
+    let m = methodology(|t| t.replace("zscore = { high = 1.0, medium = 0.5 }\n", ""));
+    let c = run(&[], &survey_rows(), &m);
+    let (_, level, _) = profile_of(&c, "a", "ovz");
+    assert_eq!(level, None);
+}
+
+#[test]
+fn an_indicator_in_two_factors_is_refused() {
+    let text = two_factors(DEFAULT_METHODOLOGY.to_string()).replace(
+        "indicators = [\"parents_higher_ed_share\"]",
+        "indicators = [\"parents_higher_ed_share\", \"ovz_share\"]",
+    );
+    let err = LoadedMethodology::parse(&text, "test").unwrap_err();
+    assert!(
+        format!("{err:#}").contains("показатель «ovz_share» отнесён и к «families», и к «parents»"),
+        "{err:#}"
+    );
 }

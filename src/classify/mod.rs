@@ -11,9 +11,9 @@ use polars::prelude::*;
 use polars::sql::SQLContext;
 use serde::Serialize;
 
-use crate::codes::{ContextGroup, CountStatus, Transition};
+use crate::codes::{ContextGroup, CountStatus, IndexDirection, RiskLevel, Transition};
 use crate::methodology::{
-    Combine, Comparison, ConditionYears, Cut, Direction, LoadedMethodology, Normalisation,
+    Combine, Comparison, ConditionYears, Cut, Direction, LoadedMethodology, ProfileIndex,
     ReferenceGroup, YearSelection,
 };
 
@@ -38,6 +38,10 @@ pub struct Classification {
     pub shnor: DataFrame,
     /// One row per school with survey data: risk score, rank, ШНСУ decision.
     pub shnsu: DataFrame,
+    /// One row per school × indicator: value, group mean, scaled value.
+    pub indicator_scores: DataFrame,
+    /// One row per school × risk factor: score and level.
+    pub risk_profiles: DataFrame,
     /// One row per registry school: context group and regression values.
     pub context: DataFrame,
     /// The weighted regression behind `context`.
@@ -299,15 +303,6 @@ fn table_of<T: Serialize>(rows: &[T]) -> Result<DataFrame> {
     Ok(DataFrame::new_infer_height(columns)?)
 }
 
-fn normalisation_name(n: Normalisation) -> &'static str {
-    match n {
-        Normalisation::Zscore => "zscore",
-        Normalisation::MinMax => "min_max",
-        Normalisation::Percentile => "percentile",
-        Normalisation::Signs => "signs",
-    }
-}
-
 fn cut_name(c: Cut) -> &'static str {
     match c {
         Cut::TopShare => "top_share",
@@ -326,13 +321,19 @@ fn params(m: &LoadedMethodology, years: &Years) -> Result<DataFrame> {
         "combine_and" => [r.shnor.combine == Combine::And],
         "current_year" => [years.current],
         "previous_year" => [years.previous],
-        "normalisation" => [normalisation_name(r.shnsu.normalisation)],
+        "normalisation" => [r.shnsu.normalisation.name()],
         "cut" => [cut_name(r.shnsu.cut)],
         "top_share_percent" => [r.shnsu.top_share_percent],
         "risk_cutoff" => [r.shnsu.cutoff],
         "resilient_max_std_residual" => [r.context.resilient_max_std_residual],
         "poor_conditions_min_risk" => [r.context.poor_conditions_min_risk],
         "min_indicators" => [r.shnsu.min_indicators as i64],
+        "profile_index" => [match r.shnsu.profile.index {
+            ProfileIndex::Indicators => "indicators",
+            ProfileIndex::Factors => "factors",
+        }],
+        "profile_high" => [m.rule.profile_levels().map(|l| l.high)],
+        "profile_medium" => [m.rule.profile_levels().map(|l| l.medium)],
     )?)
 }
 
@@ -351,8 +352,8 @@ fn weights(indicators: &[String], m: &LoadedMethodology) -> Result<DataFrame> {
             Direction::Descriptive => 0.0,
         })
         .collect();
-    // What a reader sees in `top_indicators`: the dictionary's label, and
-    // whether the value is a share (shown in percent).
+    // What a reader sees: the dictionary's label, and whether the value is
+    // a share (shown in percent).
     let entry = |i: &String| {
         crate::ingest::indicators::dictionary()
             .iter()
@@ -370,6 +371,10 @@ fn weights(indicators: &[String], m: &LoadedMethodology) -> Result<DataFrame> {
         .iter()
         .map(|i| m.rule.shnsu.thresholds.get(i).copied())
         .collect();
+    let factors: Vec<_> = indicators
+        .iter()
+        .map(|i| m.rule.indicator_factor(i))
+        .collect();
     Ok(df!(
         "indicator" => indicators,
         "weight" => weight,
@@ -377,6 +382,9 @@ fn weights(indicators: &[String], m: &LoadedMethodology) -> Result<DataFrame> {
         "label" => label,
         "is_share" => share,
         "threshold" => threshold,
+        "factor" => factors.iter().map(|f| f.as_ref().map(|f| f.code.clone())).collect::<Vec<_>>(),
+        "factor_label" => factors.iter().map(|f| f.as_ref().map(|f| f.label.clone())).collect::<Vec<_>>(),
+        "factor_weight" => factors.iter().map(|f| f.as_ref().map(|f| f.weight)).collect::<Vec<_>>(),
     )?)
 }
 
@@ -446,7 +454,11 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
     q.register("conditions", conditions.lazy());
     q.register("condition_years", condition_years.lazy());
     let shnor = q.run(&m.rule.shnor.query)?;
-    let shnsu = social_risk(&mut q, inputs, &years, m)?;
+    let SocialRisk {
+        shnsu,
+        scores: indicator_scores,
+        profiles: risk_profiles,
+    } = social_risk(&mut q, inputs, &years, m)?;
 
     let decisions = decisions(&schools, &shnor, &shnsu)?;
     let school_results = context::school_results(&counted, &years, m)?;
@@ -480,6 +492,8 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
         procedures: counted,
         shnor,
         shnsu,
+        indicator_scores,
+        risk_profiles,
         context: context_table,
         fit,
         municipalities,
@@ -528,9 +542,9 @@ fn social_risk(
     inputs: &Inputs,
     years: &Years,
     m: &LoadedMethodology,
-) -> Result<DataFrame> {
+) -> Result<SocialRisk> {
     let reference_group = match m.rule.shnsu.reference_group {
-        ReferenceGroup::Region => lit("region"),
+        ReferenceGroup::Region => lit("весь регион"),
         ReferenceGroup::SettlementType => col("settlement_type").fill_null(lit("не указан")),
         ReferenceGroup::Municipality => col("municipality").fill_null(lit("не указан")),
     };
@@ -564,7 +578,24 @@ fn social_risk(
     q.register("indicators", indicators.lazy());
     q.register("weights", weights(&names, m)?.lazy());
     q.register("bands", bands(m)?.lazy());
-    q.run(&m.rule.shnsu.query)
+    let scores = q.run(&m.rule.shnsu.scoring_query)?;
+    crate::codes::known::<IndexDirection>(&scores, &m.rule.shnsu.scoring_query)?;
+    q.register("indicator_scores", scores.clone().lazy());
+    let profiles = q.run(&m.rule.shnsu.profile.query)?;
+    crate::codes::known_where_set::<RiskLevel>(&profiles, &m.rule.shnsu.profile.query)?;
+    q.register("risk_profiles", profiles.clone().lazy());
+    Ok(SocialRisk {
+        shnsu: q.run(&m.rule.shnsu.query)?,
+        scores,
+        profiles,
+    })
+}
+
+/// What the ШНСУ queries produced.
+struct SocialRisk {
+    shnsu: DataFrame,
+    scores: DataFrame,
+    profiles: DataFrame,
 }
 
 /// Both decisions for every registry school (false where a list has no row).

@@ -27,6 +27,10 @@ pub const PRESETS: &[(&str, &str)] = &[
         include_str!("../../methodologies/kuzbass-2022.toml"),
     ),
     (
+        "fioko-500plus",
+        include_str!("../../methodologies/fioko-500plus.toml"),
+    ),
+    (
         "hse-ege-3y",
         include_str!("../../methodologies/hse-ege-3y.toml"),
     ),
@@ -39,6 +43,14 @@ const BUILTIN_QUERIES: &[(&str, &str)] = &[
         include_str!("../../queries/procedure_counts.sql"),
     ),
     ("shnor.sql", include_str!("../../queries/shnor.sql")),
+    (
+        "indicator_scores.sql",
+        include_str!("../../queries/indicator_scores.sql"),
+    ),
+    (
+        "risk_profiles.sql",
+        include_str!("../../queries/risk_profiles.sql"),
+    ),
     ("shnsu.sql", include_str!("../../queries/shnsu.sql")),
     ("context.sql", include_str!("../../queries/context.sql")),
     (
@@ -274,7 +286,7 @@ pub enum Cut {
 }
 
 /// How each indicator is put on a common scale before averaging.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Normalisation {
     /// (x − mean) / population standard deviation.
@@ -287,6 +299,18 @@ pub enum Normalisation {
     /// value (at or above for a risk, at or below for a protective one);
     /// the score is their weighted count.
     Signs,
+}
+
+impl Normalisation {
+    /// The name a methodology writes (`min_max`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Normalisation::Zscore => "zscore",
+            Normalisation::MinMax => "min_max",
+            Normalisation::Percentile => "percentile",
+            Normalisation::Signs => "signs",
+        }
+    }
 }
 
 /// The schools each indicator is standardised against.
@@ -354,6 +378,88 @@ pub struct ShnsuRule {
     /// header; used by `normalisation = "signs"`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub thresholds: BTreeMap<String, f64>,
+    /// The SQL that puts each indicator on the index's common scale.
+    #[serde(default = "default_scoring_query")]
+    pub scoring_query: String,
+    /// Risk factors and the levels of the risk profile.
+    #[serde(default)]
+    pub profile: Profile,
+}
+
+/// The risk profile (ФИОКО «500+»): indicators grouped into named factors,
+/// each factor scored per school and given a level.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The factors; empty = the indicator dictionary's grouping (each
+    /// indicator's `factor`, equal weights).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub factors: Vec<Factor>,
+    /// What the risk score averages: the indicators (each with its weight)
+    /// or the factors (each with its weight).
+    #[serde(default)]
+    pub index: ProfileIndex,
+    /// The factor score at which a level starts, per normalisation
+    /// (`zscore = { high = 1.0, medium = 0.5 }`); a normalisation without
+    /// levels leaves `risk_level` empty and says so.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub levels: BTreeMap<Normalisation, Levels>,
+    #[serde(default = "default_profile_query")]
+    pub query: String,
+}
+
+/// The factor of one indicator as the run uses it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactorOf {
+    pub code: String,
+    pub label: String,
+    pub weight: f64,
+    /// Where the grouping came from.
+    pub from: String,
+}
+
+/// One risk factor: a named group of indicators.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Factor {
+    /// The code in the outputs (`equipment`).
+    pub name: String,
+    /// What a reader sees; the dictionary's label of the code when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default = "default_weight")]
+    pub weight: f64,
+    /// Indicators by the dictionary's name or the column's own header.
+    pub indicators: Vec<String>,
+}
+
+/// Where the levels of a factor score start: `high` and above is a high
+/// risk, `medium` up to `high` a medium one, below `medium` a low one.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Levels {
+    pub high: f64,
+    pub medium: f64,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileIndex {
+    /// The weighted mean of the indicators (signs: their weighted count).
+    #[default]
+    Indicators,
+    /// The weighted mean of the factor scores (signs: their weighted sum).
+    Factors,
+}
+
+fn default_weight() -> f64 {
+    1.0
+}
+fn default_scoring_query() -> String {
+    "builtin:indicator_scores.sql".into()
+}
+fn default_profile_query() -> String {
+    "builtin:risk_profiles.sql".into()
 }
 
 fn default_comparison() -> Comparison {
@@ -720,6 +826,49 @@ impl Methodology {
                 bail!("shnsu.weights.{name} = {w}: веса должны быть положительными числами");
             }
         }
+        self.validate_profile()
+    }
+
+    fn validate_profile(&self) -> Result<()> {
+        let p = &self.shnsu.profile;
+        for (i, f) in p.factors.iter().enumerate() {
+            if !(f.weight.is_finite() && f.weight > 0.0) {
+                bail!(
+                    "shnsu.profile.factors «{}»: weight = {} — вес должен быть положительным числом",
+                    f.name,
+                    f.weight
+                );
+            }
+            if p.factors[..i].iter().any(|g| g.name == f.name) {
+                bail!("shnsu.profile.factors: фактор «{}» задан дважды", f.name);
+            }
+            if let Some(other) = p.factors[..i].iter().find_map(|g| {
+                f.indicators
+                    .iter()
+                    .find(|x| g.indicators.contains(x))
+                    .map(|x| (g, x))
+            }) {
+                bail!(
+                    "shnsu.profile.factors: показатель «{}» отнесён и к «{}», и к «{}»; у показателя один фактор",
+                    other.1,
+                    other.0.name,
+                    f.name
+                );
+            }
+        }
+        for (n, l) in &p.levels {
+            if !matches!(
+                l.medium.partial_cmp(&l.high),
+                Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+            ) {
+                bail!(
+                    "shnsu.profile.levels.{}: medium = {} выше high = {}; уровень «средний» должен начинаться не выше «высокого»",
+                    n.name(),
+                    l.medium,
+                    l.high
+                );
+            }
+        }
         Ok(())
     }
 
@@ -762,6 +911,45 @@ impl Methodology {
 
     pub fn indicator_weight(&self, indicator: &str) -> f64 {
         self.shnsu.weights.get(indicator).copied().unwrap_or(1.0)
+    }
+
+    /// The risk factor an indicator belongs to: the methodology's
+    /// `[[shnsu.profile.factors]]` when it lists any, else the indicator
+    /// dictionary's grouping (equal weights); None outside every factor.
+    pub fn indicator_factor(&self, indicator: &str) -> Option<FactorOf> {
+        let factors = &self.shnsu.profile.factors;
+        if factors.is_empty() {
+            let entry = crate::ingest::indicators::dictionary()
+                .iter()
+                .find(|e| e.name == indicator)?;
+            return Some(FactorOf {
+                code: entry.factor.clone(),
+                label: crate::ingest::indicators::factor_label(&entry.factor).to_string(),
+                weight: 1.0,
+                from: "словарь показателей".into(),
+            });
+        }
+        let f = factors
+            .iter()
+            .find(|f| f.indicators.iter().any(|i| i == indicator))?;
+        Some(FactorOf {
+            code: f.name.clone(),
+            label: f
+                .label
+                .clone()
+                .unwrap_or_else(|| crate::ingest::indicators::factor_label(&f.name).to_string()),
+            weight: f.weight,
+            from: "методика: [[shnsu.profile.factors]]".into(),
+        })
+    }
+
+    /// The levels of the factor scores under the normalisation in use.
+    pub fn profile_levels(&self) -> Option<Levels> {
+        self.shnsu
+            .profile
+            .levels
+            .get(&self.shnsu.normalisation)
+            .copied()
     }
 }
 

@@ -36,7 +36,9 @@ use crate::write::run_files::{stamp, write_files};
 use crate::write::target::{self, OutputTarget};
 use crate::write::{CsvOutput, Staging};
 use record::{input_record, methodology_record, refuse_changed_sources};
-use warnings::{check_wanted_indicators, out_of_scope_assessments, year_warnings};
+use warnings::{
+    check_wanted_indicators, out_of_scope_assessments, profile_warnings, year_warnings,
+};
 
 /// Confidence level of the interval reported for every failure share.
 pub const CONFIDENCE: f64 = 0.95;
@@ -402,6 +404,7 @@ fn checked_survey(
         })
         .cloned()
         .collect();
+    warnings.extend(profile_warnings(&methodology.rule, &used));
     let checked: Vec<(Checked, Vec<String>)> = tables
         .par_iter()
         .map(|t| check_survey(t, registry, &used))

@@ -13,6 +13,46 @@ use crate::validate::indicators::IndicatorUse;
 /// An indicator the methodology names (in `indicators`, `weights` or
 /// `directions`, by name or by its header) must exist in the survey: a typo
 /// there would otherwise silently change the index.
+/// What the risk profile cannot do as set: levels missing for the
+/// normalisation in use, and (with the index over the factors) indicators
+/// outside every factor, which then do not count.
+pub(crate) fn profile_warnings(
+    rule: &crate::methodology::Methodology,
+    used: &[IndicatorUse],
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if !used.is_empty() && rule.profile_levels().is_none() {
+        let n = rule.shnsu.normalisation.name();
+        warnings.push(format!(
+            "уровни риска профиля не заданы для shnsu.normalisation = \"{n}\": risk_level в \
+             risk_profiles пуст; задайте их в методике:\n[shnsu.profile.levels]\n{n} = \
+             {{ high = …, medium = … }}"
+        ));
+    }
+    warnings.extend(outside_factors(&rule.shnsu, used));
+    warnings
+}
+
+fn outside_factors(h: &crate::methodology::ShnsuRule, used: &[IndicatorUse]) -> Option<String> {
+    if h.profile.index != crate::methodology::ProfileIndex::Factors {
+        return None;
+    }
+    let outside: Vec<String> = used
+        .iter()
+        .filter(|u| u.factor.is_none())
+        .map(|u| format!("«{}»", u.header))
+        .collect();
+    (!outside.is_empty()).then(|| {
+        format!(
+            "индекс ШНСУ считается по факторам риска (shnsu.profile.index = \"factors\"), а \
+             показатели {} не входят ни в один фактор [[shnsu.profile.factors]]: они показаны в \
+             school_indicators, но в индекс не входят; чтобы учесть, добавьте их в indicators \
+             нужного фактора",
+            outside.join(", ")
+        )
+    })
+}
+
 pub(crate) fn check_wanted_indicators(
     h: &crate::methodology::ShnsuRule,
     origin: &str,

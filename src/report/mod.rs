@@ -12,7 +12,7 @@ use polars::prelude::*;
 
 use svg::{Point, escape};
 
-use crate::codes::{self, Code, ContextGroup, List, Transition};
+use crate::codes::{self, Code, ContextGroup, List, RiskLevel, Transition};
 use crate::finished::FinishedRun;
 use crate::methodology::Methodology;
 use crate::methodology::{Combine, Comparison, Cut, Normalisation, ReferenceGroup};
@@ -78,6 +78,7 @@ svg .pt{fill:#bbb;opacity:.8}svg .pt.both{fill:#8b0000}svg .pt.shnor_only{fill:#
 svg .pt.shnsu_only{fill:#f0ad4e}svg .pt.resilient{fill:#2e8b57}
 .legend span{display:inline-block;margin-right:1em}.legend i{display:inline-block;width:.8em;height:.8em;margin-right:.3em}
 .note{color:#666;font-size:.9em}
+td.level.high{background:#f6d5d4}td.level.medium{background:#fcebc9}td.level.low{background:#e3f1e3}
 @media print{th{cursor:auto}h2{page-break-before:auto}.charts{display:block}}
 ";
 
@@ -114,6 +115,8 @@ struct Tables {
     municipalities: DataFrame,
     procedures: DataFrame,
     transitions: Option<DataFrame>,
+    /// Absent from runs made before profiles existed.
+    risk_profiles: Option<DataFrame>,
 }
 
 fn render(run: &FinishedRun) -> Result<String> {
@@ -124,6 +127,7 @@ fn render(run: &FinishedRun) -> Result<String> {
         municipalities: run.table("municipalities")?,
         procedures: run.table("procedures")?,
         transitions: run.table_if_written("transitions")?,
+        risk_profiles: run.table_if_written("risk_profiles")?,
     };
     let manifest = &run.manifest;
     let rule = &manifest.methodology.resolved;
@@ -492,6 +496,82 @@ fn lists_section(html: &mut String, t: &Tables) -> Result<()> {
             "listed_before",
         ],
     ));
+    if let Some(profiles) = &t.risk_profiles {
+        profiles_table(html, &t.shnsu, profiles)?;
+    }
     html.push_str("</section>");
+    Ok(())
+}
+
+/// The risk profile of each ШНСУ school: a row per school in rank order, a
+/// column per factor, each cell the factor's level and score.
+fn profiles_table(html: &mut String, shnsu: &DataFrame, profiles: &DataFrame) -> Result<()> {
+    let listed = shnsu.select(["school_id", "school_name"])?;
+    let rows = listed
+        .clone()
+        .lazy()
+        .join(
+            profiles.clone().lazy(),
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .collect()?;
+    if rows.height() == 0 {
+        return Ok(());
+    }
+    let factors = rows
+        .clone()
+        .lazy()
+        .group_by([col("factor")])
+        .agg([col("factor_label").first()])
+        .sort(["factor"], SortMultipleOptions::default())
+        .collect()?;
+    write!(
+        html,
+        "<h3>Профили риска школ ШНСУ</h3><p class=\"note\">Уровень и балл каждого фактора \
+         риска (больше — выше риск); показатели каждого фактора — в risk_profiles.csv, \
+         значения паспорта рядом со средним — в school_indicators.csv.</p>\
+         <table id=\"profiles-table\"><thead><tr><th>{}</th><th>{}</th>",
+        escape(crate::write::label("school_id")),
+        escape(crate::write::label("school_name"))
+    )?;
+    for f in 0..factors.height() {
+        write!(
+            html,
+            "<th>{}</th>",
+            escape(&cell(&factors, "factor_label", f))
+        )?;
+    }
+    html.push_str("</tr></thead><tbody>");
+    let scores = floats(&rows, "factor_score");
+    let by_cell: std::collections::HashMap<(String, String), usize> = (0..rows.height())
+        .map(|r| ((cell(&rows, "school_id", r), cell(&rows, "factor", r)), r))
+        .collect();
+    for s in 0..listed.height() {
+        let id = cell(&listed, "school_id", s);
+        write!(
+            html,
+            "<tr><td>{}</td><td>{}</td>",
+            escape(&id),
+            escape(&cell(&listed, "school_name", s))
+        )?;
+        for f in 0..factors.height() {
+            let Some(&r) = by_cell.get(&(id.clone(), cell(&factors, "factor", f))) else {
+                html.push_str("<td>—</td>");
+                continue;
+            };
+            let level = codes::at::<RiskLevel>(&rows, r);
+            let score = scores[r].map_or(String::new(), |v| crate::russian::decimal(v, 2));
+            write!(
+                html,
+                "<td class=\"level {}\">{} ({score})</td>",
+                level.map_or("none", |l| l.code()),
+                escape(level.map_or("уровень не задан", |l| l.label()))
+            )?;
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</tbody></table>");
     Ok(())
 }

@@ -27,8 +27,13 @@ pub struct IndicatorUse {
     pub direction_from: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<Unit>,
+    /// The risk factor's code and label, and where the grouping came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor_from: Option<String>,
     /// Computed from counts (`[[derived]]`), not read.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub derived: bool,
@@ -50,11 +55,8 @@ pub fn describe(u: &IndicatorUse) -> String {
     if let Some(unit) = u.unit {
         line.push_str(&format!("; единица: {}", unit_label(unit)));
     }
-    if let Some(f) = &u.factor {
-        line.push_str(&format!(
-            "; фактор «500+»: {}",
-            crate::ingest::indicators::factor_label(f)
-        ));
+    if let (Some(f), Some(from)) = (&u.factor_label, &u.factor_from) {
+        line.push_str(&format!("; фактор риска: {f} ({from})"));
     }
     line
 }
@@ -82,6 +84,21 @@ fn setting<'a, T>(
             .find(|(k, _)| comparison_key(k) == key)
             .map(|(_, v)| v)
     })
+}
+
+/// Lists an indicator under its dictionary name in the factor that names it
+/// by its header, so that the profile finds it by the name the index uses.
+fn name_factor_members(rule: &mut Methodology, name: &str, header: &str) {
+    let key = comparison_key(header);
+    for f in &mut rule.shnsu.profile.factors {
+        let named = f
+            .indicators
+            .iter()
+            .any(|i| i == name || comparison_key(i) == key);
+        if named && !f.indicators.iter().any(|i| i == name) {
+            f.indicators.push(name.to_string());
+        }
+    }
 }
 
 /// Renames each table's indicator columns to their dictionary names and
@@ -126,6 +143,8 @@ pub fn resolve(tables: &mut [RawTable], rule: &mut Methodology) -> Result<Vec<In
                 rule.shnsu.thresholds.insert(column.clone(), t);
             }
             rule.shnsu.directions.insert(column.clone(), direction);
+            name_factor_members(rule, &column, &header);
+            let factor = rule.indicator_factor(&column);
             let is_derived = derived.iter().any(|(n, _)| *n == column);
             uses.push(IndicatorUse {
                 name: column,
@@ -134,7 +153,9 @@ pub fn resolve(tables: &mut [RawTable], rule: &mut Methodology) -> Result<Vec<In
                 direction,
                 direction_from: from,
                 unit: entry.map(|e| e.unit),
-                factor: entry.map(|e| e.factor.clone()),
+                factor: factor.as_ref().map(|f| f.code.clone()),
+                factor_label: factor.as_ref().map(|f| f.label.clone()),
+                factor_from: factor.map(|f| f.from),
                 derived: is_derived,
             });
         }

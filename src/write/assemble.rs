@@ -94,6 +94,20 @@ pub fn outputs(
                 ),
             )?,
         ),
+        (
+            "risk_profiles",
+            conform(
+                "risk_profiles",
+                left_join(c.risk_profiles.clone().lazy(), names.clone()),
+            )?,
+        ),
+        (
+            "school_indicators",
+            conform(
+                "school_indicators",
+                left_join(c.indicator_scores.clone().lazy(), names.clone()),
+            )?,
+        ),
         ("schools", conform("schools", schools)?),
         (
             "municipalities",
