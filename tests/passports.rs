@@ -451,3 +451,66 @@ fn a_factor_of_the_methodology_names_an_indicator_by_its_own_header() {
         "{profiles}"
     );
 }
+
+#[test]
+fn counts_of_pupils_are_divided_by_the_number_of_pupils() {
+    // sorsk2: 12 of 40 pupils with ОВЗ (30 %), 6 large families (15 %);
+    // sorsk3: 20 of 400 (5 %), 40 (10 %). Read as shares, the counts would
+    // put the bigger school first.
+    let passport = "Код ОО;Год;Численность обучающихся;Количество обучающихся с ОВЗ;\
+                    Количество обучающихся из многодетных семей\n\
+                    sorsk2;2025;40;12;6\nsorsk3;2025;400;20;40\n";
+    let data = town().file("survey/survey_2025.csv", passport);
+    let (ok, stderr) = data.run(&[]);
+    assert!(ok, "{stderr}");
+    assert_eq!(listed(&data), ["sorsk2"]);
+    let card = data.read_out("school_indicators.csv");
+    assert!(
+        card.contains(
+            "sorsk2,ООШ №2,город Сорск,ovz_share,Доля обучающихся с ОВЗ,ovz,0.300000,0.175000,"
+        ),
+        "{card}"
+    );
+    let manifest = data.read_out("manifest.json");
+    assert!(
+        manifest.contains("доля: «Количество обучающихся с ОВЗ» из «Численность обучающихся»"),
+        "{manifest}"
+    );
+    // Without the total the counts cannot be compared: the run stops and
+    // says what to add.
+    let data = town().file(
+        "survey/survey_2025.csv",
+        "Код ОО;Год;Количество обучающихся с ОВЗ\nsorsk2;2025;12\nsorsk3;2025;20\n",
+    );
+    let (ok, stderr) = data.run(&[]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("в анкете количества, а не доли: «Количество обучающихся с ОВЗ»")
+            && stderr.contains("[shnsu.denominators]\n\"Количество обучающихся с ОВЗ\" = \"…\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn one_passport_file_per_school_names_the_school_in_its_file_name() {
+    // «Показатель | Значение»: the school is in the file name, by its
+    // registry name or its id.
+    let data = town()
+        .file(
+            "survey/Паспорт ООШ №2 2025.csv",
+            "Показатель;Значение\nДоля обучающихся с ОВЗ;0,28\nДоля обучающихся из многодетных семей;0,38\n",
+        )
+        .file(
+            "survey/sorsk3 2025.csv",
+            "Показатель;Значение\nДоля обучающихся с ОВЗ;0,001\nДоля обучающихся из многодетных семей;0,22\n",
+        );
+    let (ok, stderr) = data.run(&[]);
+    assert!(ok, "{stderr}");
+    assert_eq!(listed(&data), ["sorsk2"]);
+    assert!(
+        stderr.contains("survey/Паспорт ООШ №2 2025.csv: паспорт одной школы, школа sorsk2 определена по «Паспорт ООШ №2 2025»"),
+        "{stderr}"
+    );
+    assert_eq!(data.read_out("rejected.csv").lines().count(), 1);
+    assert_eq!(data.read_out("school_indicators.csv").lines().count(), 5);
+}

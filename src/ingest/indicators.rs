@@ -48,6 +48,11 @@ pub struct Indicator {
     pub unit: Unit,
     pub factor: String,
     pub patterns: Vec<String>,
+    /// A total that other counts are divided by (the number of students):
+    /// it stands for a header only when no other entry does, so that
+    /// «Численность обучающихся с ОВЗ» is the ОВЗ count, not the total.
+    #[serde(default)]
+    pub fallback: bool,
 }
 
 #[derive(Deserialize)]
@@ -88,6 +93,22 @@ pub fn factor_label(code: &str) -> &str {
     parsed().factors.get(code).map_or(code, String::as_str)
 }
 
+/// True for a header that gives a number of people, not a share:
+/// «Количество обучающихся с ОВЗ», «Численность детей-инвалидов» — but not
+/// «Численность/удельный вес …» or «… (%)», which carry the share.
+pub fn counts_people(header: &str) -> bool {
+    let key = comparison_key(header);
+    let mut words = key.split(' ');
+    let counted = words
+        .next()
+        .is_some_and(|w| w.starts_with("колич") || w.starts_with("числ"));
+    counted
+        && !header.contains('%')
+        && !key
+            .split(' ')
+            .any(|w| w.starts_with("дол") || w.starts_with("удельн") || w.starts_with("процент"))
+}
+
 /// The entry a survey header stands for: its canonical name, or the entry
 /// with the longest wording (in letters) whose words all begin words of the
 /// header. `None` when nothing matches or two entries match equally well.
@@ -97,13 +118,19 @@ pub fn recognise(header: &str) -> Option<&'static Indicator> {
         return Some(exact);
     }
     let words: Vec<&str> = key.split(' ').collect();
+    best_match(&words, false).or_else(|| best_match(&words, true))
+}
+
+/// The entry (a total when `fallback`) with the longest matching wording;
+/// `None` on a tie.
+fn best_match(words: &[&str], fallback: bool) -> Option<&'static Indicator> {
     let mut best: Option<(usize, &'static Indicator)> = None;
     let mut tied = false;
-    for indicator in dictionary() {
+    for indicator in dictionary().iter().filter(|i| i.fallback == fallback) {
         let Some(length) = indicator
             .patterns
             .iter()
-            .filter(|p| matches(p, &words))
+            .filter(|p| matches(p, words))
             .map(|p| p.chars().filter(|c| c.is_alphanumeric()).count())
             .max()
         else {
@@ -141,6 +168,28 @@ mod tests {
 
     fn name(header: &str) -> Option<&'static str> {
         recognise(header).map(|i| i.name.as_str())
+    }
+
+    #[test]
+    fn a_count_of_some_pupils_is_that_indicator_and_the_total_only_alone() {
+        assert_eq!(name("Численность обучающихся с ОВЗ"), Some("ovz_share"));
+        assert_eq!(
+            name("Количество обучающихся из многодетных семей"),
+            Some("large_family_share")
+        );
+        assert_eq!(
+            name("Количество учителей-совместителей"),
+            Some("part_time_teachers_share")
+        );
+        assert_eq!(name("Численность обучающихся"), Some("students_count"));
+        assert_eq!(name("Количество учителей"), Some("teachers_count"));
+        assert!(counts_people("Количество обучающихся с ОВЗ"));
+        assert!(counts_people("Число детей-инвалидов"));
+        assert!(!counts_people(
+            "Численность/удельный вес педагогических работников"
+        ));
+        assert!(!counts_people("Количество обучающихся с ОВЗ, %"));
+        assert!(!counts_people("Доля обучающихся с ОВЗ"));
     }
 
     #[test]

@@ -157,6 +157,93 @@ pub fn names_to_ids(table: &mut RawTable, registry: &DataFrame) -> Result<Vec<(S
     Ok(replaced)
 }
 
+/// For the passport of one school (one value column, «Показатель |
+/// Значение»), the school its file name or title names: a registry id
+/// among the words of the name, else the one registry name written there
+/// (the longest when several are, none when two equally long are). Returns
+/// the id and the words it was found in.
+pub fn school_of_single_passport(
+    table: &RawTable,
+    registry: &DataFrame,
+) -> Result<Option<(String, String)>> {
+    use super::normalize::comparison_key;
+    if table.frame.height() != 1 {
+        return Ok(None);
+    }
+    let ids = registry.column("school_id")?.str()?.clone();
+    let given = table
+        .frame
+        .column("school_id")?
+        .str()?
+        .get(0)
+        .map(str::to_string);
+    if given
+        .as_deref()
+        .is_some_and(|g| ids.iter().flatten().any(|id| id == g))
+    {
+        return Ok(None);
+    }
+    let titles = table
+        .header
+        .iter()
+        .flat_map(|h| h.titles.iter().map(|(_, t)| t.clone()));
+    let stem = std::path::Path::new(&table.name)
+        .file_stem()
+        .map_or(table.name.clone(), |s| s.to_string_lossy().to_string());
+    for place in std::iter::once(stem).chain(titles) {
+        let words: Vec<String> = comparison_key(&place)
+            .split(' ')
+            .map(str::to_string)
+            .collect();
+        if let Some(id) = ids
+            .iter()
+            .flatten()
+            .find(|id| words.iter().any(|w| w == &id.to_lowercase()))
+        {
+            return Ok(Some((id.to_string(), place)));
+        }
+        if let Some(id) = named_school(&words, registry)? {
+            return Ok(Some((id, place)));
+        }
+    }
+    Ok(None)
+}
+
+/// The registry school whose name's words appear in a row in `words`: the
+/// longest such name, none on a tie.
+fn named_school(words: &[String], registry: &DataFrame) -> Result<Option<String>> {
+    use super::normalize::comparison_key;
+    if !registry.schema().contains("school_name") {
+        return Ok(None);
+    }
+    let ids = registry.column("school_id")?.str()?.clone();
+    let names = registry.column("school_name")?.cast(&DataType::String)?;
+    let mut best: Option<(usize, String)> = None;
+    let mut tied = false;
+    for (id, name) in ids.iter().zip(names.str()?.iter()) {
+        let (Some(id), Some(name)) = (id, name) else {
+            continue;
+        };
+        let name: Vec<String> = comparison_key(name)
+            .split(' ')
+            .map(str::to_string)
+            .collect();
+        let written = !name.is_empty() && words.windows(name.len()).any(|w| w == name.as_slice());
+        if !written {
+            continue;
+        }
+        match &best {
+            Some((n, _)) if name.len() < *n => {}
+            Some((n, _)) if name.len() == *n => tied = true,
+            _ => {
+                best = Some((name.len(), id.to_string()));
+                tied = false;
+            }
+        }
+    }
+    Ok(best.filter(|_| !tied).map(|(_, id)| id))
+}
+
 /// Each indicator row: its label (a wrapped second line with no values
 /// joined on) and its value per school.
 fn joined_rows(

@@ -378,6 +378,10 @@ pub struct ShnsuRule {
     /// header; used by `normalisation = "signs"`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub thresholds: BTreeMap<String, f64>,
+    /// The total each count of people is divided by (`"Количество
+    /// обучающихся с ОВЗ" = "Всего обучающихся"`), by name or header.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub denominators: BTreeMap<String, String>,
     /// The SQL that puts each indicator on the index's common scale.
     #[serde(default = "default_scoring_query")]
     pub scoring_query: String,

@@ -434,7 +434,9 @@ fn passports_by_school(
     registry: &DataFrame,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<RawTable>> {
-    use crate::ingest::passport::{is_transposed, names_to_ids, transposed};
+    use crate::ingest::passport::{
+        is_transposed, names_to_ids, school_of_single_passport, transposed,
+    };
     let mut turned = Vec::with_capacity(tables.len());
     for table in tables {
         if !is_transposed(&table) {
@@ -442,6 +444,17 @@ fn passports_by_school(
             continue;
         }
         let mut table = transposed(table)?;
+        if let Some((id, place)) = school_of_single_passport(&table, registry)? {
+            warnings.push(format!(
+                "{}: паспорт одной школы, школа {id} определена по «{place}»",
+                table.name
+            ));
+            table
+                .frame
+                .with_column(Column::new("school_id".into(), [id]))?;
+            turned.push(table);
+            continue;
+        }
         for (name, id) in names_to_ids(&mut table, registry)? {
             warnings.push(format!(
                 "{}: столбец школы «{name}» прочитан как {id} (по названию в реестре)",

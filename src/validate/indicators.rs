@@ -9,7 +9,7 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::ingest::RawTable;
-use crate::ingest::indicators::{Indicator, Pointing, Unit, derived, recognise};
+use crate::ingest::indicators::{Indicator, Pointing, Unit, counts_people, derived, recognise};
 use crate::ingest::normalize::comparison_key;
 use crate::methodology::{Direction, Methodology};
 
@@ -110,7 +110,8 @@ pub fn resolve(tables: &mut [RawTable], rule: &mut Methodology) -> Result<Vec<In
     let mut unknown: Vec<String> = Vec::new();
     for table in tables.iter_mut() {
         let entries = with_dictionary_names(table)?;
-        let derived = with_derived_shares(table)?;
+        let mut derived = with_derived_shares(table)?;
+        derived.extend(with_count_shares(table, &entries, rule)?);
         for column in super::survey::indicator_columns(table) {
             if uses.iter().any(|u| u.name == column) {
                 continue;
@@ -229,6 +230,89 @@ fn with_derived_shares(table: &mut RawTable) -> Result<Vec<(String, String)>> {
         ));
     }
     Ok(added)
+}
+
+/// Turns each share a passport gives as a number of people («Количество
+/// обучающихся с ОВЗ») into the share of its total: the column the
+/// methodology's `[shnsu.denominators]` names (by name or header), else the
+/// table's number of students (of teachers, for a teachers' indicator).
+/// Returns each share so made with its source; refuses a count without a
+/// total, since a count read as a share would rank schools by their size.
+fn with_count_shares(
+    table: &mut RawTable,
+    entries: &[(String, &'static Indicator)],
+    rule: &Methodology,
+) -> Result<Vec<(String, String)>> {
+    use polars::prelude::*;
+    let mut made = Vec::new();
+    let mut missing = Vec::new();
+    for (name, entry) in entries {
+        let header = table.header_of(name);
+        if entry.unit != Unit::Share || !counts_people(&header) {
+            continue;
+        }
+        let Some(total) = total_column(table, name, &header, rule) else {
+            missing.push(header);
+            continue;
+        };
+        let value = |c: &str| super::survey::passport_value(super::text(c), true);
+        let share = when(value(&total).gt(lit(0.0)))
+            .then(value(name) / value(&total))
+            .otherwise(lit(NULL).cast(DataType::Float64))
+            .cast(DataType::String)
+            .alias(name.as_str());
+        table.frame = table.frame.clone().lazy().with_column(share).collect()?;
+        made.push((
+            name.clone(),
+            format!("доля: «{header}» из «{}»", table.header_of(&total)),
+        ));
+    }
+    if !missing.is_empty() {
+        bail!("{}", missing_total_message(&missing));
+    }
+    Ok(made)
+}
+
+/// The column a count is divided by.
+fn total_column(table: &RawTable, name: &str, header: &str, rule: &Methodology) -> Option<String> {
+    if let Some(named) = setting(&rule.shnsu.denominators, name, header) {
+        let key = comparison_key(named);
+        return table
+            .columns
+            .iter()
+            .map(|m| m.column.clone())
+            .find(|c| c == named || comparison_key(&table.header_of(c)) == key);
+    }
+    let total = if name.starts_with("teachers_") || name.starts_with("part_time_teachers") {
+        "teachers_count"
+    } else {
+        "students_count"
+    };
+    table.has(total).then(|| total.to_string())
+}
+
+fn missing_total_message(headers: &[String]) -> String {
+    let lines: Vec<String> = headers
+        .iter()
+        .map(|h| {
+            format!(
+                "{} = \"…\"    # заголовок столбца с общим числом",
+                toml_key(h)
+            )
+        })
+        .collect();
+    format!(
+        "в анкете количества, а не доли: {}. Чтобы сравнивать школы разного размера, их нужно \
+         разделить на общее число (обучающихся, учителей), а такого столбца в том же файле нет. \
+         Добавьте столбец с общим числом или назовите его в методике:\n\n\
+         [shnsu.denominators]\n{}",
+        headers
+            .iter()
+            .map(|h| format!("«{h}»"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        lines.join("\n")
+    )
 }
 
 /// True for a column whose filled cells are mostly not numbers, yes/no or
