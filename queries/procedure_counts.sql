@@ -36,6 +36,23 @@ SELECT
     fail_share,
     ci_low,
     ci_high,
+    -- From student rows only (empty for an aggregate): scores, marks and
+    -- the mark against the journal mark.
+    scored,
+    score_mean,
+    score_sd,
+    marked,
+    marks_2,
+    marks_3,
+    marks_4,
+    marks_5,
+    mean_mark,
+    quality_share,
+    success_share,
+    journal_compared,
+    journal_lower_share,
+    journal_same_share,
+    journal_higher_share,
     -- The same procedure in its previous available year, and the change of
     -- the share in percentage points (computed with the shares; equal to
     -- LAG(year) and 100 * (fail_share - LAG(fail_share)) OVER (PARTITION BY

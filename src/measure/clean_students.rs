@@ -38,7 +38,7 @@ use crate::validate::rules::{
 use crate::validate::{PLACEHOLDERS, text};
 
 /// The columns the fast path reads, with the type each is parsed as.
-const COLUMNS: [(&str, DataType); 8] = [
+const COLUMNS: [(&str, DataType); 9] = [
     ("school_id", DataType::String),
     ("year", DataType::Int32),
     ("assessment", DataType::String),
@@ -47,6 +47,7 @@ const COLUMNS: [(&str, DataType); 8] = [
     ("participant_id", DataType::String),
     ("mark", DataType::Int32),
     ("score", DataType::Float64),
+    ("journal_mark", DataType::Int32),
 ];
 
 /// A clean student-level file counted into procedures.
@@ -206,16 +207,21 @@ fn count(
     registry_ids: &Series,
     min_scores: &MinScores,
 ) -> Result<Option<(DataFrame, usize)>> {
-    let typed = rows.select([
-        column(table, "school_id", DataType::String),
-        column(table, "year", DataType::Float64),
-        column(table, "assessment", DataType::String),
-        column(table, "subject", DataType::String),
-        column(table, "grade", DataType::Float64),
-        column(table, "mark", DataType::Float64),
-        column(table, "score", DataType::Float64),
-        column(table, "participant_id", DataType::String),
-    ]);
+    let typed = rows
+        .select([
+            column(table, "school_id", DataType::String),
+            column(table, "year", DataType::Float64),
+            column(table, "assessment", DataType::String),
+            column(table, "subject", DataType::String),
+            column(table, "grade", DataType::Float64),
+            column(table, "mark", DataType::Float64),
+            column(table, "score", DataType::Float64),
+            column(table, "participant_id", DataType::String),
+            column(table, "journal_mark", DataType::Float64),
+        ])
+        .with_column(crate::measure::statistics::journal_mark(col(
+            "journal_mark",
+        )));
     let Some(groups) = grouped_if_unrepeated(typed, table)? else {
         return Ok(None);
     };
@@ -259,30 +265,35 @@ fn grouped_if_unrepeated(typed: LazyFrame, table: &RawTable) -> Result<Option<Da
             col("grade"),
             unmarked_score,
         ])
-        .agg([
-            len().cast(DataType::Int64).alias("rows"),
-            mark.clone()
-                .eq(lit(2.0))
-                .sum()
-                .cast(DataType::Int64)
-                .alias("failed_by_mark"),
-            row_is_clean()
-                .not()
-                .sum()
-                .cast(DataType::Int64)
-                .alias("doubtful"),
-            // The highest score of a «2» and the lowest of a passing mark:
-            // a mark the scale contradicts sends the file to the full
-            // checks, which count and say it.
-            col("score")
-                .filter(mark.clone().eq(lit(2.0)))
-                .max()
-                .alias("top_score_of_two"),
-            col("score")
-                .filter(mark.gt(lit(2.0)))
-                .min()
-                .alias("low_score_of_pass"),
-        ]);
+        .agg(
+            [
+                len().cast(DataType::Int64).alias("rows"),
+                mark.clone()
+                    .eq(lit(2.0))
+                    .sum()
+                    .cast(DataType::Int64)
+                    .alias("failed_by_mark"),
+                row_is_clean()
+                    .not()
+                    .sum()
+                    .cast(DataType::Int64)
+                    .alias("doubtful"),
+                // The highest score of a «2» and the lowest of a passing mark:
+                // a mark the scale contradicts sends the file to the full
+                // checks, which count and say it.
+                col("score")
+                    .filter(mark.clone().eq(lit(2.0)))
+                    .max()
+                    .alias("top_score_of_two"),
+                col("score")
+                    .filter(mark.gt(lit(2.0)))
+                    .min()
+                    .alias("low_score_of_pass"),
+            ]
+            .into_iter()
+            .chain(crate::measure::statistics::over_students())
+            .collect::<Vec<_>>(),
+        );
     let mut plans = vec![groups.logical_plan];
     if table.has("participant_id") {
         plans.push(
@@ -336,25 +347,30 @@ fn resolved_procedures(groups: &DataFrame, keys: DataFrame) -> Result<Option<Dat
             ],
             JoinArgs::new(JoinType::Inner),
         )
-        .select([
-            col("school_id"),
-            col("canonical_year").alias("year"),
-            col("canonical_assessment").alias("assessment"),
-            col("canonical_subject").alias("subject"),
-            col("grade").cast(DataType::Int32),
-            col("rows").alias("participants"),
-            failed.alias("failed"),
-            col("score").is_not_null().alias("by_score"),
-            col("score")
-                .is_not_null()
-                .and(col("min_score").is_null())
-                .alias("without_minimum"),
-            col("top_score_of_two")
-                .gt_eq(col("min_score"))
-                .or(col("low_score_of_pass").lt(col("min_score")))
-                .fill_null(false)
-                .alias("mark_against_scale"),
-        ])
+        .select(
+            [
+                col("school_id"),
+                col("canonical_year").alias("year"),
+                col("canonical_assessment").alias("assessment"),
+                col("canonical_subject").alias("subject"),
+                col("grade").cast(DataType::Int32),
+                col("rows").alias("participants"),
+                failed.alias("failed"),
+                col("score").is_not_null().alias("by_score"),
+                col("score")
+                    .is_not_null()
+                    .and(col("min_score").is_null())
+                    .alias("without_minimum"),
+                col("top_score_of_two")
+                    .gt_eq(col("min_score"))
+                    .or(col("low_score_of_pass").lt(col("min_score")))
+                    .fill_null(false)
+                    .alias("mark_against_scale"),
+            ]
+            .into_iter()
+            .chain(crate::measure::statistics::columns())
+            .collect::<Vec<_>>(),
+        )
         .collect()?;
     if resolved.column("without_minimum")?.bool()?.any()
         || resolved.column("mark_against_scale")?.bool()?.any()
@@ -362,15 +378,25 @@ fn resolved_procedures(groups: &DataFrame, keys: DataFrame) -> Result<Option<Dat
         return Ok(None);
     }
     let by_score = resolved.column("by_score")?.bool()?.any();
-    let resolved = resolved.lazy().select([
-        cols(PROCEDURE_KEY).as_expr(),
-        col("participants"),
-        col("failed"),
-    ]);
+    let resolved = resolved.lazy().select(
+        [
+            cols(PROCEDURE_KEY).as_expr(),
+            col("participants"),
+            col("failed"),
+        ]
+        .into_iter()
+        .chain(crate::measure::statistics::columns())
+        .collect::<Vec<_>>(),
+    );
     Ok(Some(if by_score {
         resolved
             .group_by(PROCEDURE_KEY.map(col))
-            .agg([col("participants").sum(), col("failed").sum()])
+            .agg(
+                [col("participants").sum(), col("failed").sum()]
+                    .into_iter()
+                    .chain(crate::measure::statistics::summed())
+                    .collect::<Vec<_>>(),
+            )
             .collect()?
     } else {
         resolved.collect()?

@@ -6,3 +6,4 @@ pub mod clean_students;
 pub mod procedures;
 pub mod repeats;
 pub mod row_hash;
+pub mod statistics;

@@ -7,6 +7,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::ingest::table::LINE;
 use crate::measure::row_hash::{has_repeated_hash, row_hash};
+use crate::measure::statistics;
 
 pub use crate::validate::results::PROCEDURE_KEY;
 
@@ -22,16 +23,28 @@ fn counted_columns() -> Vec<Expr> {
         .collect()
 }
 
+/// The columns of procedures counted from student rows: the counted
+/// columns and the additive statistics.
+fn student_columns() -> Vec<Expr> {
+    counted_columns()
+        .into_iter()
+        .chain(statistics::columns())
+        .collect()
+}
+
 /// Student rows → procedures. A participant fails with mark 2; without a mark,
 /// with a score below the minimum (a score equal to the minimum passes).
 pub fn from_students(students: LazyFrame) -> LazyFrame {
-    students
-        .with_column(is_failed())
-        .group_by(key_exprs())
-        .agg([
-            len().cast(DataType::Int64).alias("participants"),
-            col("is_failed").sum().cast(DataType::Int64).alias("failed"),
-        ])
+    let counts = [
+        len().cast(DataType::Int64).alias("participants"),
+        col("is_failed").sum().cast(DataType::Int64).alias("failed"),
+    ];
+    students.with_column(is_failed()).group_by(key_exprs()).agg(
+        counts
+            .into_iter()
+            .chain(statistics::over_students())
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// Whether a student row counts as failed: mark 2, or without a mark a
@@ -47,7 +60,7 @@ pub fn is_failed() -> Expr {
 /// over several files of student rows.
 pub fn sum_parts(parts: Vec<LazyFrame>) -> Result<DataFrame> {
     let all = concat(parts, UnionArgs::default())?
-        .select(counted_columns())
+        .select(student_columns())
         .collect()?;
     // Most procedures come from one file, already counted; summing 1.5 M
     // rows on five keys costs more than finding that no key repeats.
@@ -59,10 +72,15 @@ pub fn sum_parts(parts: Vec<LazyFrame>) -> Result<DataFrame> {
     if !has_repeated_hash(keys.column("key")?)? {
         return Ok(all);
     }
+    let sums = [col("participants").sum(), col("failed").sum()];
     Ok(all
         .lazy()
         .group_by(key_exprs())
-        .agg([col("participants").sum(), col("failed").sum()])
+        .agg(
+            sums.into_iter()
+                .chain(statistics::summed())
+                .collect::<Vec<_>>(),
+        )
         .collect()?)
 }
 
@@ -264,12 +282,17 @@ pub fn combine(
 ) -> Result<DataFrame> {
     let all = concat(
         [
-            student_procedures.lazy(),
-            aggregates.lazy().select(counted_columns()),
+            student_procedures.lazy().select(student_columns()),
+            aggregates
+                .lazy()
+                .select(counted_columns())
+                .with_columns(statistics::missing()),
         ],
         UnionArgs::default(),
     )?;
-    Ok(with_shares(all, confidence).collect()?)
+    Ok(with_shares(all, confidence)
+        .with_columns(statistics::figures())
+        .collect()?)
 }
 
 /// `procedures` with `absent`: the rows of participants marked absent in
@@ -343,6 +366,7 @@ mod tests {
             )
             .unwrap()
             .lazy()
+            .with_columns(statistics::missing())
         };
         let totals = |frame: DataFrame| -> Vec<(String, i64, i64)> {
             let frame = frame.sort(["school_id"], Default::default()).unwrap();
@@ -429,6 +453,7 @@ mod tests {
             "mark" => [None::<i32>, None, None, Some(2)],
             "score" => [Some(24.0), Some(23.0), Some(80.0), Some(90.0)],
             "min_score" => [Some(24.0); 4],
+            "journal_mark" => [None::<i32>; 4],
         )
         .unwrap();
         let out = from_students(students.lazy()).collect().unwrap();

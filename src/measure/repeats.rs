@@ -99,10 +99,17 @@ pub fn find(rows: Vec<(String, DataFrame)>) -> Result<Repeats> {
         .clone()
         .lazy()
         .group_by(key())
-        .agg([
-            (-len().cast(DataType::Int64)).alias("participants"),
-            (-col("is_failed").sum().cast(DataType::Int64)).alias("failed"),
-        ])
+        .agg(
+            [
+                (-len().cast(DataType::Int64)).alias("participants"),
+                (-col("is_failed").sum().cast(DataType::Int64)).alias("failed"),
+            ]
+            .into_iter()
+            .chain(crate::measure::statistics::over_students())
+            .collect::<Vec<_>>(),
+        )
+        // The repeated rows' marks and scores come off with them.
+        .with_columns(crate::measure::statistics::negated())
         .sort(PROCEDURE_KEY, SortMultipleOptions::default())
         .collect()?;
     let rejected = repeated

@@ -844,7 +844,7 @@ fn distinct_years(frame: &DataFrame) -> Result<Vec<i32>> {
 }
 
 fn empty_procedures() -> DataFrame {
-    empty_frame(&[
+    let mut columns = vec![
         ("school_id", DataType::String),
         ("year", DataType::Int32),
         ("assessment", DataType::String),
@@ -852,7 +852,9 @@ fn empty_procedures() -> DataFrame {
         ("grade", DataType::Int32),
         ("participants", DataType::Int64),
         ("failed", DataType::Int64),
-    ])
+    ];
+    columns.extend(crate::measure::statistics::SUMS.iter().cloned());
+    empty_frame(&columns)
 }
 
 fn count_resilient(outputs: &[(&'static str, DataFrame)]) -> usize {

@@ -255,6 +255,7 @@ pub fn check_results(
             "mark",
             "score",
             "min_score",
+            "journal_mark",
         ]
         .iter()
         .map(|c| col(*c))
@@ -306,6 +307,7 @@ pub fn participant_rows(
         "mark",
         "score",
         "min_score",
+        "journal_mark",
     ];
     let (form, checked) = check_rows(table, (registry, aliases), min_scores)?;
     let rows = present(checked.valid);
@@ -625,8 +627,14 @@ fn student_columns(keyed: LazyFrame, table: &RawTable, comma: bool) -> LazyFrame
         .with_columns([
             parsed("mark", "raw_mark").alias("mark_number"),
             parsed("score", "raw_score").alias("score"),
+            raw("journal_mark").alias("raw_journal_mark"),
         ])
-        .with_columns([col("mark_number").cast(DataType::Int32).alias("mark")])
+        .with_columns([
+            col("mark_number").cast(DataType::Int32).alias("mark"),
+            // The journal mark only compares: anything but a whole 2–5 is
+            // no journal mark, and the row still counts.
+            crate::measure::statistics::journal_mark(parsed("journal_mark", "raw_journal_mark")),
+        ])
         .with_column(
             absent(vec![raw("variant"), col("raw_mark"), col("raw_score")]).alias("absent"),
         )

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use polars::prelude::*;
 use shnor::classify::{Classification, Inputs, Years, choose_years, classify};
 use shnor::measure::procedures::with_shares;
+use shnor::measure::statistics;
 use shnor::methodology::{DEFAULT_METHODOLOGY, LoadedMethodology};
 
 pub type Procedure = (&'static str, i32, &'static str, &'static str, i32, i64, i64);
@@ -26,7 +27,12 @@ pub fn procedures(rows: &[Procedure]) -> DataFrame {
         "absent" => vec![0i64; rows.len()],
     )
     .unwrap();
-    with_shares(frame.lazy(), 0.95).collect().unwrap()
+    // Given as aggregates: no marks or scores behind the counts.
+    with_shares(frame.lazy(), 0.95)
+        .with_columns(statistics::missing())
+        .with_columns(statistics::figures())
+        .collect()
+        .unwrap()
 }
 
 pub fn registry(ids: &[&str]) -> DataFrame {
