@@ -329,6 +329,34 @@ fn three_fisoko_layouts_read_with_no_adapter_to_procedures_counted_by_hand() {
     );
     let rejected = std::fs::read_to_string(out.join("rejected.csv")).unwrap();
     assert_eq!(rejected.lines().count(), 1, "{rejected}");
+    // The 2021 protocol has scores and journal marks, no marks: the scale
+    // gives them (maths 4: «2» up to 5, «3» up to 9, «4» up to 14). Scores
+    // 1, 2, 5 | 6–9 | 10–12: three «2», four «3», three «4»; mean 71 / 10.
+    // Every journal mark is «5», so every mark is below it («понизили»).
+    let text = std::fs::read_to_string(out.join("procedures.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> = text
+        .lines()
+        .find(|l| l.starts_with("sch220001,2021,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let value = |c: &str| row[header.iter().position(|h| *h == c).unwrap()];
+    for (column, expected) in [
+        ("scored", "10"),
+        ("score_mean", "7.100000"),
+        ("marks_2", "3"),
+        ("marks_3", "4"),
+        ("marks_4", "3"),
+        ("marks_5", "0"),
+        ("quality_share", "0.300000"),
+        ("success_share", "0.700000"),
+        ("journal_compared", "10"),
+        ("journal_lower_share", "1.000000"),
+        ("journal_higher_share", "0.000000"),
+    ] {
+        assert_eq!(value(column), expected, "{column}");
+    }
 }
 
 /// «Статистика по отметкам» as the ФИС ОКО report form prints it: title

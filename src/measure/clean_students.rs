@@ -255,6 +255,11 @@ fn grouped_if_unrepeated(typed: LazyFrame, table: &RawTable) -> Result<Option<Da
         .then(col("score"))
         .otherwise(lit(NULL).cast(DataType::Float64))
         .alias("score");
+    // Their journal marks too, to compare with the mark the scale gives.
+    let unmarked_journal = when(mark.clone().is_null())
+        .then(col("journal_mark"))
+        .otherwise(lit(NULL).cast(DataType::Int32))
+        .alias("unmarked_journal");
     let groups = typed
         .clone()
         .group_by([
@@ -264,6 +269,7 @@ fn grouped_if_unrepeated(typed: LazyFrame, table: &RawTable) -> Result<Option<Da
             col("subject"),
             col("grade"),
             unmarked_score,
+            unmarked_journal,
         ])
         .agg(
             [
@@ -291,7 +297,7 @@ fn grouped_if_unrepeated(typed: LazyFrame, table: &RawTable) -> Result<Option<Da
                     .alias("low_score_of_pass"),
             ]
             .into_iter()
-            .chain(crate::measure::statistics::over_students())
+            .chain(crate::measure::statistics::over_students(col("mark")))
             .collect::<Vec<_>>(),
         );
     let mut plans = vec![groups.logical_plan];
@@ -368,7 +374,7 @@ fn resolved_procedures(groups: &DataFrame, keys: DataFrame) -> Result<Option<Dat
                     .alias("mark_against_scale"),
             ]
             .into_iter()
-            .chain(crate::measure::statistics::columns())
+            .chain(crate::measure::statistics::plus_scale_marks())
             .collect::<Vec<_>>(),
         )
         .collect()?;
@@ -444,6 +450,7 @@ fn canonical_triples(groups: &DataFrame, min_scores: &MinScores) -> Result<Optio
     let mut raw: (Vec<&str>, Vec<&str>, Vec<f64>, Vec<f64>) = Default::default();
     let mut canonical: Vec<(&'static str, String, i32, i32)> = Vec::new();
     let mut minimums = Vec::new();
+    let mut upper = Vec::new();
     for i in 0..keys.height() {
         let (Some(a), Some(s), Some(y), Some(g)) = (
             assessments.get(i),
@@ -468,6 +475,7 @@ fn canonical_triples(groups: &DataFrame, min_scores: &MinScores) -> Result<Optio
             return Ok(None);
         }
         minimums.push(min_scores.lookup(key.0, &key.1, key.3, key.2));
+        upper.push(min_scores.upper_marks(key.0, &key.1, key.3, key.2));
         raw.0.push(a);
         raw.1.push(s);
         raw.2.push(y);
@@ -483,6 +491,8 @@ fn canonical_triples(groups: &DataFrame, min_scores: &MinScores) -> Result<Optio
         "canonical_subject" => canonical.iter().map(|k| k.1.clone()).collect::<Vec<_>>(),
         "canonical_year" => canonical.iter().map(|k| k.2).collect::<Vec<_>>(),
         "min_score" => minimums,
+        "max_3" => upper.iter().map(|u| u.map(|u| u.0)).collect::<Vec<_>>(),
+        "max_4" => upper.iter().map(|u| u.map(|u| u.1)).collect::<Vec<_>>(),
     )?))
 }
 

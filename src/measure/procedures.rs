@@ -42,7 +42,7 @@ pub fn from_students(students: LazyFrame) -> LazyFrame {
     students.with_column(is_failed()).group_by(key_exprs()).agg(
         counts
             .into_iter()
-            .chain(statistics::over_students())
+            .chain(statistics::over_students(statistics::result_mark()))
             .collect::<Vec<_>>(),
     )
 }
@@ -453,6 +453,8 @@ mod tests {
             "mark" => [None::<i32>, None, None, Some(2)],
             "score" => [Some(24.0), Some(23.0), Some(80.0), Some(90.0)],
             "min_score" => [Some(24.0); 4],
+            "max_3" => [None::<f64>; 4],
+            "max_4" => [None::<f64>; 4],
             "journal_mark" => [None::<i32>; 4],
         )
         .unwrap();

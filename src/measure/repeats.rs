@@ -105,7 +105,9 @@ pub fn find(rows: Vec<(String, DataFrame)>) -> Result<Repeats> {
                 (-col("is_failed").sum().cast(DataType::Int64)).alias("failed"),
             ]
             .into_iter()
-            .chain(crate::measure::statistics::over_students())
+            .chain(crate::measure::statistics::over_students(
+                crate::measure::statistics::result_mark(),
+            ))
             .collect::<Vec<_>>(),
         )
         // The repeated rows' marks and scores come off with them.

@@ -39,10 +39,34 @@ pub fn journal_mark(number: Expr) -> Expr {
         .alias("journal_mark")
 }
 
-/// The sums over student rows with `mark`, `score` and `journal_mark`
-/// (numbers or null).
-pub fn over_students() -> Vec<Expr> {
-    let mark = || col("mark").cast(DataType::Float64);
+/// A participant's mark: as written, else from the score by the scale
+/// (`min_score`, `max_3`, `max_4`: a «2» below the minimum, as the failure
+/// count has it); empty without either.
+pub fn result_mark() -> Expr {
+    when(col("mark").is_not_null())
+        .then(col("mark").cast(DataType::Float64))
+        .otherwise(scale_mark())
+}
+
+/// The mark the scale gives `score` (columns `min_score`, `max_3`,
+/// `max_4`); empty without a score or a scale.
+pub fn scale_mark() -> Expr {
+    let score = || col("score");
+    when(score().is_null().or(col("max_3").is_null()))
+        .then(lit(NULL).cast(DataType::Float64))
+        .when(score().lt(col("min_score")))
+        .then(lit(2.0))
+        .when(score().lt_eq(col("max_3")))
+        .then(lit(3.0))
+        .when(score().lt_eq(col("max_4")))
+        .then(lit(4.0))
+        .otherwise(lit(5.0))
+}
+
+/// The sums over student rows with `score` and `journal_mark`, the mark
+/// given by `mark` (numbers or null).
+pub fn over_students(mark: Expr) -> Vec<Expr> {
+    let mark = || mark.clone().cast(DataType::Float64);
     let journal = || col("journal_mark").cast(DataType::Float64);
     let count = |e: Expr, name: &str| e.sum().cast(DataType::Int64).alias(name);
     let compared = || mark().is_not_null().and(journal().is_not_null());
@@ -62,6 +86,38 @@ pub fn over_students() -> Vec<Expr> {
         count(compared().and(mark().gt(journal())), "journal_higher"),
     ]);
     sums
+}
+
+/// The sums of a group of rows without a mark that share one `score` and
+/// one `unmarked_journal` (`rows` of them), with the marks the scale gives
+/// them added: the typed path counts such rows in groups, not one by one.
+pub fn plus_scale_marks() -> Vec<Expr> {
+    let m = || scale_mark();
+    let j = || col("unmarked_journal").cast(DataType::Float64);
+    let rows_where = |e: Expr| {
+        when(e.fill_null(false))
+            .then(col("rows"))
+            .otherwise(lit(0i64))
+    };
+    SUMS.iter()
+        .map(|(name, _)| {
+            let added = match *name {
+                "marked" => Some(m().is_not_null()),
+                "marks_2" => Some(m().eq(lit(2.0))),
+                "marks_3" => Some(m().eq(lit(3.0))),
+                "marks_4" => Some(m().eq(lit(4.0))),
+                "marks_5" => Some(m().eq(lit(5.0))),
+                "journal_compared" => Some(m().is_not_null().and(j().is_not_null())),
+                "journal_lower" => Some(m().lt(j())),
+                "journal_higher" => Some(m().gt(j())),
+                _ => None,
+            };
+            match added {
+                Some(e) => (col(*name) + rows_where(e)).alias(*name),
+                None => col(*name),
+            }
+        })
+        .collect()
 }
 
 /// Each sum added up over the rows of a group.
@@ -147,7 +203,7 @@ mod tests {
         .unwrap();
         let out = rows
             .lazy()
-            .select(over_students())
+            .select(over_students(col("mark")))
             .with_columns(figures())
             .collect()
             .unwrap();
@@ -184,7 +240,7 @@ mod tests {
         .unwrap();
         let out = rows
             .lazy()
-            .select(over_students())
+            .select(over_students(col("mark")))
             .with_columns(figures())
             .collect()
             .unwrap();

@@ -14,6 +14,8 @@ struct Entry {
     grade: Option<i32>,
     from_year: i32,
     min_score: f64,
+    /// From a score → mark scale: the highest score of a «3» and of a «4».
+    upper: Option<(f64, f64)>,
     /// Where the entry was read, for messages: `ORIGIN, строка N`.
     at: String,
 }
@@ -69,7 +71,7 @@ impl MinScores {
                 (1, [a, s, g, y, m]) => (*a, *s, *g, *y, *m),
                 _ => bail!("{at}: нужно {} поля через запятую", 4 + form),
             };
-            table.push(a, s, g, y, number(m, "min_score", &at)?, at)?;
+            table.push(a, s, g, y, (number(m, "min_score", &at)?, None), at)?;
         }
         Ok(table)
     }
@@ -98,7 +100,14 @@ impl MinScores {
                 bail!("{at}: границы отметок должны возрастать: max_2 < max_3 < max_4");
             }
             // Primary scores are whole: «2» up to max_2, so max_2 + 1 passes.
-            self.push(a, s, g, y, bounds[0] + 1.0, at)?;
+            self.push(
+                a,
+                s,
+                g,
+                y,
+                (bounds[0] + 1.0, Some((bounds[1], bounds[2]))),
+                at,
+            )?;
         }
         Ok(self)
     }
@@ -110,7 +119,15 @@ impl MinScores {
         })
     }
 
-    fn push(&mut self, a: &str, s: &str, g: &str, y: &str, min: f64, at: String) -> Result<()> {
+    fn push(
+        &mut self,
+        a: &str,
+        s: &str,
+        g: &str,
+        y: &str,
+        (min, upper): (f64, Option<(f64, f64)>),
+        at: String,
+    ) -> Result<()> {
         let assessment = normalize_assessment(a)
             .with_context(|| format!("{at}: неизвестная процедура `{a}`"))?;
         let grade = match g {
@@ -131,6 +148,7 @@ impl MinScores {
             grade,
             from_year,
             min_score: min,
+            upper,
             at,
         };
         if let Some(same) = self.entries.iter().find(|e| {
@@ -159,6 +177,24 @@ impl MinScores {
     /// The minimum score for a result of `year` in `grade`, if the table has
     /// one: an entry for the grade wins over one for every grade.
     pub fn lookup(&self, assessment: &str, subject: &str, grade: i32, year: i32) -> Option<f64> {
+        self.entry(assessment, subject, grade, year)
+            .map(|e| e.min_score)
+    }
+
+    /// The highest score of a «3» and of a «4», when the minimum comes from
+    /// a score → mark scale.
+    pub fn upper_marks(
+        &self,
+        assessment: &str,
+        subject: &str,
+        grade: i32,
+        year: i32,
+    ) -> Option<(f64, f64)> {
+        self.entry(assessment, subject, grade, year)
+            .and_then(|e| e.upper)
+    }
+
+    fn entry(&self, assessment: &str, subject: &str, grade: i32, year: i32) -> Option<&Entry> {
         self.entries
             .iter()
             .filter(|e| {
@@ -168,7 +204,6 @@ impl MinScores {
                     && e.from_year <= year
             })
             .max_by_key(|e| (e.grade.is_some(), e.from_year))
-            .map(|e| e.min_score)
     }
 }
 

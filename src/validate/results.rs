@@ -255,6 +255,8 @@ pub fn check_results(
             "mark",
             "score",
             "min_score",
+            "max_3",
+            "max_4",
             "journal_mark",
         ]
         .iter()
@@ -307,6 +309,8 @@ pub fn participant_rows(
         "mark",
         "score",
         "min_score",
+        "max_3",
+        "max_4",
         "journal_mark",
     ];
     let (form, checked) = check_rows(table, (registry, aliases), min_scores)?;
@@ -650,16 +654,26 @@ fn with_min_scores(frame: LazyFrame, min_scores: &MinScores) -> Result<LazyFrame
     let subject = keys.column("subject")?.str()?;
     let grade = keys.column("grade")?.i32()?;
     let year = keys.column("year")?.i32()?;
+    let key = |i: usize| match (assessment.get(i), subject.get(i), grade.get(i), year.get(i)) {
+        (Some(a), Some(s), Some(g), Some(y)) => Some((a, s, g, y)),
+        _ => None,
+    };
     let minimum: Vec<Option<f64>> = (0..keys.height())
-        .map(
-            |i| match (assessment.get(i), subject.get(i), grade.get(i), year.get(i)) {
-                (Some(a), Some(s), Some(g), Some(y)) => min_scores.lookup(a, s, g, y),
-                _ => None,
-            },
-        )
+        .map(|i| key(i).and_then(|(a, s, g, y)| min_scores.lookup(a, s, g, y)))
+        .collect();
+    let upper: Vec<Option<(f64, f64)>> = (0..keys.height())
+        .map(|i| key(i).and_then(|(a, s, g, y)| min_scores.upper_marks(a, s, g, y)))
         .collect();
     let mut keys = keys;
     keys.with_column(Column::new("min_score".into(), minimum))?;
+    keys.with_column(Column::new(
+        "max_3".into(),
+        upper.iter().map(|u| u.map(|u| u.0)).collect::<Vec<_>>(),
+    ))?;
+    keys.with_column(Column::new(
+        "max_4".into(),
+        upper.iter().map(|u| u.map(|u| u.1)).collect::<Vec<_>>(),
+    ))?;
     let on = || [col("assessment"), col("subject"), col("grade"), col("year")];
     Ok(frame
         .lazy()
