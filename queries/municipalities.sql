@@ -18,7 +18,15 @@ SELECT
     COALESCE(SUM(CASE WHEN is_shnor THEN school_participants END), 0) AS shnor_participants,
     -- Share of participants in ШНОР schools who passed (1 - failed / participants).
     1.0 - SUM(CASE WHEN is_shnor THEN school_failed END) * 1.0
-        / SUM(CASE WHEN is_shnor THEN school_participants END) AS shnor_pass_share
+        / SUM(CASE WHEN is_shnor THEN school_participants END) AS shnor_pass_share,
+    -- The objectivity index (ФИОКО): 100 minus the percent of the schools
+    -- checked in the current year that have at least one sign.
+    SUM(CASE WHEN objectivity_checked THEN 1 ELSE 0 END) AS objectivity_checked,
+    SUM(CASE WHEN objectivity_signs > 0 THEN 1 ELSE 0 END) AS objectivity_flagged,
+    CASE WHEN SUM(CASE WHEN objectivity_checked THEN 1 ELSE 0 END) > 0
+        THEN 100.0 - 100.0 * SUM(CASE WHEN objectivity_signs > 0 THEN 1 ELSE 0 END)
+            / SUM(CASE WHEN objectivity_checked THEN 1 ELSE 0 END)
+    END AS objectivity_index
 FROM schools_summary
 GROUP BY municipality
 ORDER BY municipality

@@ -27,6 +27,8 @@ WITH hits AS (
             || CAST(c.year AS VARCHAR) || ': '
             || REPLACE(CAST(ROUND(100.0 * c.failed / c.participants, 1) AS VARCHAR), '.', ',')
             || ' % (' || CAST(c.failed AS VARCHAR) || ' из ' || CAST(c.participants AS VARCHAR) || ')'
+            -- With objectivity.effect = "mark_unreliable": the signs found.
+            || COALESCE(' — недостоверен: ' || c.unreliable_signs, '')
             AS hit_text
     FROM procedure_counts AS c
     INNER JOIN condition_years AS cy ON cy.year = c.year

@@ -101,6 +101,17 @@ codes! {
 }
 
 codes! {
+    /// A sign of biased assessment (`objectivity`).
+    Sign in "sign" {
+        InflatedMean = "inflated_mean",
+        ContradictsMarks = "contradicts_marks",
+        JournalHigher = "journal_higher",
+        FailureFall = "failure_fall",
+        MarkBands = "mark_bands",
+    }
+}
+
+codes! {
     /// Where a school stands between a published list and a run (`compare`).
     Agreement in "status" {
         Both = "both",
@@ -176,6 +187,15 @@ pub fn count<C: Code + PartialEq>(frame: &DataFrame, code: C) -> usize {
 }
 
 /// `count_status` codes as their labels.
+/// The column of codes `C` as their labels.
+pub fn labels<C: Code>() -> Expr {
+    C::ALL.iter().fold(col(C::COLUMN), |rest, c| {
+        when(col(C::COLUMN).eq(lit(c.code())))
+            .then(lit(c.label()))
+            .otherwise(rest)
+    })
+}
+
 pub fn count_status_labels(min_participants: u32) -> Expr {
     CountStatus::ALL
         .iter()
@@ -209,7 +229,8 @@ mod tests {
         exactly::<Agreement>();
         exactly::<RiskLevel>();
         exactly::<IndexDirection>();
-        assert_eq!(declared().codes.len(), 7, "a [codes.X] table with no type");
+        exactly::<Sign>();
+        assert_eq!(declared().codes.len(), 8, "a [codes.X] table with no type");
         for column in declared().codes.keys() {
             assert!(declared().columns.contains_key(column), "{column}");
         }

@@ -5,6 +5,7 @@
 
 pub mod context;
 pub mod history;
+pub mod objectivity;
 
 use anyhow::{Context, Result, bail};
 use polars::prelude::*;
@@ -38,6 +39,11 @@ pub struct Classification {
     pub shnor: DataFrame,
     /// One row per school with survey data: risk score, rank, ШНСУ decision.
     pub shnsu: DataFrame,
+    /// One row per school × procedure × sign checked (None when the
+    /// methodology checks no signs of biased assessment).
+    pub objectivity: Option<DataFrame>,
+    /// Per school: `objectivity_checked`, `objectivity_signs` (current year).
+    pub school_objectivity: DataFrame,
     /// One row per school × indicator: value, group mean, scaled value.
     pub indicator_scores: DataFrame,
     /// One row per school × risk factor: score and level.
@@ -334,7 +340,8 @@ fn params(m: &LoadedMethodology, years: &Years) -> Result<DataFrame> {
         }],
         "profile_high" => [m.rule.profile_levels().map(|l| l.high)],
         "profile_medium" => [m.rule.profile_levels().map(|l| l.medium)],
-    )?)
+    )?
+    .hstack(&objectivity::params(r.objectivity.as_ref()))?)
 }
 
 /// The weight and direction (+1 risk, −1 protective) of each indicator.
@@ -436,6 +443,9 @@ pub struct Inputs<'a> {
     pub survey: &'a DataFrame,
     /// Earlier lists: school_id, year, list.
     pub previous_lists: Option<&'a DataFrame>,
+    /// Spearman's rs of journal mark and score per procedure: school_id,
+    /// year, assessment, subject, grade, rs, n.
+    pub score_ranks: &'a DataFrame,
 }
 
 /// Runs the methodology's queries.
@@ -450,6 +460,10 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
     q.register("params", params(m, &years)?.lazy());
     q.register("schools", schools.clone().lazy());
     let counted = count_procedures(&mut q, inputs.procedures, m)?;
+    let found = objectivity::signs(&mut q, m, inputs.score_ranks)?;
+    let counted = objectivity::with_unreliable(counted, found.as_ref(), m)?;
+    let school_objectivity = objectivity::by_school(found.as_ref(), years.current)?;
+    q.register("procedure_counts", counted.clone().lazy());
     let (conditions, condition_years) = condition_tables(m, &years)?;
     q.register("conditions", conditions.lazy());
     q.register("condition_years", condition_years.lazy());
@@ -480,6 +494,7 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
                 .lazy()
                 .select([col("school_id"), col("context_group")]),
             school_results.clone().lazy(),
+            school_objectivity.clone().lazy(),
         ],
     );
     q.register("schools_summary", summary);
@@ -492,6 +507,8 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
         procedures: counted,
         shnor,
         shnsu,
+        objectivity: found,
+        school_objectivity,
         indicator_scores,
         risk_profiles,
         context: context_table,

@@ -54,6 +54,8 @@ const COLUMNS: [(&str, DataType); 9] = [
 pub struct CountedFile {
     /// The table as the full reader would describe it, its rows not kept.
     pub table: RawTable,
+    /// Its (journal mark, score) pairs per procedure.
+    pub pairs: DataFrame,
     /// One row per procedure: the key, `participants`, `failed`.
     pub procedures: DataFrame,
 }
@@ -68,11 +70,16 @@ pub fn count_if_clean(
     let Some((rows, mut table)) = scan(loaded)? else {
         return Ok(None);
     };
-    let Some((procedures, row_count)) = count(rows, &table, registry_ids, min_scores)? else {
+    let Some((procedures, pairs, row_count)) = count(rows, &table, registry_ids, min_scores)?
+    else {
         return Ok(None);
     };
     table.row_count = row_count;
-    Ok(Some(CountedFile { table, procedures }))
+    Ok(Some(CountedFile {
+        table,
+        procedures,
+        pairs,
+    }))
 }
 
 /// A lazy scan of the file's student columns, typed and named canonically,
@@ -206,7 +213,7 @@ fn count(
     table: &RawTable,
     registry_ids: &Series,
     min_scores: &MinScores,
-) -> Result<Option<(DataFrame, usize)>> {
+) -> Result<Option<(DataFrame, DataFrame, usize)>> {
     let typed = rows
         .select([
             column(table, "school_id", DataType::String),
@@ -222,12 +229,13 @@ fn count(
         .with_column(crate::measure::statistics::journal_mark(col(
             "journal_mark",
         )));
-    let Some(groups) = grouped_if_unrepeated(typed, table)? else {
+    let Some((groups, raw_pairs)) = grouped_if_unrepeated(typed, table)? else {
         return Ok(None);
     };
     let Some(keys) = canonical_triples(&groups, min_scores)? else {
         return Ok(None);
     };
+    let pairs = canonical_pairs(raw_pairs, &keys)?;
     if !groups_are_clean(&groups, registry_ids)? {
         return Ok(None);
     }
@@ -239,14 +247,45 @@ fn count(
     if counted as usize != row_count {
         return Ok(None);
     }
-    Ok(Some((procedures, row_count)))
+    Ok(Some((procedures, pairs, row_count)))
+}
+
+/// The (journal mark, score) pairs under the canonical procedure keys.
+fn canonical_pairs(raw: DataFrame, keys: &DataFrame) -> Result<DataFrame> {
+    Ok(raw
+        .lazy()
+        .join(
+            keys.clone().lazy(),
+            [col("assessment"), col("subject"), col("year"), col("grade")],
+            [
+                col("raw_assessment"),
+                col("raw_subject"),
+                col("raw_year"),
+                col("raw_grade"),
+            ],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .select([
+            col("school_id"),
+            col("canonical_year").alias("year"),
+            col("canonical_assessment").alias("assessment"),
+            col("canonical_subject").alias("subject"),
+            col("grade").cast(DataType::Int32),
+            col("journal_mark"),
+            col("score"),
+            col("pairs"),
+        ])
+        .collect()?)
 }
 
 /// One streaming pass: the rows grouped by procedure as written (and, for
 /// rows without a mark, by score) with their counts of rows, marks of 2 and
 /// doubtful rows. `None` when a cell is not its type or a participant sits
 /// a procedure twice.
-fn grouped_if_unrepeated(typed: LazyFrame, table: &RawTable) -> Result<Option<DataFrame>> {
+fn grouped_if_unrepeated(
+    typed: LazyFrame,
+    table: &RawTable,
+) -> Result<Option<(DataFrame, DataFrame)>> {
     let mark = col("mark");
     // Rows without a mark fail by their score, against a minimum known only
     // once the procedure's spelling is resolved, so they are grouped by
@@ -300,7 +339,9 @@ fn grouped_if_unrepeated(typed: LazyFrame, table: &RawTable) -> Result<Option<Da
             .chain(crate::measure::statistics::over_students(col("mark")))
             .collect::<Vec<_>>(),
         );
-    let mut plans = vec![groups.logical_plan];
+    // The pairs for the rank correlation, on the same pass.
+    let pairs = crate::measure::score_ranks::pairs(typed.clone(), 1);
+    let mut plans = vec![groups.logical_plan, pairs.logical_plan];
     if table.has("participant_id") {
         plans.push(
             typed
@@ -320,13 +361,14 @@ fn grouped_if_unrepeated(typed: LazyFrame, table: &RawTable) -> Result<Option<Da
     // A repeated hash is the cheap sign of a repeated (participant,
     // subject), or of two hashes colliding; the exact test, on every key
     // column, runs only after it.
-    if let Some(hashes) = results.get(1)
+    if let Some(hashes) = results.get(2)
         && has_repeated_hash(hashes.column("participant_subject")?)?
         && has_repeated_participant(typed)?
     {
         return Ok(None);
     }
-    Ok(Some(results.swap_remove(0)))
+    let pairs = results.swap_remove(1);
+    Ok(Some((results.swap_remove(0), pairs)))
 }
 
 /// The groups under their canonical procedure keys, with the failures by

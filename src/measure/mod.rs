@@ -6,4 +6,5 @@ pub mod clean_students;
 pub mod procedures;
 pub mod repeats;
 pub mod row_hash;
+pub mod score_ranks;
 pub mod statistics;

@@ -24,6 +24,8 @@ pub struct CountedPart<'a> {
 /// `participants` and `failed`) and the repeated rows set aside.
 pub struct Repeats {
     pub correction: DataFrame,
+    /// The (journal mark, score) pairs of the repeated rows, to take off.
+    pub pair_correction: DataFrame,
     pub rejected: DataFrame,
 }
 
@@ -115,6 +117,7 @@ pub fn find(rows: Vec<(String, DataFrame)>) -> Result<Repeats> {
         .sort(PROCEDURE_KEY, SortMultipleOptions::default())
         .collect()?;
     let rejected = repeated
+        .clone()
         .lazy()
         .select([
             col("file"),
@@ -132,8 +135,11 @@ pub fn find(rows: Vec<(String, DataFrame)>) -> Result<Repeats> {
             .alias("reason"),
         ])
         .collect()?;
+    let pair_correction =
+        crate::measure::score_ranks::pairs(repeated.clone().lazy(), -1).collect()?;
     Ok(Repeats {
         correction,
+        pair_correction,
         rejected,
     })
 }

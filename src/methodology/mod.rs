@@ -58,6 +58,10 @@ const BUILTIN_QUERIES: &[(&str, &str)] = &[
         include_str!("../../queries/municipalities.sql"),
     ),
     ("history.sql", include_str!("../../queries/history.sql")),
+    (
+        "objectivity.sql",
+        include_str!("../../queries/objectivity.sql"),
+    ),
 ];
 
 /// The ЕГЭ minimum test scores shipped inside the binary.
@@ -98,6 +102,77 @@ pub struct Methodology {
     pub context: ContextRule,
     #[serde(default)]
     pub history: HistoryRule,
+    /// The signs of biased assessment; none checked when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objectivity: Option<ObjectivityRule>,
+}
+
+/// The ФИОКО signs a methodology may check.
+pub const OBJECTIVITY_SIGNS: [&str; 2] = ["inflated_mean", "contradicts_marks"];
+
+/// The signs of biased assessment (ФИОКО «Уровень объективности оценки
+/// образовательных результатов»), and the region's own.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectivityRule {
+    /// The procedures the ФИОКО signs look at.
+    pub procedures: Vec<ObjectivityScope>,
+    /// Of the intervals of the mean score (0.95: x̄ ± 1.96·s/√n).
+    pub confidence: f64,
+    /// A school's procedure is checked only with at least this many scores.
+    pub min_participants: u32,
+    /// The ФИОКО signs to check: `inflated_mean`, `contradicts_marks`.
+    pub signs: Vec<String>,
+    /// «Повысили» (the mark above the journal mark) above this share is a
+    /// sign; none when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal_higher_above: Option<f64>,
+    /// A fall of the share of «2» by more than this many percentage points
+    /// against the procedure's previous year is a sign; none when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_fall_pp: Option<f64>,
+    /// Bands of the shares of marks: a sign when the share of «2» is below
+    /// `fail_below` and the share of top marks above `top_above`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bands: Vec<ObjectivityBand>,
+    /// What a sign does: "report" (beside the lists, nothing changes) or
+    /// "mark_unreliable" (the ШНОР reasons call the procedure «недостоверен»).
+    pub effect: ObjectivityEffect,
+    #[serde(default = "default_objectivity_query")]
+    pub query: String,
+}
+
+/// Procedures of one assessment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectivityScope {
+    pub assessment: String,
+    pub subjects: Vec<String>,
+    pub grades: Vec<i32>,
+}
+
+/// A region's band of mark shares for one procedure.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectivityBand {
+    pub assessment: String,
+    pub subject: String,
+    pub grade: i32,
+    pub fail_below: f64,
+    pub top_above: f64,
+    /// "5" (the share of «5») or "4+5" (of «4» and «5»).
+    pub top: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectivityEffect {
+    Report,
+    MarkUnreliable,
+}
+
+fn default_objectivity_query() -> String {
+    "builtin:objectivity.sql".into()
 }
 
 /// The contextual view: results against social conditions.
@@ -830,7 +905,50 @@ impl Methodology {
                 bail!("shnsu.weights.{name} = {w}: веса должны быть положительными числами");
             }
         }
-        self.validate_profile()
+        self.validate_profile()?;
+        self.validate_objectivity()
+    }
+
+    fn validate_objectivity(&self) -> Result<()> {
+        let Some(o) = &self.objectivity else {
+            return Ok(());
+        };
+        if !(o.confidence > 0.0 && o.confidence < 1.0) {
+            bail!(
+                "objectivity.confidence = {}: укажите долю в (0, 1), например 0.95",
+                o.confidence
+            );
+        }
+        for sign in &o.signs {
+            if !OBJECTIVITY_SIGNS.contains(&sign.as_str()) {
+                bail!(
+                    "objectivity.signs: неизвестный признак «{sign}»; есть: {}",
+                    OBJECTIVITY_SIGNS.join(", ")
+                );
+            }
+        }
+        let assessments = o
+            .procedures
+            .iter()
+            .map(|p| &p.assessment)
+            .chain(o.bands.iter().map(|b| &b.assessment));
+        for a in assessments {
+            if normalize_assessment(a).is_none() {
+                bail!("objectivity: неизвестная процедура «{a}»; укажите ВПР, ОГЭ или ЕГЭ");
+            }
+        }
+        for b in &o.bands {
+            if b.top != "5" && b.top != "4+5" {
+                bail!(
+                    "objectivity.bands ({} {} {} кл.): top = «{}»; укажите \"5\" или \"4+5\"",
+                    b.assessment,
+                    b.subject,
+                    b.grade,
+                    b.top
+                );
+            }
+        }
+        Ok(())
     }
 
     fn validate_profile(&self) -> Result<()> {

@@ -89,6 +89,9 @@ pub struct CheckedTable {
     pub absent: usize,
     /// Those rows per procedure (key and `absent`), for the procedures table.
     pub absent_by_procedure: Option<DataFrame>,
+    /// Student rows' (journal mark, score) pairs per procedure, for the rank
+    /// correlation of the objectivity signs.
+    pub pairs: Option<DataFrame>,
     /// School ids written with another login prefix, and the registry id
     /// each was read as (`edu220206` → `sch220206`).
     pub mapped_ids: Vec<(String, String)>,
@@ -277,6 +280,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         form: None,
         absent: 0,
         absent_by_procedure: None,
+        pairs: None,
         mapped_ids: Vec::new(),
     };
     let registry = &schools.checked.valid;
@@ -420,6 +424,7 @@ fn checked_survey(
             checked,
             absent: 0,
             absent_by_procedure: None,
+            pairs: None,
             mapped_ids: Vec::new(),
         })
         .collect();
@@ -491,6 +496,7 @@ fn check_results_file(
             checked,
             absent: 0,
             absent_by_procedure: None,
+            pairs: Some(counted.pairs),
             mapped_ids: Vec::new(),
         };
         return Ok((vec![table], loaded.notes));
@@ -503,9 +509,13 @@ fn check_results_file(
         if let Some(said) = crate::validate::results::scale_disagreements(&table.name, &c)? {
             file.skipped.push(said);
         }
+        let mut pairs = None;
         if c.form == ResultsForm::Student {
             // Student rows are summed into procedures right away;
             // procedures from several files add up later.
+            pairs = Some(
+                crate::measure::score_ranks::pairs(c.checked.valid.clone().lazy(), 1).collect()?,
+            );
             c.checked.valid = procedures::from_students(c.checked.valid.lazy()).collect()?;
         }
         table.release_rows();
@@ -515,6 +525,7 @@ fn check_results_file(
             checked: c.checked,
             absent: c.absent,
             absent_by_procedure: c.absent_by_procedure,
+            pairs,
             mapped_ids,
         });
     }
@@ -626,10 +637,15 @@ pub fn run_reporting(
     let registry = p.registry();
 
     timings.stage("4_measure");
-    let (all_procedures, duplicate_rejections, survey_long) = measure(p)?;
+    let (all_procedures, duplicate_rejections, survey_long, score_ranks) = measure(p)?;
 
     timings.stage("5_classify");
-    let (years, classification) = classify_stage(p, &all_procedures, survey_long, &mut warnings)?;
+    let (years, classification) = classify_stage(
+        p,
+        (&all_procedures, &score_ranks),
+        survey_long,
+        &mut warnings,
+    )?;
 
     timings.stage("6_write");
     let mut rejected = all_rejected(p, duplicate_rejections)?;
@@ -762,7 +778,7 @@ fn summarise(
 /// and the methodology's queries run over the procedures and the survey.
 fn classify_stage(
     p: &Prepared,
-    procedures: &DataFrame,
+    (procedures, score_ranks): (&DataFrame, &DataFrame),
     survey_long: DataFrame,
     warnings: &mut Vec<String>,
 ) -> Result<(classify::Years, Classification)> {
@@ -786,6 +802,7 @@ fn classify_stage(
             schools: p.registry(),
             survey: &survey_long,
             previous_lists: p.previous_lists.as_ref().map(|(frame, _)| frame),
+            score_ranks,
         },
         years.clone(),
         &p.methodology,
@@ -796,7 +813,7 @@ fn classify_stage(
 /// Stage 4: procedures from every results file (student rows summed, the
 /// repeats across files taken off, aggregates deduplicated), the rows set
 /// aside as duplicated aggregates, and the survey in long form.
-fn measure(p: &Prepared) -> Result<(DataFrame, DataFrame, DataFrame)> {
+fn measure(p: &Prepared) -> Result<(DataFrame, DataFrame, DataFrame, DataFrame)> {
     let mut student_parts = Vec::new();
     let mut aggregate_parts = Vec::new();
     for t in &p.results {
@@ -831,7 +848,29 @@ fn measure(p: &Prepared) -> Result<(DataFrame, DataFrame, DataFrame)> {
     .map(|lf| lf.collect())
     .unwrap_or_else(|_| Ok(DataFrame::empty()))?;
 
-    Ok((all_procedures, duplicate_rejections, survey_long))
+    Ok((
+        all_procedures,
+        duplicate_rejections,
+        survey_long,
+        score_ranks(p)?,
+    ))
+}
+
+/// Spearman's rs of journal mark and score per procedure, from the pairs of
+/// every student-row file less the repeated rows.
+fn score_ranks(p: &Prepared) -> Result<DataFrame> {
+    let parts: Vec<LazyFrame> = p
+        .results
+        .iter()
+        .filter_map(|t| t.pairs.clone())
+        .chain(p.repeats.iter().map(|r| r.pair_correction.clone()))
+        .map(DataFrame::lazy)
+        .collect();
+    if parts.is_empty() {
+        return Ok(crate::measure::score_ranks::none());
+    }
+    let all = concat(parts, UnionArgs::default())?;
+    Ok(crate::measure::score_ranks::spearman(all)?.collect()?)
 }
 
 fn distinct_years(frame: &DataFrame) -> Result<Vec<i32>> {

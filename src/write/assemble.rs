@@ -114,6 +114,10 @@ pub fn outputs(
             conform("municipalities", c.municipalities.clone().lazy())?,
         ),
     ];
+    if let Some(found) = &c.objectivity {
+        let rows = left_join(found.clone().lazy(), names.clone());
+        outputs.push(("objectivity", conform("objectivity", rows)?));
+    }
     if let Some(history) = &c.history {
         let transitions =
             left_join(history.clone().lazy(), names).with_column(col("list_name").alias("list"));
@@ -140,8 +144,11 @@ fn all_schools(c: &Classification, registry: &DataFrame) -> LazyFrame {
         col("indicators_used").alias("shnsu_indicators_used"),
     ]);
     left_join(
-        left_join(left_join(registry.clone().lazy(), shnor_flags), shnsu_flags),
-        c.context.clone().lazy(),
+        left_join(
+            left_join(left_join(registry.clone().lazy(), shnor_flags), shnsu_flags),
+            c.context.clone().lazy(),
+        ),
+        c.school_objectivity.clone().lazy(),
     )
     .with_columns([
         col("is_shnor").fill_null(false),

@@ -115,6 +115,7 @@ pub fn run_with(
         schools: &registry_with(&ids, kinds, settlements),
         survey: &survey(survey_rows),
         previous_lists: None,
+        score_ranks: &shnor::measure::score_ranks::none(),
     };
     classify(&inputs, years, m).unwrap()
 }

@@ -1,0 +1,163 @@
+-- The signs of biased assessment, per school × procedure × sign, after
+-- ФИОКО «Уровень объективности оценки образовательных результатов в
+-- субъекте Российской Федерации» and the region's own signs.
+--
+-- Input tables:
+--   procedures         one row per procedure with participants, failed,
+--                      fail_share, share_change_pp and, from student rows,
+--                      scored, score_sum, score_sq_sum, score_mean, score_sd,
+--                      marked, marks_4, marks_5, journal_compared,
+--                      journal_higher_share (empty for aggregates)
+--   objectivity_scope  assessment, subject, grade: the procedures the ФИОКО
+--                      signs look at
+--   objectivity_signs  sign: the ФИОКО signs the methodology checks
+--   objectivity_bands  assessment, subject, grade, fail_below, top_above,
+--                      top ('5' or '4+5')
+--   score_ranks        school_id, year, assessment, subject, grade, rs, n:
+--                      Spearman's rank correlation of the journal mark and
+--                      the primary score over each school's participants
+--   params             objectivity_z (of the confidence), objectivity_min
+--                      (fewest scores a school's procedure is checked with),
+--                      journal_higher_above, failure_fall_pp (null: off)
+--
+-- Signs (codes; labels in reference/outputs.toml):
+--   inflated_mean      the school's interval x̄ ± z·s/√m lies wholly above the
+--                      region's x̄ ± z·s/√n (s the sample deviation)
+--   contradicts_marks  rs < 0
+--   journal_higher     the share «повысили» above journal_higher_above
+--   failure_fall       the share of «2» fell by more than failure_fall_pp
+--   mark_bands         the share of «2» below fail_below and of top marks
+--                      above top_above
+-- Every procedure a sign is checked on has a row; `flagged` says whether it
+-- holds. `value` is what decided it and `bound` what it was compared with.
+WITH scoped AS (
+    SELECT p.*
+    FROM procedures AS p
+    INNER JOIN objectivity_scope AS s
+        ON s.assessment = p.assessment AND s.subject = p.subject AND s.grade = p.grade
+),
+region AS (
+    SELECT
+        year,
+        assessment,
+        subject,
+        grade,
+        SUM(scored) AS n,
+        SUM(score_sum) / SUM(scored) AS region_mean,
+        SQRT((SUM(score_sq_sum) - SUM(score_sum) * SUM(score_sum) / SUM(scored)) / (SUM(scored) - 1.0)) AS region_sd
+    FROM scoped
+    WHERE scored > 0
+    GROUP BY year, assessment, subject, grade
+    HAVING SUM(scored) > 1
+),
+intervals AS (
+    SELECT
+        p.school_id,
+        p.year,
+        p.assessment,
+        p.subject,
+        p.grade,
+        p.scored AS n,
+        p.score_mean AS school_mean,
+        p.score_mean - m.objectivity_z * p.score_sd / SQRT(p.scored) AS school_ci_low,
+        p.score_mean + m.objectivity_z * p.score_sd / SQRT(p.scored) AS school_ci_high,
+        r.region_mean,
+        r.region_mean - m.objectivity_z * r.region_sd / SQRT(r.n) AS region_ci_low,
+        r.region_mean + m.objectivity_z * r.region_sd / SQRT(r.n) AS region_ci_high
+    FROM scoped AS p
+    INNER JOIN region AS r
+        ON r.year = p.year AND r.assessment = p.assessment AND r.subject = p.subject AND r.grade = p.grade
+    CROSS JOIN params AS m
+    WHERE p.scored >= m.objectivity_min AND p.score_sd IS NOT NULL
+      AND 'inflated_mean' IN (SELECT sign FROM objectivity_signs)
+),
+signs AS (
+    SELECT
+        school_id, year, assessment, subject, grade,
+        'inflated_mean' AS sign,
+        school_ci_low > region_ci_high AS flagged,
+        n,
+        school_mean, school_ci_low, school_ci_high,
+        region_mean, region_ci_low, region_ci_high,
+        school_ci_low AS value,
+        region_ci_high AS bound
+    FROM intervals
+    UNION ALL
+    SELECT
+        r.school_id, r.year, r.assessment, r.subject, r.grade,
+        'contradicts_marks' AS sign,
+        r.rs < 0.0 AS flagged,
+        r.n,
+        CAST(NULL AS DOUBLE) AS school_mean,
+        CAST(NULL AS DOUBLE) AS school_ci_low,
+        CAST(NULL AS DOUBLE) AS school_ci_high,
+        CAST(NULL AS DOUBLE) AS region_mean,
+        CAST(NULL AS DOUBLE) AS region_ci_low,
+        CAST(NULL AS DOUBLE) AS region_ci_high,
+        r.rs AS value,
+        0.0 AS bound
+    FROM score_ranks AS r
+    INNER JOIN objectivity_scope AS s
+        ON s.assessment = r.assessment AND s.subject = r.subject AND s.grade = r.grade
+    CROSS JOIN params AS m
+    WHERE r.n >= m.objectivity_min AND r.rs IS NOT NULL
+      AND 'contradicts_marks' IN (SELECT sign FROM objectivity_signs)
+    UNION ALL
+    SELECT
+        p.school_id, p.year, p.assessment, p.subject, p.grade,
+        'journal_higher' AS sign,
+        p.journal_higher_share > m.journal_higher_above AS flagged,
+        p.journal_compared AS n,
+        CAST(NULL AS DOUBLE) AS school_mean,
+        CAST(NULL AS DOUBLE) AS school_ci_low,
+        CAST(NULL AS DOUBLE) AS school_ci_high,
+        CAST(NULL AS DOUBLE) AS region_mean,
+        CAST(NULL AS DOUBLE) AS region_ci_low,
+        CAST(NULL AS DOUBLE) AS region_ci_high,
+        p.journal_higher_share AS value,
+        m.journal_higher_above AS bound
+    FROM procedures AS p
+    CROSS JOIN params AS m
+    WHERE m.journal_higher_above IS NOT NULL AND p.journal_compared >= m.objectivity_min
+    UNION ALL
+    SELECT
+        p.school_id, p.year, p.assessment, p.subject, p.grade,
+        'failure_fall' AS sign,
+        -p.share_change_pp > m.failure_fall_pp AS flagged,
+        p.participants AS n,
+        CAST(NULL AS DOUBLE) AS school_mean,
+        CAST(NULL AS DOUBLE) AS school_ci_low,
+        CAST(NULL AS DOUBLE) AS school_ci_high,
+        CAST(NULL AS DOUBLE) AS region_mean,
+        CAST(NULL AS DOUBLE) AS region_ci_low,
+        CAST(NULL AS DOUBLE) AS region_ci_high,
+        p.share_change_pp AS value,
+        -m.failure_fall_pp AS bound
+    FROM procedures AS p
+    CROSS JOIN params AS m
+    WHERE m.failure_fall_pp IS NOT NULL AND p.share_change_pp IS NOT NULL
+      AND p.participants >= m.objectivity_min
+    UNION ALL
+    SELECT
+        p.school_id, p.year, p.assessment, p.subject, p.grade,
+        'mark_bands' AS sign,
+        p.fail_share < b.fail_below
+            AND (CASE WHEN b.top = '5' THEN p.marks_5 ELSE p.marks_4 + p.marks_5 END) * 1.0 / p.marked > b.top_above AS flagged,
+        p.marked AS n,
+        CAST(NULL AS DOUBLE) AS school_mean,
+        CAST(NULL AS DOUBLE) AS school_ci_low,
+        CAST(NULL AS DOUBLE) AS school_ci_high,
+        CAST(NULL AS DOUBLE) AS region_mean,
+        CAST(NULL AS DOUBLE) AS region_ci_low,
+        CAST(NULL AS DOUBLE) AS region_ci_high,
+        (CASE WHEN b.top = '5' THEN p.marks_5 ELSE p.marks_4 + p.marks_5 END) * 1.0 / p.marked AS value,
+        b.top_above AS bound
+    FROM procedures AS p
+    INNER JOIN objectivity_bands AS b
+        ON b.assessment = p.assessment AND b.subject = p.subject AND b.grade = p.grade
+    CROSS JOIN params AS m
+    WHERE p.marked >= m.objectivity_min
+)
+SELECT *
+FROM signs
+ORDER BY school_id, year, assessment, subject, grade, sign

@@ -1,0 +1,117 @@
+//! The signs of biased assessment on purpose-built student rows: an
+//! inflated mean, marks that contradict the journal, the index per
+//! municipality, and what `effect = "mark_unreliable"` does to the reasons.
+
+mod common;
+
+use common::DataDir;
+
+/// One ВПР maths grade 4 row per (score, journal mark) of a school.
+fn rows(out: &mut String, year: i32, school: &str, results: &[(u32, u32)]) {
+    for (i, (score, journal)) in results.iter().enumerate() {
+        out.push_str(&format!(
+            "{year},ВПР,математика,4,{school},{school}-{year}-{i},{score},{journal}\n"
+        ));
+    }
+}
+
+/// Four schools of two towns. b and c: 40 pupils each, scores 8 and 12 in
+/// turn (mean 10). a: 10 pupils scoring 19 and 20 (mean 19.5, s ≈ 0.53):
+/// its interval 19.5 ± 1.96·0.53/√10 lies far above the region's (mean ≈
+/// 11.1 ± 0.8 over 90 pupils). In c the journal says the opposite of the
+/// scores (12 with «3», 8 with «5»): rs = −1. e fails 4 of 10 in 2024 and
+/// 2025 (a «2» is up to 5 points), its journal marks again reversed.
+fn region() -> DataDir {
+    let mut csv =
+        String::from("year,assessment,subject,grade,school_id,participant_id,score,journal_mark\n");
+    let turns = |n: usize, low: (u32, u32), high: (u32, u32)| -> Vec<(u32, u32)> {
+        (0..n)
+            .map(|i| if i % 2 == 0 { low } else { high })
+            .collect()
+    };
+    rows(&mut csv, 2025, "a", &turns(10, (19, 5), (20, 5)));
+    rows(&mut csv, 2025, "b", &turns(40, (8, 3), (12, 4)));
+    rows(&mut csv, 2025, "c", &turns(40, (8, 5), (12, 3)));
+    let failing: Vec<(u32, u32)> = (0..10)
+        .map(|i| if i < 4 { (2, 5) } else { (10, 3) })
+        .collect();
+    rows(&mut csv, 2024, "e", &failing);
+    rows(&mut csv, 2025, "e", &failing);
+    DataDir::with_schools(
+        "school_id,school_name,municipality\na,СОШ А,Город\nb,СОШ Б,Город\nc,СОШ В,Район\ne,СОШ Е,Район\n",
+    )
+    .file("results/vpr.csv", csv)
+}
+
+fn flagged(data: &DataDir) -> Vec<String> {
+    let text = data.read_out("objectivity.csv");
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let at = |c: &str| header.iter().position(|h| *h == c).unwrap();
+    let mut found: Vec<String> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[at("flagged")] == "true")
+        .map(|f| format!("{} {} {}", f[at("school_id")], f[at("year")], f[at("sign")]))
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn an_inflated_mean_and_marks_against_the_journal_are_flagged_beside_the_lists() {
+    let data = region();
+    let (ok, stderr) = data.run(&[]);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        flagged(&data),
+        [
+            "a 2025 inflated_mean",
+            "c 2025 contradicts_marks",
+            "e 2024 contradicts_marks",
+            "e 2025 contradicts_marks"
+        ]
+    );
+    // The index: Город 2 checked, 1 flagged → 50; Район 2 of 2 → 0.
+    let municipalities = data.read_out("municipalities.csv");
+    assert!(municipalities.contains("\nГород,2,"), "{municipalities}");
+    let index = |town: &str| {
+        let header: Vec<&str> = municipalities.lines().next().unwrap().split(',').collect();
+        let line: Vec<&str> = municipalities
+            .lines()
+            .find(|l| l.starts_with(&format!("{town},")))
+            .unwrap()
+            .split(',')
+            .collect();
+        let at = |c: &str| header.iter().position(|h| *h == c).unwrap();
+        (
+            line[at("objectivity_checked")].to_string(),
+            line[at("objectivity_index")].to_string(),
+        )
+    };
+    assert_eq!(index("Город"), ("2".into(), "50.000000".into()));
+    assert_eq!(index("Район"), ("2".into(), "0.000000".into()));
+    // By default a sign changes nothing: e is ШНОР, its reasons as always.
+    let shnor = data.read_out("shnor.csv");
+    assert!(shnor.contains("\ne,"), "{shnor}");
+    assert!(!shnor.contains("недостоверен"), "{shnor}");
+}
+
+#[test]
+fn mark_unreliable_names_the_sign_in_the_reasons_and_keeps_the_decision() {
+    let data = region().file(
+        "method.toml",
+        "extends = \"federal-2025\"\nname = \"strict-objectivity\"\n[objectivity]\neffect = \"mark_unreliable\"\n",
+    );
+    let method = data.root.join("method.toml");
+    let (ok, stderr) = data.run(&["-m", method.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    let shnor = data.read_out("shnor.csv");
+    assert!(shnor.contains("\ne,"), "{shnor}");
+    assert!(
+        shnor.contains(
+            "ВПР математика 4 кл. 2025: 40,0 % (4 из 10) — недостоверен: результаты противоречат школьным отметкам"
+        ),
+        "{shnor}"
+    );
+}
