@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 use polars::prelude::*;
 
 use crate::codes::{
-    self, Code, ContextGroup, CountStatus, IndexDirection, List, RiskLevel, Transition,
+    self, Code, ContextGroup, CountStatus, IndexDirection, List, RiskLevel, Sign, Transition,
 };
 use crate::finished::FinishedRun;
 use crate::methodology::{Combine, Normalisation};
@@ -81,6 +81,7 @@ pub fn explain(run: &Path, school_id: &str) -> Result<String> {
     )?;
     shnor_section(&mut out, &finished, school_id, &schools)?;
     procedures_section(&mut out, &finished, school_id)?;
+    objectivity_section(&mut out, &finished, school_id)?;
     shnsu_section(&mut out, &finished, &schools)?;
     context_section(&mut out, &schools)?;
     history_section(&mut out, &finished, school_id)?;
@@ -188,6 +189,70 @@ fn procedures_section(out: &mut String, finished: &FinishedRun, school_id: &str)
         writeln!(out, "    нет результатов в данных")?;
     }
 
+    Ok(())
+}
+
+/// The signs of biased assessment found on the school's procedures, each
+/// with the numbers that decided it.
+fn objectivity_section(out: &mut String, finished: &FinishedRun, school: &str) -> Result<()> {
+    let Some(all) = finished.table_if_written("objectivity")? else {
+        return Ok(());
+    };
+    let found = rows_of(&all, school)?
+        .lazy()
+        .filter(col("flagged"))
+        .collect()?;
+    let checked = rows_of(&all, school)?.height();
+    if checked == 0 {
+        return Ok(());
+    }
+    if found.height() == 0 {
+        writeln!(
+            out,
+            "
+Признаки необъективности: не выявлены (проверок: {checked})."
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "
+Признаки необъективности (проверок: {checked}):"
+    )?;
+    for r in 0..found.height() {
+        let sign = codes::at::<Sign>(&found, r);
+        let number = |c: &str| number(&found, c, r).map_or("—".into(), |v| decimal(v, 2));
+        let why = match sign {
+            Some(Sign::InflatedMean) => format!(
+                "средний балл {} (ДИ {}–{}) выше, чем у региона: {} (ДИ {}–{})",
+                number("school_mean"),
+                number("school_ci_low"),
+                number("school_ci_high"),
+                number("region_mean"),
+                number("region_ci_low"),
+                number("region_ci_high")
+            ),
+            Some(Sign::ContradictsMarks) => format!(
+                "корреляция Спирмена отметки по журналу и балла rs = {} (n = {})",
+                number("value"),
+                text(&found, "n", r)
+            ),
+            _ => format!(
+                "значение {} при границе {}",
+                number("value"),
+                number("bound")
+            ),
+        };
+        writeln!(
+            out,
+            "  {} {} {} кл. {}: {} — {why}",
+            text(&found, "assessment", r),
+            text(&found, "subject", r),
+            text(&found, "grade", r),
+            text(&found, "year", r),
+            sign.map_or("признак", |s| s.label()),
+        )?;
+    }
     Ok(())
 }
 

@@ -595,3 +595,34 @@ fn progress_is_logged_when_not_a_terminal_and_quiet_silences_it() {
         );
     }
 }
+
+/// `-m rule.toml` from the folder the rule is in: its relative query path
+/// starts there (a bare file name has an empty parent).
+#[test]
+fn a_methodology_named_by_bare_file_name_finds_its_query_beside_it() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    fs::write(
+        dir.join("counts.sql"),
+        fs::read_to_string(repo().join("queries/procedure_counts.sql")).unwrap(),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("rule.toml"),
+        "extends = \"federal-2025\"\nname = \"local\"\n[shnor]\ncounting_query = \"counts.sql\"\n",
+    )
+    .unwrap();
+    let out = shnor()
+        .current_dir(dir)
+        .arg("run")
+        .arg(repo().join("sample-data"))
+        .args(["-q", "-m", "rule.toml", "--out"])
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

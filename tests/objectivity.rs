@@ -91,6 +91,33 @@ fn an_inflated_mean_and_marks_against_the_journal_are_flagged_beside_the_lists()
     };
     assert_eq!(index("Город"), ("2".into(), "50.000000".into()));
     assert_eq!(index("Район"), ("2".into(), "0.000000".into()));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&data.read_out("manifest.json")).unwrap();
+    assert_eq!(manifest["objectivity"]["schools_flagged"], 3);
+    assert_eq!(manifest["objectivity"]["index"], 25.0);
+    let explain = common::shnor()
+        .args(["explain", "a", "--run"])
+        .arg(data.out())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&explain.stdout);
+    assert!(
+        said.contains("ВПР математика 4 кл. 2025: завышенный средний балл — средний балл 19,50 (ДИ 19,17–19,83) выше, чем у региона"),
+        "{said}"
+    );
+    let report = common::shnor()
+        .args(["report", "--run"])
+        .arg(data.out())
+        .output()
+        .unwrap();
+    assert!(report.status.success());
+    let html = std::fs::read_to_string(data.out().join("report.html")).unwrap();
+    assert!(
+        html.contains("Проверено школ: 4, с признаками: 3; индекс объективности региона 25."),
+        "{}",
+        &html[html.find("Признаки необъективности").unwrap_or(0)..]
+    );
+    assert!(html.contains("<td>результаты противоречат школьным отметкам</td>"));
     // By default a sign changes nothing: e is ШНОР, its reasons as always.
     let shnor = data.read_out("shnor.csv");
     assert!(shnor.contains("\ne,"), "{shnor}");

@@ -74,6 +74,15 @@ pub const BUILTIN_VPR_SCALES_NAME: &str = "builtin:vpr-scales";
 /// How a methodology names the shipped minimum-score table.
 pub const BUILTIN_MIN_SCORES_NAME: &str = "builtin:ege-min-scores";
 
+/// The folder a methodology file's relative paths start from: its parent,
+/// or the current folder for a bare file name (`-m rule.toml`).
+fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// A preset by its name, written `NAME` or `builtin:NAME` (the syntax of every
 /// other built-in reference).
 fn preset(name: &str) -> Option<&'static (&'static str, &'static str)> {
@@ -622,11 +631,7 @@ impl LoadedMethodology {
     /// Reads and validates a methodology file.
     pub fn from_file(path: &Path) -> Result<Self> {
         let text = crate::files::read_settings(path, "методика")?;
-        Self::from_text(
-            &text,
-            path.display().to_string(),
-            path.parent().map(Path::to_path_buf),
-        )
+        Self::from_text(&text, path.display().to_string(), Some(folder_of(path)))
     }
 
     /// Parses methodology text that did not come from a file (relative paths
@@ -771,11 +776,7 @@ fn merged_table(
         let what = format!("методика {origin}: extends = «{base}» (не предустановка и не файл)");
         let path = crate::files::confined(base_dir.unwrap_or(Path::new(".")), &base, &what)?;
         let text = crate::files::read_settings(&path, &what)?;
-        (
-            text,
-            path.display().to_string(),
-            path.parent().map(Path::to_path_buf),
-        )
+        (text, path.display().to_string(), Some(folder_of(&path)))
     };
     bases.push((base_origin.clone(), base_text.clone()));
     let mut merged = merged_table(

@@ -712,6 +712,13 @@ pub fn run_reporting(
         methodology: methodology_record,
         years: years.clone(),
         context_fit: classification.fit.clone(),
+        objectivity: match &classification.objectivity {
+            Some(_) => Some(crate::write::manifest::ObjectivityIndex::of(
+                &classification.school_objectivity,
+                years.current,
+            )?),
+            None => None,
+        },
         inputs,
         adapters: p.adapters.iter().map(Into::into).collect(),
         school_ids: renamings,

@@ -12,7 +12,7 @@ use polars::prelude::*;
 
 use svg::{Point, escape};
 
-use crate::codes::{self, Code, ContextGroup, List, RiskLevel, Transition};
+use crate::codes::{self, Code, ContextGroup, List, RiskLevel, Sign, Transition};
 use crate::finished::FinishedRun;
 use crate::methodology::Methodology;
 use crate::methodology::{Combine, Comparison, Cut, Normalisation, ReferenceGroup};
@@ -117,6 +117,8 @@ struct Tables {
     transitions: Option<DataFrame>,
     /// Absent from runs made before profiles existed.
     risk_profiles: Option<DataFrame>,
+    /// Absent when the methodology checks no signs.
+    objectivity: Option<DataFrame>,
 }
 
 fn render(run: &FinishedRun) -> Result<String> {
@@ -128,6 +130,7 @@ fn render(run: &FinishedRun) -> Result<String> {
         procedures: run.table("procedures")?,
         transitions: run.table_if_written("transitions")?,
         risk_profiles: run.table_if_written("risk_profiles")?,
+        objectivity: run.table_if_written("objectivity")?,
     };
     let manifest = &run.manifest;
     let rule = &manifest.methodology.resolved;
@@ -147,7 +150,7 @@ fn render(run: &FinishedRun) -> Result<String> {
     inputs_section(&mut html, manifest, &t)?;
     headline_section(&mut html, &t)?;
     charts_section(&mut html, manifest, &t)?;
-    lists_section(&mut html, &t)?;
+    lists_section(&mut html, &t, current)?;
     write!(html, "<script>{SCRIPT}</script></body></html>")?;
     Ok(html)
 }
@@ -464,7 +467,7 @@ fn transitions_chart(html: &mut String, transitions: &DataFrame) {
 }
 
 /// Both lists as sortable tables.
-fn lists_section(html: &mut String, t: &Tables) -> Result<()> {
+fn lists_section(html: &mut String, t: &Tables, current: i32) -> Result<()> {
     write!(
         html,
         "<section id=\"lists\"><h2>Список ШНОР ({})</h2>",
@@ -499,7 +502,58 @@ fn lists_section(html: &mut String, t: &Tables) -> Result<()> {
     if let Some(profiles) = &t.risk_profiles {
         profiles_table(html, &t.shnsu, profiles)?;
     }
+    if let Some(found) = &t.objectivity {
+        objectivity_table(html, found, &t.municipalities, current)?;
+    }
     html.push_str("</section>");
+    Ok(())
+}
+
+/// The signs of biased assessment found in the current year, with the
+/// region's index; the signs change no list.
+fn objectivity_table(
+    html: &mut String,
+    found: &DataFrame,
+    municipalities: &DataFrame,
+    current: i32,
+) -> Result<()> {
+    let total = |c: &str| floats(municipalities, c).iter().flatten().sum::<f64>();
+    let (checked, flagged) = (total("objectivity_checked"), total("objectivity_flagged"));
+    let rows = found
+        .clone()
+        .lazy()
+        .filter(col("flagged").and(col("year").eq(lit(current))))
+        .with_column(codes::labels::<Sign>().alias("sign"))
+        .collect()?;
+    write!(
+        html,
+        "<h2>Признаки необъективности, {current} ({})</h2><p class=\"note\">Проверено школ: {}, \
+         с признаками: {}; индекс объективности региона {}. Признаки показаны рядом со списками \
+         и не меняют их; все проверки с числами — в objectivity.csv.</p>",
+        rows.height(),
+        plain(checked),
+        plain(flagged),
+        if checked > 0.0 {
+            plain(((100.0 - 100.0 * flagged / checked) * 10.0).round() / 10.0)
+        } else {
+            "—".into()
+        }
+    )?;
+    html.push_str(&table(
+        "objectivity-table",
+        &rows,
+        &[
+            "school_id",
+            "school_name",
+            "municipality",
+            "assessment",
+            "subject",
+            "grade",
+            "sign",
+            "value",
+            "bound",
+        ],
+    ));
     Ok(())
 }
 

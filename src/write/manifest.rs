@@ -27,6 +27,10 @@ pub struct Manifest {
     pub years: Years,
     /// The contextual regression (failure share on risk score).
     pub context_fit: Fit,
+    /// The region's objectivity index in the current year (None when the
+    /// methodology checks no signs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objectivity: Option<ObjectivityIndex>,
     pub inputs: Vec<InputRecord>,
     /// The adapters of the data directory, with their SQL.
     pub adapters: Vec<AdapterRecord>,
@@ -45,6 +49,35 @@ pub struct Manifest {
     pub counts: BTreeMap<String, usize>,
     pub warnings: Vec<String>,
     pub timings_ms: BTreeMap<String, u128>,
+}
+
+/// The region's objectivity index: 100 − the percent of the checked schools
+/// with at least one sign.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ObjectivityIndex {
+    pub year: i32,
+    pub schools_checked: usize,
+    pub schools_flagged: usize,
+    pub index: Option<f64>,
+}
+
+impl ObjectivityIndex {
+    /// From the per-school counts of signs in `year`.
+    pub fn of(per_school: &polars::prelude::DataFrame, year: i32) -> anyhow::Result<Self> {
+        let checked = per_school.height();
+        let flagged = per_school
+            .column("objectivity_signs")?
+            .i64()?
+            .iter()
+            .filter(|n| n.is_some_and(|n| n > 0))
+            .count();
+        Ok(Self {
+            year,
+            schools_checked: checked,
+            schools_flagged: flagged,
+            index: (checked > 0).then(|| 100.0 - 100.0 * flagged as f64 / checked as f64),
+        })
+    }
 }
 
 /// How `shnor run` was called; paths are absolute.
