@@ -95,12 +95,7 @@ fn an_inflated_mean_and_marks_against_the_journal_are_flagged_beside_the_lists()
         serde_json::from_str(&data.read_out("manifest.json")).unwrap();
     assert_eq!(manifest["objectivity"]["schools_flagged"], 3);
     assert_eq!(manifest["objectivity"]["index"], 25.0);
-    let explain = common::shnor()
-        .args(["explain", "a", "--run"])
-        .arg(data.out())
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&explain.stdout);
+    let said = data.explain("a");
     assert!(
         said.contains("ВПР математика 4 кл. 2025: завышенный средний балл — средний балл 19,50 (ДИ 19,17–19,83) выше, чем у региона"),
         "{said}"

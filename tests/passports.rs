@@ -74,12 +74,7 @@ fn a_municipal_passport_printed_with_indicators_as_rows_lists_the_worse_off_scho
         "{stderr}"
     );
     // The school card: what raises its risk, beside the town's mean.
-    let explain = common::shnor()
-        .args(["explain", "sorsk2", "--run"])
-        .arg(data.out())
-        .output()
-        .unwrap();
-    let card = String::from_utf8_lossy(&explain.stdout);
+    let card = data.explain("sorsk2");
     assert!(card.contains("Сильнее всего повышают риск:"), "{card}");
     assert!(
         card.contains("Доля обучающихся из многодетных семей 38,0 % при среднем 30,0 %"),
@@ -415,12 +410,7 @@ fn the_500plus_preset_scores_the_ten_factors_and_the_index_averages_them() {
         ),
         "{stderr}"
     );
-    let explain = common::shnor()
-        .args(["explain", "sorsk2", "--run"])
-        .arg(data.out())
-        .output()
-        .unwrap();
-    let card = String::from_utf8_lossy(&explain.stdout);
+    let card = data.explain("sorsk2");
     assert!(card.contains("Профиль риска по факторам:"), "{card}");
     assert!(
         card.contains("высокая доля обучающихся с ОВЗ: высокий риск (балл 1,00)"),

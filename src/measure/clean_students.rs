@@ -250,21 +250,24 @@ fn count(
     Ok(Some((procedures, pairs, row_count)))
 }
 
+/// Rows keyed as written joined to their canonical keys (`canonical_*`).
+fn with_canonical_keys(rows: LazyFrame, keys: &DataFrame) -> LazyFrame {
+    rows.join(
+        keys.clone().lazy(),
+        [col("assessment"), col("subject"), col("year"), col("grade")],
+        [
+            col("raw_assessment"),
+            col("raw_subject"),
+            col("raw_year"),
+            col("raw_grade"),
+        ],
+        JoinArgs::new(JoinType::Inner),
+    )
+}
+
 /// The (journal mark, score) pairs under the canonical procedure keys.
 fn canonical_pairs(raw: DataFrame, keys: &DataFrame) -> Result<DataFrame> {
-    Ok(raw
-        .lazy()
-        .join(
-            keys.clone().lazy(),
-            [col("assessment"), col("subject"), col("year"), col("grade")],
-            [
-                col("raw_assessment"),
-                col("raw_subject"),
-                col("raw_year"),
-                col("raw_grade"),
-            ],
-            JoinArgs::new(JoinType::Inner),
-        )
+    Ok(with_canonical_keys(raw.lazy(), keys)
         .select([
             col("school_id"),
             col("canonical_year").alias("year"),
@@ -381,20 +384,7 @@ fn resolved_procedures(groups: &DataFrame, keys: DataFrame) -> Result<Option<Dat
     // Each spelling resolves to its own procedure (`canonical_triples`
     // refuses two spellings of one), so groups without a score are already
     // one row per procedure.
-    let resolved = groups
-        .clone()
-        .lazy()
-        .join(
-            keys.lazy(),
-            [col("assessment"), col("subject"), col("year"), col("grade")],
-            [
-                col("raw_assessment"),
-                col("raw_subject"),
-                col("raw_year"),
-                col("raw_grade"),
-            ],
-            JoinArgs::new(JoinType::Inner),
-        )
+    let resolved = with_canonical_keys(groups.clone().lazy(), &keys)
         .select(
             [
                 col("school_id"),

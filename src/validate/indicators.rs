@@ -292,27 +292,32 @@ fn total_column(table: &RawTable, name: &str, header: &str, rule: &Methodology) 
 }
 
 fn missing_total_message(headers: &[String]) -> String {
-    let lines: Vec<String> = headers
-        .iter()
-        .map(|h| {
-            format!(
-                "{} = \"…\"    # заголовок столбца с общим числом",
-                toml_key(h)
-            )
-        })
-        .collect();
     format!(
         "в анкете количества, а не доли: {}. Чтобы сравнивать школы разного размера, их нужно \
          разделить на общее число (обучающихся, учителей), а такого столбца в том же файле нет. \
          Добавьте столбец с общим числом или назовите его в методике:\n\n\
          [shnsu.denominators]\n{}",
-        headers
-            .iter()
-            .map(|h| format!("«{h}»"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        lines.join("\n")
+        quoted(headers),
+        lines_to_add(headers, "\"…\"    # заголовок столбца с общим числом")
     )
+}
+
+/// The headers as «a», «b».
+fn quoted(headers: &[String]) -> String {
+    headers
+        .iter()
+        .map(|h| format!("«{h}»"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One methodology line per header: `"header" = value`.
+fn lines_to_add(headers: &[String], value: &str) -> String {
+    headers
+        .iter()
+        .map(|h| format!("{} = {value}", toml_key(h)))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// True for a column whose filled cells are mostly not numbers, yes/no or
@@ -371,27 +376,17 @@ fn direction_of(
 /// The refusal for indicators without a direction: each header and the line
 /// to add to the methodology.
 fn unknown_message(headers: &[String]) -> String {
-    let lines: Vec<String> = headers
-        .iter()
-        .map(|h| {
-            format!(
-                "{} = \"risk\"    # или \"protective\", или \"descriptive\"",
-                toml_key(h)
-            )
-        })
-        .collect();
     format!(
         "направление показателей анкеты неизвестно: {}. Словарь показателей их не знает, а от \
          направления зависит, какие школы попадут в ШНСУ (риск, прочтённый как благоприятный \
          фактор, переворачивает список). Добавьте в методику (файл с extends = \"…\"):\n\n\
          [shnsu.directions]\n{}\n\n\"risk\" — чем больше, тем хуже условия; \"protective\" — \
          чем больше, тем лучше; \"descriptive\" — показывать, но не учитывать в индексе",
-        headers
-            .iter()
-            .map(|h| format!("«{h}»"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        lines.join("\n")
+        quoted(headers),
+        lines_to_add(
+            headers,
+            "\"risk\"    # или \"protective\", или \"descriptive\""
+        )
     )
 }
 

@@ -281,6 +281,16 @@ impl DataDir {
         )
     }
 
+    /// What `shnor explain SCHOOL` says of the last run.
+    pub fn explain(&self, school: &str) -> String {
+        let output = shnor()
+            .args(["explain", school, "--run"])
+            .arg(self.out())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).to_string()
+    }
+
     /// An output file of the last run, or "" when there is none.
     pub fn read_out(&self, file: &str) -> String {
         std::fs::read_to_string(self.out().join(file)).unwrap_or_default()
