@@ -187,6 +187,29 @@ pub fn count<C: Code + PartialEq>(frame: &DataFrame, code: C) -> usize {
 }
 
 /// `count_status` codes as their labels.
+/// `frame` with every coded column (`[codes.COLUMN]` of
+/// reference/outputs.toml) written as its labels, for people: report.xlsx
+/// and the report. A value that is not a code is kept (count_status is
+/// written as its label already).
+pub fn labelled(frame: &DataFrame) -> Result<DataFrame> {
+    let relabel: Vec<Expr> = declared()
+        .codes
+        .iter()
+        .filter(|(column, _)| frame.schema().get(column.as_str()) == Some(&DataType::String))
+        .map(|(column, labels)| {
+            labels
+                .iter()
+                .fold(col(column.as_str()), |rest, (code, label)| {
+                    when(col(column.as_str()).eq(lit(code.as_str())))
+                        .then(lit(label.as_str()))
+                        .otherwise(rest)
+                })
+                .alias(column.as_str())
+        })
+        .collect();
+    Ok(frame.clone().lazy().with_columns(relabel).collect()?)
+}
+
 /// The column of codes `C` as their labels.
 pub fn labels<C: Code>() -> Expr {
     C::ALL.iter().fold(col(C::COLUMN), |rest, c| {

@@ -174,6 +174,27 @@ fn xlsx_report_has_the_lists_with_russian_headers() {
     assert_eq!(row[0], Data::String("Город Приморск".into()));
     // Shares are numbers (formatted as percentages), not text.
     assert!(matches!(row[3], Data::Float(_)), "{:?}", row[3]);
+    // Codes are written as the words people read, from one table.
+    for (sheet, code, label) in [
+        ("Школы", "shnor_only", "только ШНОР"),
+        ("Динамика", "stayed", "осталась в списке"),
+        ("Профили риска", "high", "высокий риск"),
+    ] {
+        let cells: Vec<Data> = workbook
+            .worksheet_range(sheet)
+            .unwrap()
+            .rows()
+            .flat_map(|r| r.to_vec())
+            .collect();
+        assert!(
+            cells.contains(&Data::String(label.into())),
+            "{sheet}: {label}"
+        );
+        assert!(
+            !cells.contains(&Data::String(code.into())),
+            "{sheet}: {code}"
+        );
+    }
     let methodology = workbook.worksheet_range("Методика").unwrap();
     assert!(
         methodology

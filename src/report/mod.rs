@@ -41,6 +41,8 @@ fn floats(frame: &DataFrame, column: &str) -> Vec<Option<f64>> {
 
 /// An HTML table of some columns of a frame, with Russian headers.
 fn table(id: &str, frame: &DataFrame, columns: &[&str]) -> String {
+    let labelled = crate::codes::labelled(frame);
+    let frame = labelled.as_ref().unwrap_or(frame);
     let mut html = format!("<table id=\"{id}\" class=\"sortable\"><thead><tr>");
     for c in columns {
         write!(html, "<th>{}</th>", escape(crate::write::label(c))).unwrap();

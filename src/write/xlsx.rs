@@ -19,6 +19,8 @@ fn is_share(column: &str) -> bool {
 }
 
 fn write_frame(sheet: &mut Worksheet, frame: &DataFrame) -> Result<()> {
+    // Codes (`shnor_only`, `left`, `high`) as the words people read.
+    let frame = &crate::codes::labelled(frame)?;
     let header = Format::new().set_bold().set_text_wrap();
     let percent = Format::new().set_num_format("0.0%");
     let decimal = Format::new().set_num_format("0.000");
