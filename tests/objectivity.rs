@@ -113,6 +113,18 @@ fn an_inflated_mean_and_marks_against_the_journal_are_flagged_beside_the_lists()
         &html[html.find("Признаки необъективности").unwrap_or(0)..]
     );
     assert!(html.contains("<td>результаты противоречат школьным отметкам</td>"));
+    // No survey: a school's participants and share are still counted.
+    let schools = data.read_out("schools.csv");
+    let header: Vec<&str> = schools.lines().next().unwrap().split(',').collect();
+    let b: Vec<&str> = schools
+        .lines()
+        .find(|l| l.starts_with("b,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let at = |c: &str| header.iter().position(|h| *h == c).unwrap();
+    assert_eq!(b[at("school_participants")], "40");
+    assert_eq!(b[at("school_fail_share")], "0.000000");
     // By default a sign changes nothing: e is ШНОР, its reasons as always.
     let shnor = data.read_out("shnor.csv");
     assert!(shnor.contains("\ne,"), "{shnor}");

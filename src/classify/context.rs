@@ -57,6 +57,31 @@ pub fn school_results(
         .collect()?)
 }
 
+/// Every school with results in the current year, its participants and
+/// failure share, with the fitted values where it has a risk score: the
+/// participants of a school never depend on the survey.
+pub fn every_school_with_results(results: &DataFrame, fitted: DataFrame) -> LazyFrame {
+    results
+        .clone()
+        .lazy()
+        .select([
+            col("school_id"),
+            col("school_participants"),
+            col("school_fail_share"),
+        ])
+        .join(
+            fitted.lazy().select([
+                col("school_id"),
+                col("expected_share"),
+                col("residual"),
+                col("std_residual"),
+            ]),
+            [col("school_id")],
+            [col("school_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+}
+
 /// Weighted least squares of y on x with weights w.
 ///
 /// Returns the fit and, per school, expected share, residual and standardised

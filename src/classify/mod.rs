@@ -478,7 +478,10 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
     let school_results = context::school_results(&counted, &years, m)?;
     let (fit, fitted) = context::fit(&school_results, &decisions)?;
     q.register("decisions", decisions.clone().lazy());
-    q.register("context_fit", fitted.lazy());
+    q.register(
+        "context_fit",
+        context::every_school_with_results(&school_results, fitted),
+    );
     let context_table = q.run(&m.rule.context.query)?;
     crate::codes::known::<ContextGroup>(&context_table, &m.rule.context.query)?;
 
