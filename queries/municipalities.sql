@@ -3,16 +3,28 @@
 --
 -- Input tables:
 --   schools_summary  school_id, municipality, is_shnor, is_shnsu,
---                    context_group, school_participants, school_failed
---                    (current year, procedures in scope with enough
---                    participants)
+--                    risk_score, context_group, school_participants,
+--                    school_failed (current year, procedures in scope with
+--                    enough participants), has_results (a procedure in scope
+--                    in the current year)
+--
+-- The share of ШНОР is of the schools with results in scope (registry rows
+-- without results — colleges, boarding schools — are counted in `schools`
+-- but not in the share); the share of ШНСУ is of the schools with a risk
+-- score.
 SELECT
     municipality,
     COUNT(*) AS schools,
+    SUM(CASE WHEN has_results THEN 1 ELSE 0 END) AS schools_with_results,
     SUM(CASE WHEN is_shnor THEN 1 ELSE 0 END) AS shnor_schools,
-    SUM(CASE WHEN is_shnor THEN 1 ELSE 0 END) * 1.0 / COUNT(*) AS shnor_share,
+    CASE WHEN SUM(CASE WHEN has_results THEN 1 ELSE 0 END) > 0
+        THEN SUM(CASE WHEN is_shnor THEN 1 ELSE 0 END) * 1.0
+            / SUM(CASE WHEN has_results THEN 1 ELSE 0 END)
+    END AS shnor_share,
     SUM(CASE WHEN is_shnsu THEN 1 ELSE 0 END) AS shnsu_schools,
-    SUM(CASE WHEN is_shnsu THEN 1 ELSE 0 END) * 1.0 / COUNT(*) AS shnsu_share,
+    CASE WHEN COUNT(risk_score) > 0
+        THEN SUM(CASE WHEN is_shnsu THEN 1 ELSE 0 END) * 1.0 / COUNT(risk_score)
+    END AS shnsu_share,
     SUM(CASE WHEN is_shnor AND is_shnsu THEN 1 ELSE 0 END) AS both_schools,
     SUM(CASE WHEN context_group = 'resilient' THEN 1 ELSE 0 END) AS resilient_schools,
     COALESCE(SUM(CASE WHEN is_shnor THEN school_participants END), 0) AS shnor_participants,

@@ -626,3 +626,25 @@ fn a_methodology_named_by_bare_file_name_finds_its_query_beside_it() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A college in the registry with no results is a school of the
+/// municipality, not one the share of ШНОР is taken over.
+#[test]
+fn the_share_of_shnor_is_of_the_schools_with_results() {
+    let data = DataDir::with_schools(
+        "school_id,school_name,municipality\na,СОШ А,Город\nb,СОШ Б,Город\nk,Колледж,Город\n",
+    )
+    .file(
+        "results/vpr.csv",
+        "year,assessment,subject,grade,school_id,participants,failed\n\
+         2025,ВПР,математика,5,a,20,10\n2025,ВПР,русский язык,5,a,20,10\n\
+         2025,ВПР,математика,5,b,20,1\n",
+    );
+    let (ok, stderr) = data.run(&[]);
+    assert!(ok, "{stderr}");
+    let municipalities = data.read_out("municipalities.csv");
+    assert!(
+        municipalities.contains("\nГород,3,2,1,0.500000,"),
+        "{municipalities}"
+    );
+}

@@ -498,6 +498,7 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
                 .select([col("school_id"), col("context_group")]),
             school_results.clone().lazy(),
             school_objectivity.clone().lazy(),
+            with_results(&counted, years.current),
         ],
     );
     q.register("schools_summary", summary);
@@ -521,6 +522,24 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
         years,
         queries: q.log,
     })
+}
+
+/// The schools with a procedure in scope in the current year, however few
+/// its participants (`has_results`): what the shares of a municipality are
+/// shares of, so that colleges and boarding schools without results in the
+/// registry do not dilute them.
+fn with_results(counted: &DataFrame, current: i32) -> LazyFrame {
+    counted
+        .clone()
+        .lazy()
+        .filter(
+            col("year").eq(lit(current)).and(
+                col("count_status").neq(lit(crate::codes::Code::code(CountStatus::OutOfScope))),
+            ),
+        )
+        .select([col("school_id")])
+        .unique(None, UniqueKeepStrategy::First)
+        .with_column(lit(true).alias("has_results"))
 }
 
 /// `left` with the columns of each of `right` joined on `school_id`.

@@ -264,18 +264,24 @@ fn inputs_section(html: &mut String, manifest: &Manifest, t: &Tables) -> Result<
 
 /// The headline counts and the municipalities table.
 fn headline_section(html: &mut String, t: &Tables) -> Result<()> {
-    let total = t.schools.height().max(1);
+    // The shares are of the schools with results (ШНОР) and of the schools
+    // with a risk score (ШНСУ), as in `municipalities`.
+    let with_results: f64 = floats(&t.municipalities, "schools_with_results")
+        .iter()
+        .flatten()
+        .sum();
+    let scored = floats(&t.schools, "risk_score").iter().flatten().count();
     write!(
         html,
         "<section id=\"headline\"><h2>Основные показатели</h2><div class=\"figures\">\
-         <div class=\"figure\"><b>{}</b>ШНОР, {} % школ</div>\
-         <div class=\"figure\"><b>{}</b>ШНСУ, {} % школ</div>\
+         <div class=\"figure\"><b>{}</b>ШНОР, {} % школ с результатами</div>\
+         <div class=\"figure\"><b>{}</b>ШНСУ, {} % школ с индексом риска</div>\
          <div class=\"figure\"><b>{}</b>ШНОР и ШНСУ одновременно</div>\
          <div class=\"figure\"><b>{}</b>резильентные школы</div></div>",
         t.shnor.height(),
-        percent(t.shnor.height() as f64 / total as f64),
+        percent(t.shnor.height() as f64 / with_results.max(1.0)),
         t.shnsu.height(),
-        percent(t.shnsu.height() as f64 / total as f64),
+        percent(t.shnsu.height() as f64 / scored.max(1) as f64),
         codes::count(&t.schools, ContextGroup::Both),
         codes::count(&t.schools, ContextGroup::Resilient)
     )?;
@@ -285,6 +291,7 @@ fn headline_section(html: &mut String, t: &Tables) -> Result<()> {
         &[
             "municipality",
             "schools",
+            "schools_with_results",
             "shnor_schools",
             "shnor_share",
             "shnsu_schools",
