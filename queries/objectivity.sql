@@ -77,8 +77,6 @@ signs AS (
         'inflated_mean' AS sign,
         school_ci_low > region_ci_high AS flagged,
         n,
-        school_mean, school_ci_low, school_ci_high,
-        region_mean, region_ci_low, region_ci_high,
         school_ci_low AS value,
         region_ci_high AS bound
     FROM intervals
@@ -88,12 +86,6 @@ signs AS (
         'contradicts_marks' AS sign,
         r.rs < 0.0 AS flagged,
         r.n,
-        CAST(NULL AS DOUBLE) AS school_mean,
-        CAST(NULL AS DOUBLE) AS school_ci_low,
-        CAST(NULL AS DOUBLE) AS school_ci_high,
-        CAST(NULL AS DOUBLE) AS region_mean,
-        CAST(NULL AS DOUBLE) AS region_ci_low,
-        CAST(NULL AS DOUBLE) AS region_ci_high,
         r.rs AS value,
         0.0 AS bound
     FROM score_ranks AS r
@@ -108,12 +100,6 @@ signs AS (
         'journal_higher' AS sign,
         p.journal_higher_share > m.journal_higher_above AS flagged,
         p.journal_compared AS n,
-        CAST(NULL AS DOUBLE) AS school_mean,
-        CAST(NULL AS DOUBLE) AS school_ci_low,
-        CAST(NULL AS DOUBLE) AS school_ci_high,
-        CAST(NULL AS DOUBLE) AS region_mean,
-        CAST(NULL AS DOUBLE) AS region_ci_low,
-        CAST(NULL AS DOUBLE) AS region_ci_high,
         p.journal_higher_share AS value,
         m.journal_higher_above AS bound
     FROM procedures AS p
@@ -125,12 +111,6 @@ signs AS (
         'failure_fall' AS sign,
         -p.share_change_pp > m.failure_fall_pp AS flagged,
         p.participants AS n,
-        CAST(NULL AS DOUBLE) AS school_mean,
-        CAST(NULL AS DOUBLE) AS school_ci_low,
-        CAST(NULL AS DOUBLE) AS school_ci_high,
-        CAST(NULL AS DOUBLE) AS region_mean,
-        CAST(NULL AS DOUBLE) AS region_ci_low,
-        CAST(NULL AS DOUBLE) AS region_ci_high,
         p.share_change_pp AS value,
         -m.failure_fall_pp AS bound
     FROM procedures AS p
@@ -144,12 +124,6 @@ signs AS (
         p.fail_share < b.fail_below
             AND (CASE WHEN b.top = '5' THEN p.marks_5 ELSE p.marks_4 + p.marks_5 END) * 1.0 / p.marked > b.top_above AS flagged,
         p.marked AS n,
-        CAST(NULL AS DOUBLE) AS school_mean,
-        CAST(NULL AS DOUBLE) AS school_ci_low,
-        CAST(NULL AS DOUBLE) AS school_ci_high,
-        CAST(NULL AS DOUBLE) AS region_mean,
-        CAST(NULL AS DOUBLE) AS region_ci_low,
-        CAST(NULL AS DOUBLE) AS region_ci_high,
         (CASE WHEN b.top = '5' THEN p.marks_5 ELSE p.marks_4 + p.marks_5 END) * 1.0 / p.marked AS value,
         b.top_above AS bound
     FROM procedures AS p
@@ -158,6 +132,19 @@ signs AS (
     CROSS JOIN params AS m
     WHERE p.marked >= m.objectivity_min
 )
-SELECT *
-FROM signs
-ORDER BY school_id, year, assessment, subject, grade, sign
+-- The two intervals stand beside the sign they decide.
+SELECT
+    s.school_id, s.year, s.assessment, s.subject, s.grade, s.sign, s.flagged, s.n,
+    CASE WHEN s.sign = 'inflated_mean' THEN i.school_mean END AS school_mean,
+    CASE WHEN s.sign = 'inflated_mean' THEN i.school_ci_low END AS school_ci_low,
+    CASE WHEN s.sign = 'inflated_mean' THEN i.school_ci_high END AS school_ci_high,
+    CASE WHEN s.sign = 'inflated_mean' THEN i.region_mean END AS region_mean,
+    CASE WHEN s.sign = 'inflated_mean' THEN i.region_ci_low END AS region_ci_low,
+    CASE WHEN s.sign = 'inflated_mean' THEN i.region_ci_high END AS region_ci_high,
+    s.value,
+    s.bound
+FROM signs AS s
+LEFT JOIN intervals AS i
+    ON i.school_id = s.school_id AND i.year = s.year AND i.assessment = s.assessment
+   AND i.subject = s.subject AND i.grade = s.grade
+ORDER BY s.school_id, s.year, s.assessment, s.subject, s.grade, s.sign

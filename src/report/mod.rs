@@ -12,7 +12,7 @@ use polars::prelude::*;
 
 use svg::{Point, escape};
 
-use crate::codes::{self, Code, ContextGroup, List, RiskLevel, Sign, Transition};
+use crate::codes::{self, Code, ContextGroup, List, RiskLevel, Transition};
 use crate::finished::FinishedRun;
 use crate::methodology::Methodology;
 use crate::methodology::{Combine, Comparison, Cut, Normalisation, ReferenceGroup};
@@ -532,7 +532,6 @@ fn objectivity_table(
         .clone()
         .lazy()
         .filter(col("flagged").and(col("year").eq(lit(current))))
-        .with_column(codes::labels::<Sign>().alias("sign"))
         .collect()?;
     write!(
         html,
