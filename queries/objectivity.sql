@@ -18,12 +18,18 @@
 --                      the primary score over each school's participants
 --   params             objectivity_z (of the confidence), objectivity_min
 --                      (fewest scores a school's procedure is checked with),
+--                      objectivity_iqr (the IQR factor of the cohort signs),
 --                      journal_higher_above, failure_fall_pp (null: off)
 --
 -- Signs (codes; labels in reference/outputs.toml):
 --   inflated_mean      the school's interval x̄ ± z·s/√m lies wholly above the
 --                      region's x̄ ± z·s/√n (s the sample deviation)
 --   contradicts_marks  rs < 0
+--   cohort_fall        K = S(N, YY) / S(N+1, YY+1), S the school's mean
+--                      percent of the maximum score (procedures.score_percent),
+--                      over one cohort's two procedures in scope: K above
+--                      Q75 + f·IQR of every school's K (a sharp fall)
+--   cohort_rise        the same K below Q25 − f·IQR (a sharp rise)
 --   journal_higher     the share «повысили» above journal_higher_above
 --   failure_fall       the share of «2» fell by more than failure_fall_pp
 --   mark_bands         the share of «2» below fail_below and of top marks
@@ -71,6 +77,44 @@ intervals AS (
     WHERE p.scored >= m.objectivity_min AND p.score_sd IS NOT NULL
       AND 'inflated_mean' IN (SELECT sign FROM objectivity_signs)
 ),
+cohorts AS (
+    SELECT
+        later.school_id,
+        later.year,
+        later.assessment,
+        later.subject,
+        later.grade,
+        later.scored AS n,
+        earlier.score_percent AS cohort_from_percent,
+        later.score_percent AS cohort_to_percent,
+        earlier.score_percent / later.score_percent AS k
+    FROM scoped AS later
+    INNER JOIN scoped AS earlier
+        ON earlier.school_id = later.school_id AND earlier.assessment = later.assessment
+       AND earlier.subject = later.subject
+       AND earlier.grade = later.grade - 1 AND earlier.year = later.year - 1
+    CROSS JOIN params AS m
+    WHERE earlier.scored >= m.objectivity_min AND later.scored >= m.objectivity_min
+      AND earlier.score_percent IS NOT NULL AND later.score_percent > 0
+),
+cohort_bounds AS (
+    SELECT
+        c.year, c.assessment, c.subject, c.grade,
+        QUANTILE_CONT(c.k, 0.25) AS q25,
+        QUANTILE_CONT(c.k, 0.75) AS q75
+    FROM cohorts AS c
+    GROUP BY c.year, c.assessment, c.subject, c.grade
+),
+cohort_checks AS (
+    SELECT
+        c.*,
+        b.q75 + m.objectivity_iqr * (b.q75 - b.q25) AS fall_above,
+        b.q25 - m.objectivity_iqr * (b.q75 - b.q25) AS rise_below
+    FROM cohorts AS c
+    INNER JOIN cohort_bounds AS b
+        ON b.year = c.year AND b.assessment = c.assessment AND b.subject = c.subject AND b.grade = c.grade
+    CROSS JOIN params AS m
+),
 signs AS (
     SELECT
         school_id, year, assessment, subject, grade,
@@ -94,6 +138,26 @@ signs AS (
     CROSS JOIN params AS m
     WHERE r.n >= m.objectivity_min AND r.rs IS NOT NULL
       AND 'contradicts_marks' IN (SELECT sign FROM objectivity_signs)
+    UNION ALL
+    SELECT
+        school_id, year, assessment, subject, grade,
+        'cohort_fall' AS sign,
+        k > fall_above AS flagged,
+        n,
+        k AS value,
+        fall_above AS bound
+    FROM cohort_checks
+    WHERE 'cohort_fall' IN (SELECT sign FROM objectivity_signs)
+    UNION ALL
+    SELECT
+        school_id, year, assessment, subject, grade,
+        'cohort_rise' AS sign,
+        k < rise_below AS flagged,
+        n,
+        k AS value,
+        rise_below AS bound
+    FROM cohort_checks
+    WHERE 'cohort_rise' IN (SELECT sign FROM objectivity_signs)
     UNION ALL
     SELECT
         p.school_id, p.year, p.assessment, p.subject, p.grade,
@@ -132,7 +196,8 @@ signs AS (
     CROSS JOIN params AS m
     WHERE p.marked >= m.objectivity_min
 )
--- The two intervals stand beside the sign they decide.
+-- The two intervals stand beside the sign they decide, the cohort's two
+-- percents beside its K.
 SELECT
     s.school_id, s.year, s.assessment, s.subject, s.grade, s.sign, s.flagged, s.n,
     CASE WHEN s.sign = 'inflated_mean' THEN i.school_mean END AS school_mean,
@@ -141,10 +206,15 @@ SELECT
     CASE WHEN s.sign = 'inflated_mean' THEN i.region_mean END AS region_mean,
     CASE WHEN s.sign = 'inflated_mean' THEN i.region_ci_low END AS region_ci_low,
     CASE WHEN s.sign = 'inflated_mean' THEN i.region_ci_high END AS region_ci_high,
+    CASE WHEN s.sign IN ('cohort_fall', 'cohort_rise') THEN c.cohort_from_percent END AS cohort_from_percent,
+    CASE WHEN s.sign IN ('cohort_fall', 'cohort_rise') THEN c.cohort_to_percent END AS cohort_to_percent,
     s.value,
     s.bound
 FROM signs AS s
 LEFT JOIN intervals AS i
     ON i.school_id = s.school_id AND i.year = s.year AND i.assessment = s.assessment
    AND i.subject = s.subject AND i.grade = s.grade
+LEFT JOIN cohorts AS c
+    ON c.school_id = s.school_id AND c.year = s.year AND c.assessment = s.assessment
+   AND c.subject = s.subject AND c.grade = s.grade
 ORDER BY s.school_id, s.year, s.assessment, s.subject, s.grade, s.sign

@@ -41,6 +41,10 @@ SELECT
     scored,
     score_mean,
     score_sd,
+    -- The work's maximum primary score from the scale table (empty where
+    -- it gives none) and the mean score as a percent of it.
+    score_max,
+    score_percent,
     marked,
     marks_2,
     marks_3,

@@ -105,6 +105,8 @@ codes! {
     Sign in "sign" {
         InflatedMean = "inflated_mean",
         ContradictsMarks = "contradicts_marks",
+        CohortFall = "cohort_fall",
+        CohortRise = "cohort_rise",
         JournalHigher = "journal_higher",
         FailureFall = "failure_fall",
         MarkBands = "mark_bands",

@@ -237,6 +237,13 @@ fn objectivity_section(out: &mut String, finished: &FinishedRun, school: &str) -
                 number("value"),
                 text(&found, "n", r)
             ),
+            Some(Sign::CohortFall | Sign::CohortRise) => format!(
+                "K = {} (процент выполнения {} год назад классом ниже и {} теперь) при критическом значении {}",
+                number("value"),
+                number("cohort_from_percent"),
+                number("cohort_to_percent"),
+                number("bound")
+            ),
             _ => format!(
                 "значение {} при границе {}",
                 number("value"),

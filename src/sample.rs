@@ -51,6 +51,11 @@ const VILLAGES: [&str; 12] = [
 
 const VPR_SUBJECTS: [&str; 2] = ["русский язык", "математика"];
 const VPR_GRADES: [i32; 4] = [4, 5, 6, 7];
+/// The first regular schools, whose ВПР maths of grades 4 and 5 in the last
+/// two years come as ФИС ОКО protocols with journal marks (the objectivity
+/// signs need scores), not as aggregates.
+const PROTOCOL_SCHOOLS: usize = 24;
+const PROTOCOL_GRADES: [i32; 2] = [4, 5];
 const OGE_SUBJECTS: [&str; 2] = ["Русский язык", "Математика"];
 /// ЕГЭ subjects as the exports spell them, with the attestat minimum score
 /// (None: the subject is marked, not scored).
@@ -110,21 +115,22 @@ pub fn generate(out: &Path, schools: usize, years: &[i32], seed: u64) -> Result<
     let regular = regular_schools(&mut rng, schools);
     let mut files = Files::default();
     files.add("schools.csv", schools_csv(&regular));
+    let mut held = Vec::new();
     for (index, &year) in years.iter().enumerate() {
         let year_noise: Vec<f64> = regular
             .iter()
             .map(|_| normal(&mut rng, 0.0, 0.35))
             .collect();
-        files.add(
-            &format!("results/vpr_{year}.csv"),
-            with_bom(vpr_csv(
-                &mut rng,
-                &regular,
-                &year_noise,
-                year,
-                planted_vpr(year, &years),
-            )),
+        let (vpr, protocols) = vpr_csv(
+            &mut rng,
+            &regular,
+            &year_noise,
+            year,
+            planted_vpr(year, &years),
+            index + 2 >= years.len(),
         );
+        held.extend(protocols);
+        files.add(&format!("results/vpr_{year}.csv"), with_bom(vpr));
         files.add(
             &format!("results/oge_{year}.csv"),
             oge_csv(&mut rng, &regular, &year_noise, year).into_bytes(),
@@ -163,7 +169,192 @@ pub fn generate(out: &Path, schools: usize, years: &[i32], seed: u64) -> Result<
         &format!("results/rcoi/ОГЭ {protocol_year} обществознание.csv"),
         rcoi_statement(&regular, seed),
     );
+    for (year, grade) in sittings_of(&held) {
+        files.add(
+            &format!(
+                "results/fisoko/Проведение работы по математике, {grade} класс. ВПР {year}.xlsx"
+            ),
+            maths_protocol(
+                &regular,
+                &held,
+                (year, grade),
+                *years.last().expect("a year"),
+                seed,
+            )?,
+        );
+    }
     write_folder(out, files)
+}
+
+/// A procedure of a regular school (by index) held back from the aggregates.
+struct Held {
+    school: usize,
+    year: i32,
+    grade: i32,
+    participants: u64,
+    failed: u64,
+}
+
+/// The (year, grade) of the protocols to write, in order.
+fn sittings_of(held: &[Held]) -> Vec<(i32, i32)> {
+    let mut keys: Vec<(i32, i32)> = held.iter().map(|h| (h.year, h.grade)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// How a protocol school's results are planted (by its index among the
+/// regular schools): the objectivity signs the sample shows.
+#[derive(Clone, Copy, PartialEq)]
+enum Bias {
+    None,
+    /// Every pupil who passes scores 19–20: an inflated mean.
+    Inflated,
+    /// The journal says the opposite of the scores.
+    Reversed,
+    /// Top scores in grade 4 the year before, just above the line in grade 5
+    /// now: a sharp fall of one class.
+    CohortFall,
+}
+
+fn bias(school: usize, year: i32, grade: i32, current: i32) -> Bias {
+    match (school, year == current, grade) {
+        (1, true, 4) => Bias::Inflated,
+        (2, true, _) => Bias::Reversed,
+        (3, false, 4) | (3, true, 5) => Bias::CohortFall,
+        _ => Bias::None,
+    }
+}
+
+/// The 2021–2022 scales of ВПР maths: the highest score of a «2», «3», «4»
+/// (of 20).
+fn maths_scale(grade: i32) -> [u32; 3] {
+    if grade == 4 { [5, 9, 14] } else { [6, 10, 14] }
+}
+
+/// One pupil's (journal mark, score): failing pupils score up to the «2»
+/// line, the rest above it as the school's quality gives; the journal mark
+/// is the scale's mark, now and then one off.
+fn pupil(
+    rng: &mut ChaCha8Rng,
+    school: &School,
+    failing: bool,
+    scale: [u32; 3],
+    bias: Bias,
+    current: bool,
+) -> (u32, u32) {
+    let score = match (failing, bias) {
+        (true, _) => rng.random_range(1..=scale[0]),
+        (false, Bias::Inflated) => rng.random_range(19..=20),
+        (false, Bias::CohortFall) if !current => rng.random_range(18..=20),
+        (false, Bias::CohortFall) => rng.random_range(scale[0] + 1..=scale[0] + 3),
+        (false, _) => {
+            (normal(rng, 11.0 + 1.5 * school.quality, 3.5).round() as u32).clamp(scale[0] + 1, 20)
+        }
+    };
+    let mark = 2 + scale.iter().filter(|b| score > **b).count() as u32;
+    let journal = match bias {
+        Bias::Reversed => 7 - mark,
+        Bias::CohortFall => mark.max(3),
+        _ if rng.random_bool(0.25) => (mark + 1).min(5),
+        _ => mark.max(3),
+    };
+    (journal, score)
+}
+
+/// A ФИС ОКО protocol of ВПР maths for one (year, grade): the held
+/// procedures' participants with the same number failing, a total score and
+/// a journal mark each, no mark (the scale gives it).
+fn maths_protocol(
+    regular: &[School],
+    held: &[Held],
+    (year, grade): (i32, i32),
+    current: i32,
+    seed: u64,
+) -> Result<Vec<u8>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x3a7c_0000 ^ (year as u64 * 16 + grade as u64));
+    let mut rows = Vec::new();
+    for h in held.iter().filter(|h| (h.year, h.grade) == (year, grade)) {
+        let school = &regular[h.school];
+        let planted = bias(h.school, year, grade, current);
+        for n in 0..h.participants {
+            let (journal, score) = pupil(
+                &mut rng,
+                school,
+                n < h.failed,
+                maths_scale(grade),
+                planted,
+                year == current,
+            );
+            rows.push(ProtocolRow {
+                school: &school.id,
+                journal,
+                total: Some(score),
+            });
+        }
+    }
+    protocol_workbook(&rows)
+}
+
+/// A participant's row of a ФИС ОКО protocol; no total: absent.
+struct ProtocolRow<'a> {
+    school: &'a str,
+    journal: u32,
+    total: Option<u32>,
+}
+
+/// A ФИС ОКО protocol workbook (the 2021 export layout) of `rows`, numbered
+/// within each school.
+fn protocol_workbook(rows: &[ProtocolRow]) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
+    let mut workbook = Workbook::new();
+    let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    let sheet = workbook.add_worksheet();
+    let header = [
+        "логин школы",
+        "регион",
+        "номер обучающегося",
+        "код обучающегося",
+        "отметка за предыдущую четверть/триместр",
+        "пол",
+        "класс",
+        "вариант",
+        "всего баллов",
+        "балл за 1",
+        "балл за 2",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h)?;
+    }
+    let mut number = 0u32;
+    for (i, r) in rows.iter().enumerate() {
+        let row = i as u32 + 1;
+        number = if i > 0 && rows[i - 1].school == r.school {
+            number + 1
+        } else {
+            0
+        };
+        sheet.write_string(row, 0, r.school)?;
+        sheet.write_string(row, 1, "Учебный регион")?;
+        sheet.write_number(row, 2, f64::from(number + 1))?;
+        sheet.write_number(row, 3, f64::from(40_001 + number))?;
+        sheet.write_number(row, 4, f64::from(r.journal))?;
+        sheet.write_string(row, 5, if number.is_multiple_of(2) { "ж" } else { "м" })?;
+        sheet.write_string(row, 6, "а")?;
+        match r.total {
+            None => {
+                sheet.write_string(row, 7, "отсутствовал")?;
+            }
+            Some(total) => {
+                sheet.write_number(row, 7, f64::from(1 + number % 2))?;
+                sheet.write_number(row, 8, f64::from(total))?;
+                sheet.write_number(row, 9, 2.0)?;
+                sheet.write_string(row, 10, "X")?;
+            }
+        }
+    }
+    Ok(workbook.save_to_buffer()?)
 }
 
 /// A РЦОИ statement of ОГЭ results as regions receive it: `;`-separated,
@@ -211,57 +402,25 @@ fn rcoi_statement(regular: &[School], seed: u64) -> Vec<u8> {
 /// adapter and shows in `procedures`, but changes no list. Its own random
 /// numbers leave every other file as it was.
 fn fisoko_protocol(regular: &[School], seed: u64) -> Result<Vec<u8>> {
-    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x05f1_50c0);
-    let mut workbook = Workbook::new();
-    let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
-    workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
-    let sheet = workbook.add_worksheet();
-    let header = [
-        "логин школы",
-        "регион",
-        "номер обучающегося",
-        "код обучающегося",
-        "отметка за предыдущую четверть/триместр",
-        "пол",
-        "класс",
-        "вариант",
-        "всего баллов",
-        "балл за 1",
-        "балл за 2",
-    ];
-    for (c, h) in header.iter().enumerate() {
-        sheet.write_string(0, c as u16, *h)?;
-    }
-    let mut row = 1u32;
+    let mut rows = Vec::new();
     for school in regular.iter().take(12) {
         for n in 0..12u32 {
-            let absent = n == 11;
-            sheet.write_string(row, 0, &school.id)?;
-            sheet.write_string(row, 1, "Учебный регион")?;
-            sheet.write_number(row, 2, f64::from(n + 1))?;
-            sheet.write_number(row, 3, f64::from(40_001 + n))?;
-            sheet.write_number(row, 4, f64::from(rng.random_range(3..=5u32)))?;
-            sheet.write_string(row, 5, if n % 2 == 0 { "ж" } else { "м" })?;
-            sheet.write_string(row, 6, "а")?;
-            if absent {
-                sheet.write_string(row, 7, "отсутствовал")?;
-            } else {
-                sheet.write_number(row, 7, f64::from(1 + n % 2))?;
-                // «2» is up to 7 points: one participant in twelve.
-                let total = if n == 0 {
-                    6
-                } else {
-                    rng.random_range(12..=30u32)
-                };
-                sheet.write_number(row, 8, f64::from(total))?;
-                sheet.write_number(row, 9, 2.0)?;
-                sheet.write_string(row, 10, "X")?;
-            }
-            row += 1;
+            let journal = rng.random_range(3..=5u32);
+            // «2» is up to 7 points: one participant in twelve.
+            let total = match n {
+                11 => None,
+                0 => Some(6),
+                _ => Some(rng.random_range(12..=30u32)),
+            };
+            rows.push(ProtocolRow {
+                school: &school.id,
+                journal,
+                total,
+            });
         }
     }
-    Ok(workbook.save_to_buffer()?)
+    protocol_workbook(&rows)
 }
 
 fn write_folder(out: &Path, files: Files) -> Result<()> {
@@ -397,20 +556,40 @@ fn decimal_comma(value: f64, digits: usize) -> String {
     format!("{value:.digits$}").replace('.', ",")
 }
 
+/// The ВПР aggregates of a year, and the procedures of `protocol_schools`
+/// held back from them (maths, grades 4 and 5, when `with_protocols`): those
+/// are written as ФИС ОКО protocols with the same counts, so the lists do
+/// not change.
 fn vpr_csv(
     rng: &mut ChaCha8Rng,
     regular: &[School],
     noise: &[f64],
     year: i32,
     planted: Vec<PlantedRow>,
-) -> String {
+    with_protocols: bool,
+) -> (String, Vec<Held>) {
     let mut text =
         String::from("year;assessment;subject;grade;school_id;participants;fail_percent\n");
-    for (s, noise) in regular.iter().zip(noise) {
+    let mut held = Vec::new();
+    for (i, (s, noise)) in regular.iter().zip(noise).enumerate() {
         for subject in VPR_SUBJECTS {
             for grade in VPR_GRADES {
                 let n = participants(rng, s);
                 let failed = binomial(rng, n, fail_probability(s, -2.6, *noise));
+                if with_protocols
+                    && i < PROTOCOL_SCHOOLS
+                    && subject == "математика"
+                    && PROTOCOL_GRADES.contains(&grade)
+                {
+                    held.push(Held {
+                        school: i,
+                        year,
+                        grade,
+                        participants: n,
+                        failed,
+                    });
+                    continue;
+                }
                 let percent = 100.0 * failed as f64 / n as f64;
                 writeln!(
                     text,
@@ -435,7 +614,7 @@ fn vpr_csv(
         )
         .unwrap();
     }
-    text
+    (text, held)
 }
 
 fn oge_csv(rng: &mut ChaCha8Rng, regular: &[School], noise: &[f64], year: i32) -> String {
@@ -799,6 +978,24 @@ previous = the one before):
 the year before the others): total primary scores with no mark, class letters, the
 journal mark and absent participants, read with no adapter (`shnor check` names the
 layout and the keys taken from the file name). It adds procedures and changes no list.
+
+It also holds ВПР maths protocols of grades 4 and 5 for the last two years
+(`Проведение работы по математике, N класс. ВПР YEAR.xlsx`): the first 24 regular
+schools' maths of those grades come as student rows with a total score and a
+journal mark instead of aggregate rows, with the same participants and the same
+number failing, so the lists are those of the aggregates. The marks come from the
+ВПР scale, and the objectivity signs (`objectivity.csv`) are checked on these rows.
+Three of the schools are planted:
+
+| school | planted | sign |
+|---|---|---|
+| edu010002 | current year, grade 4: every pupil who passes scores 19–20 of 20 | `inflated_mean` |
+| edu010003 | both years, both grades: the journal mark is the opposite of the score («5» for a «2») | `contradicts_marks` |
+| edu010004 | grade 4 the year before scores 18–20, the same class in grade 5 now just above the «2» line | `cohort_fall` (K ≈ 2.2 against a critical value ≈ 1.7), and `inflated_mean` in grade 4 the year before |
+
+Strong regular schools show `inflated_mean` too, as strong schools do in real
+protocols (about one school procedure in six on the Altai Krai ВПР 2020–2021): the sign
+says a result is above what the region makes plausible, not that it was falsified.
 
 `results/rcoi/` holds a РЦОИ statement of ОГЭ (обществознание, the same year) as regions
 receive it: `;`-separated Windows-1251 with lower-case headers, the participants'

@@ -21,7 +21,7 @@ fn rows_of<'a>(csv: &'a str, id: &str) -> Vec<&'a str> {
         .collect()
 }
 
-const GOLDEN_FILES: [&str; 7] = [
+const GOLDEN_FILES: [&str; 8] = [
     "shnor.csv",
     "shnsu.csv",
     "schools.csv",
@@ -29,6 +29,7 @@ const GOLDEN_FILES: [&str; 7] = [
     "transitions.csv",
     "rejected.csv",
     "risk_profiles.csv",
+    "objectivity.csv",
 ];
 
 /// The lists of the sample region against the reviewed copies in

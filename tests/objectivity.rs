@@ -20,7 +20,10 @@ fn rows(out: &mut String, year: i32, school: &str, results: &[(u32, u32)]) {
 /// its interval 19.5 ± 1.96·0.53/√10 lies far above the region's (mean ≈
 /// 11.1 ± 0.8 over 90 pupils). In c the journal says the opposite of the
 /// scores (12 with «3», 8 with «5»): rs = −1. e fails 4 of 10 in 2024 and
-/// 2025 (a «2» is up to 5 points), its journal marks again reversed.
+/// 2025 (a «2» is up to 5 points), its journal marks again reversed. In g
+/// (the village) the journal and the scores are unrelated: (10, 3), (20, 3),
+/// (10, 5), (20, 5) twice each, mean ranks 2.5 and 6.5 on both sides, so
+/// the products of the deviations are +4, −4, −4, +4: rs = 0, not flagged.
 fn region() -> DataDir {
     let mut csv =
         String::from("year,assessment,subject,grade,school_id,participant_id,score,journal_mark\n");
@@ -37,10 +40,25 @@ fn region() -> DataDir {
         .collect();
     rows(&mut csv, 2024, "e", &failing);
     rows(&mut csv, 2025, "e", &failing);
+    let unrelated = [(10, 3), (20, 3), (10, 5), (20, 5)];
+    rows(&mut csv, 2025, "g", &[unrelated, unrelated].concat());
     DataDir::with_schools(
-        "school_id,school_name,municipality\na,СОШ А,Город\nb,СОШ Б,Город\nc,СОШ В,Район\ne,СОШ Е,Район\n",
+        "school_id,school_name,municipality\na,СОШ А,Город\nb,СОШ Б,Город\nc,СОШ В,Район\ne,СОШ Е,Район\ng,СОШ Ж,Село\n",
     )
     .file("results/vpr.csv", csv)
+}
+
+/// (flagged, value) of a school's one row of `sign`.
+fn objectivity_row(data: &DataDir, school: &str, sign: &str) -> (String, String) {
+    let text = data.read_out("objectivity.csv");
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let at = |c: &str| header.iter().position(|h| *h == c).unwrap();
+    let row: Vec<&str> = text
+        .lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| f[at("school_id")] == school && f[at("sign")] == sign)
+        .unwrap();
+    (row[at("flagged")].to_string(), row[at("value")].to_string())
 }
 
 fn flagged(data: &DataDir) -> Vec<String> {
@@ -93,8 +111,25 @@ fn an_inflated_mean_and_marks_against_the_journal_are_flagged_beside_the_lists()
     assert_eq!(index("Район"), ("2".into(), "0.000000".into()));
     let manifest: serde_json::Value =
         serde_json::from_str(&data.read_out("manifest.json")).unwrap();
+    assert_eq!(index("Село"), ("1".into(), "100.000000".into()));
+    let g = objectivity_row(&data, "g", "contradicts_marks");
+    assert_eq!((g.0.as_str(), g.1.as_str()), ("false", "0.000000"));
     assert_eq!(manifest["objectivity"]["schools_flagged"], 3);
-    assert_eq!(manifest["objectivity"]["index"], 25.0);
+    assert_eq!(manifest["objectivity"]["index"], 40.0);
+    // What reaches objectivity.csv is per procedure: no participant, no
+    // score or journal mark of one.
+    let written = data.read_out("objectivity.csv");
+    assert!(!written.contains("-2025-"), "{written}");
+    for column in ["participant_id", "score", "journal_mark"] {
+        assert!(
+            !written
+                .lines()
+                .next()
+                .unwrap()
+                .split(',')
+                .any(|c| c == column)
+        );
+    }
     let said = data.explain("a");
     assert!(
         said.contains("ВПР математика 4 кл. 2025: завышенный средний балл — средний балл 19,50 (ДИ 19,17–19,83) выше, чем у региона"),
@@ -108,7 +143,7 @@ fn an_inflated_mean_and_marks_against_the_journal_are_flagged_beside_the_lists()
     assert!(report.status.success());
     let html = std::fs::read_to_string(data.out().join("report.html")).unwrap();
     assert!(
-        html.contains("Проверено школ: 4, с признаками: 3; индекс объективности региона 25."),
+        html.contains("Проверено школ: 5, с признаками: 3; индекс объективности региона 40."),
         "{}",
         &html[html.find("Признаки необъективности").unwrap_or(0)..]
     );

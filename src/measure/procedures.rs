@@ -8,6 +8,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use crate::ingest::table::LINE;
 use crate::measure::row_hash::{has_repeated_hash, row_hash};
 use crate::measure::statistics;
+use crate::methodology::min_scores::MinScores;
 
 pub use crate::validate::results::PROCEDURE_KEY;
 
@@ -273,12 +274,13 @@ fn compared_with_row_before(procedures: LazyFrame, order: Vec<&str>) -> LazyFram
         ])
 }
 
-/// All procedures with their shares (unsorted: the counting query orders
-/// them).
+/// All procedures with their shares and figures, each work's maximum score
+/// from `scores` (unsorted: the counting query orders them).
 pub fn combine(
     student_procedures: DataFrame,
     aggregates: DataFrame,
     confidence: f64,
+    scores: &MinScores,
 ) -> Result<DataFrame> {
     let all = concat(
         [
@@ -290,8 +292,45 @@ pub fn combine(
         ],
         UnionArgs::default(),
     )?;
-    Ok(with_shares(all, confidence)
+    let shared = with_shares(all, confidence)
         .with_columns(statistics::figures())
+        .collect()?;
+    with_score_max(shared, scores)
+}
+
+/// `procedures` with `score_max`, the work's maximum primary score from the
+/// scale table (empty where it gives none), and `score_percent`, the mean
+/// score as a percent of it.
+pub fn with_score_max(procedures: DataFrame, table: &MinScores) -> Result<DataFrame> {
+    let keys = procedures
+        .select(["assessment", "subject", "grade", "year"])?
+        .unique_stable(None, UniqueKeepStrategy::First, None)?;
+    let (a, s) = (
+        keys.column("assessment")?.str()?,
+        keys.column("subject")?.str()?,
+    );
+    let (g, y) = (keys.column("grade")?.i32()?, keys.column("year")?.i32()?);
+    let maxima: Vec<Option<f64>> = (0..keys.height())
+        .map(|i| match (a.get(i), s.get(i), g.get(i), y.get(i)) {
+            (Some(a), Some(s), Some(g), Some(y)) => table.max_score(a, s, g, y),
+            _ => None,
+        })
+        .collect();
+    let mut keys = keys;
+    keys.with_column(Column::new("score_max".into(), maxima))?;
+    let on = || [col("assessment"), col("subject"), col("grade"), col("year")];
+    Ok(procedures
+        .lazy()
+        .join(
+            keys.lazy(),
+            on(),
+            on(),
+            JoinArgs {
+                maintain_order: MaintainOrderJoin::Left,
+                ..JoinArgs::new(JoinType::Left)
+            },
+        )
+        .with_column((lit(100.0) * col("score_mean") / col("score_max")).alias("score_percent"))
         .collect()?)
 }
 

@@ -16,6 +16,8 @@ struct Entry {
     min_score: f64,
     /// From a score → mark scale: the highest score of a «3» and of a «4».
     upper: Option<(f64, f64)>,
+    /// From a score → mark scale that gives it: the maximum primary score.
+    max_score: Option<f64>,
     /// Where the entry was read, for messages: `ORIGIN, строка N`.
     at: String,
 }
@@ -71,41 +73,54 @@ impl MinScores {
                 (1, [a, s, g, y, m]) => (*a, *s, *g, *y, *m),
                 _ => bail!("{at}: нужно {} поля через запятую", 4 + form),
             };
-            table.push(a, s, g, y, (number(m, "min_score", &at)?, None), at)?;
+            table.push((a, s, g, y), (number(m, "min_score", &at)?, None, None), at)?;
         }
         Ok(table)
     }
 
     /// Adds the pass lines of a score → mark scale table
-    /// (`assessment,subject,grade,from_year,max_2,max_3,max_4,source`): a
-    /// score above `max_2` is not a «2».
+    /// (`assessment,subject,grade,from_year,max_2,max_3,max_4[,max_score],source`):
+    /// a score above `max_2` is not a «2»; `max_score`, where given, is the
+    /// highest primary score of the work.
     pub fn with_scales(mut self, text: &str, origin: &str) -> Result<Self> {
-        let (_, lines) = data_lines(
+        let (form, lines) = data_lines(
             text,
             origin,
-            &["assessment,subject,grade,from_year,max_2,max_3,max_4,source"],
+            &[
+                "assessment,subject,grade,from_year,max_2,max_3,max_4,source",
+                "assessment,subject,grade,from_year,max_2,max_3,max_4,max_score,source",
+            ],
         )?;
+        let width = 8 + form;
         for (line, text) in lines {
             let at = format!("{origin}, строка {line}");
-            let fields: Vec<&str> = text.splitn(8, ',').map(str::trim).collect();
-            let [a, s, g, y, two, three, four, _source] = fields.as_slice() else {
-                bail!("{at}: нужно 8 полей через запятую");
-            };
+            let fields: Vec<&str> = text.splitn(width, ',').map(str::trim).collect();
+            if fields.len() != width {
+                bail!("{at}: нужно {width} полей через запятую");
+            }
+            let (a, s, g, y) = (fields[0], fields[1], fields[2], fields[3]);
             let bounds = [
-                number(two, "max_2", &at)?,
-                number(three, "max_3", &at)?,
-                number(four, "max_4", &at)?,
+                number(fields[4], "max_2", &at)?,
+                number(fields[5], "max_3", &at)?,
+                number(fields[6], "max_4", &at)?,
             ];
             if !bounds.windows(2).all(|w| w[0] < w[1]) {
                 bail!("{at}: границы отметок должны возрастать: max_2 < max_3 < max_4");
             }
+            let max_score = match (form, fields[7]) {
+                (1, "") | (0, _) => None,
+                (_, m) => Some(number(m, "max_score", &at)?),
+            };
+            if let Some(m) = max_score.filter(|m| *m <= bounds[2]) {
+                bail!(
+                    "{at}: max_score {m} не больше max_4 {}: «5» не получить",
+                    bounds[2]
+                );
+            }
             // Primary scores are whole: «2» up to max_2, so max_2 + 1 passes.
             self.push(
-                a,
-                s,
-                g,
-                y,
-                (bounds[0] + 1.0, Some((bounds[1], bounds[2]))),
+                (a, s, g, y),
+                (bounds[0] + 1.0, Some((bounds[1], bounds[2])), max_score),
                 at,
             )?;
         }
@@ -121,11 +136,8 @@ impl MinScores {
 
     fn push(
         &mut self,
-        a: &str,
-        s: &str,
-        g: &str,
-        y: &str,
-        (min, upper): (f64, Option<(f64, f64)>),
+        (a, s, g, y): (&str, &str, &str, &str),
+        (min, upper, max_score): (f64, Option<(f64, f64)>, Option<f64>),
         at: String,
     ) -> Result<()> {
         let assessment = normalize_assessment(a)
@@ -149,6 +161,7 @@ impl MinScores {
             from_year,
             min_score: min,
             upper,
+            max_score,
             at,
         };
         if let Some(same) = self.entries.iter().find(|e| {
@@ -192,6 +205,12 @@ impl MinScores {
     ) -> Option<(f64, f64)> {
         self.entry(assessment, subject, grade, year)
             .and_then(|e| e.upper)
+    }
+
+    /// The maximum primary score of a work, when its scale gives one.
+    pub fn max_score(&self, assessment: &str, subject: &str, grade: i32, year: i32) -> Option<f64> {
+        self.entry(assessment, subject, grade, year)
+            .and_then(|e| e.max_score)
     }
 
     fn entry(&self, assessment: &str, subject: &str, grade: i32, year: i32) -> Option<&Entry> {
@@ -267,6 +286,26 @@ mod tests {
         assert_eq!(t.lookup("ВПР", "русский язык", 4, 2021), Some(14.0));
         assert_eq!(t.lookup("ВПР", "русский язык", 5, 2021), Some(18.0));
         assert_eq!(t.lookup("ВПР", "математика", 4, 2019), None);
+        // The maximum where the work's description was checked, else none.
+        assert_eq!(t.max_score("ВПР", "русский язык", 4, 2021), Some(38.0));
+        assert_eq!(t.max_score("ВПР", "русский язык", 5, 2020), Some(45.0));
+        assert_eq!(t.max_score("ВПР", "математика", 5, 2022), Some(20.0));
+        assert_eq!(t.max_score("ВПР", "физика", 8, 2021), None);
+    }
+
+    #[test]
+    fn a_scale_may_leave_out_the_maximum_but_not_give_one_below_a_five() {
+        let old = "assessment,subject,grade,from_year,max_2,max_3,max_4,source\n\
+                   ВПР,математика,4,2020,5,9,14,x\n";
+        let t = MinScores::default().with_scales(old, "old").unwrap();
+        assert_eq!(t.max_score("ВПР", "математика", 4, 2021), None);
+        assert_eq!(t.lookup("ВПР", "математика", 4, 2021), Some(6.0));
+        let header = "assessment,subject,grade,from_year,max_2,max_3,max_4,max_score,source\n";
+        let err = MinScores::default()
+            .with_scales(&format!("{header}ВПР,математика,4,2020,5,9,14,14,x\n"), "s")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("s, строка 2: max_score 14"), "{err}");
     }
 
     #[test]

@@ -117,7 +117,12 @@ pub struct Methodology {
 }
 
 /// The ФИОКО signs a methodology may check.
-pub const OBJECTIVITY_SIGNS: [&str; 2] = ["inflated_mean", "contradicts_marks"];
+pub const OBJECTIVITY_SIGNS: [&str; 4] = [
+    "inflated_mean",
+    "contradicts_marks",
+    "cohort_fall",
+    "cohort_rise",
+];
 
 /// The signs of biased assessment (ФИОКО «Уровень объективности оценки
 /// образовательных результатов»), and the region's own.
@@ -126,12 +131,19 @@ pub const OBJECTIVITY_SIGNS: [&str; 2] = ["inflated_mean", "contradicts_marks"];
 pub struct ObjectivityRule {
     /// The procedures the ФИОКО signs look at.
     pub procedures: Vec<ObjectivityScope>,
-    /// Of the intervals of the mean score (0.95: x̄ ± 1.96·s/√n).
-    pub confidence: f64,
+    /// The multiplier of the intervals of the mean score, x̄ ± z·s/√n
+    /// (ФИОКО: 1.96, a 95 % interval).
+    #[serde(default = "default_objectivity_z")]
+    pub z: f64,
     /// A school's procedure is checked only with at least this many scores.
     pub min_participants: u32,
-    /// The ФИОКО signs to check: `inflated_mean`, `contradicts_marks`.
+    /// The ФИОКО signs to check: `inflated_mean`, `contradicts_marks`,
+    /// `cohort_fall`, `cohort_rise`.
     pub signs: Vec<String>,
+    /// The factor of the interquartile range that makes a cohort's change
+    /// sharp (ФИОКО: 3, Q75 + 3·IQR and Q25 − 3·IQR).
+    #[serde(default = "default_iqr_factor")]
+    pub iqr_factor: f64,
     /// «Повысили» (the mark above the journal mark) above this share is a
     /// sign; none when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,6 +190,14 @@ pub struct ObjectivityBand {
 pub enum ObjectivityEffect {
     Report,
     MarkUnreliable,
+}
+
+fn default_objectivity_z() -> f64 {
+    1.96
+}
+
+fn default_iqr_factor() -> f64 {
+    3.0
 }
 
 fn default_objectivity_query() -> String {
@@ -914,10 +934,16 @@ impl Methodology {
         let Some(o) = &self.objectivity else {
             return Ok(());
         };
-        if !(o.confidence > 0.0 && o.confidence < 1.0) {
+        if !(o.z.is_finite() && o.z > 0.0) {
             bail!(
-                "objectivity.confidence = {}: укажите долю в (0, 1), например 0.95",
-                o.confidence
+                "objectivity.z = {}: множитель интервала должен быть положительным, например 1.96",
+                o.z
+            );
+        }
+        if !(o.iqr_factor.is_finite() && o.iqr_factor >= 0.0) {
+            bail!(
+                "objectivity.iqr_factor = {}: множитель межквартильного размаха не может быть отрицательным (ФИОКО: 3)",
+                o.iqr_factor
             );
         }
         for sign in &o.signs {

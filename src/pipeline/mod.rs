@@ -136,6 +136,9 @@ fn describe_checked((tables, _): &CheckedFile) -> String {
 pub struct Prepared {
     pub methodology: LoadedMethodology,
     pub min_scores: (String, String),
+    /// The minimum scores and scales as read: the procedures take each
+    /// work's maximum score from them.
+    pub score_table: MinScores,
     /// Each score → mark scale table: its text and its origin.
     pub scales: Vec<(String, String)>,
     /// The text of `school-ids.csv`, when the data directory has one.
@@ -362,6 +365,7 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
     Ok(Prepared {
         methodology,
         min_scores: (min_scores_text, min_scores_origin),
+        score_table: min_scores,
         scales,
         renamings: files.renamings.clone(),
         indicators,
@@ -839,7 +843,7 @@ fn measure(p: &Prepared) -> Result<(DataFrame, DataFrame, DataFrame, DataFrame)>
     let (aggregates, duplicate_rejections) =
         procedures::dedupe_aggregates(&student_procedures, aggregate_parts)?;
     let all_procedures = procedures::with_absent(
-        procedures::combine(student_procedures, aggregates, CONFIDENCE)?,
+        procedures::combine(student_procedures, aggregates, CONFIDENCE, &p.score_table)?,
         p.results
             .iter()
             .filter_map(|t| t.absent_by_procedure.clone())

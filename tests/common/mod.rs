@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use polars::prelude::*;
 use shnor::classify::{Classification, Inputs, Years, choose_years, classify};
-use shnor::measure::procedures::with_shares;
+use shnor::measure::procedures::{with_score_max, with_shares};
 use shnor::measure::statistics;
+use shnor::methodology::min_scores::MinScores;
 use shnor::methodology::{DEFAULT_METHODOLOGY, LoadedMethodology};
 
 pub type Procedure = (&'static str, i32, &'static str, &'static str, i32, i64, i64);
@@ -28,11 +29,12 @@ pub fn procedures(rows: &[Procedure]) -> DataFrame {
     )
     .unwrap();
     // Given as aggregates: no marks or scores behind the counts.
-    with_shares(frame.lazy(), 0.95)
+    let shared = with_shares(frame.lazy(), 0.95)
         .with_columns(statistics::missing())
         .with_columns(statistics::figures())
         .collect()
-        .unwrap()
+        .unwrap();
+    with_score_max(shared, &MinScores::default()).unwrap()
 }
 
 pub fn registry(ids: &[&str]) -> DataFrame {
