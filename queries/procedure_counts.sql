@@ -36,7 +36,8 @@ SELECT
     fail_share,
     ci_low,
     ci_high,
-    -- From student rows only (empty for an aggregate): scores, marks and
+    -- From student rows, and from an aggregate where it gives them (marks
+    -- «3»–«5», понизили / повысили; never scores): scores, marks and
     -- the mark against the journal mark.
     scored,
     score_mean,

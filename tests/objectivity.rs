@@ -184,3 +184,77 @@ fn mark_unreliable_names_the_sign_in_the_reasons_and_keeps_the_decision() {
         "{shnor}"
     );
 }
+
+/// A ФИС ОКО school table as the reports give it: «Статистика по отметкам»
+/// (percents of «2»…«5») beside «Сравнение отметок с отметками по журналу»
+/// (понизили / подтвердили / повысили, percents). a: 20 participants, 10 %
+/// «2», 40 % «3», 30 % «4», 20 % «5»; 5 % понизили, 25 % подтвердили, 70 %
+/// повысили. b gives only the share of «2»: its marks stay empty, never 0.
+#[test]
+fn fisoko_aggregates_of_marks_and_of_the_journal_comparison_are_read() {
+    let data = DataDir::with_schools(
+        "school_id,school_name,municipality\na,СОШ А,Город\nb,СОШ Б,Город\n",
+    )
+    .file(
+        "results/vpr_stat_2025.csv",
+        "Год;Процедура;Предмет;Класс;Логин ОО;Кол-во участников;2;3;4;5;Понизили (Отметка < Отметка по журналу) %;Подтвердили (Отметка = Отметке по журналу) %;Повысили (Отметка > Отметка по журналу) %\n\
+         2025;ВПР;математика;4;a;20;10;40;30;20;5;25;70\n",
+    )
+    .file(
+        "results/vpr_2025.csv",
+        "year;assessment;subject;grade;school_id;participants;fail_percent\n2025;ВПР;математика;4;b;10;20\n",
+    )
+    .file(
+        "method.toml",
+        "extends = \"federal-2025\"\nname = \"journal\"\n[objectivity]\njournal_higher_above = 0.5\n",
+    );
+    let method = data.root.join("method.toml");
+    let (ok, stderr) = data.run(&["-m", method.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    let procedures = data.read_out("procedures.csv");
+    let header: Vec<&str> = procedures.lines().next().unwrap().split(',').collect();
+    let row = |school: &str| -> Vec<String> {
+        procedures
+            .lines()
+            .find(|l| l.starts_with(&format!("{school},")))
+            .unwrap()
+            .split(',')
+            .map(str::to_string)
+            .collect()
+    };
+    let at = |c: &str| header.iter().position(|h| *h == c).unwrap();
+    let a = row("a");
+    let got: Vec<&str> = [
+        "marked",
+        "marks_2",
+        "marks_3",
+        "marks_4",
+        "marks_5",
+        "mean_mark",
+        "quality_share",
+        "success_share",
+        "journal_compared",
+        "journal_lower_share",
+        "journal_higher_share",
+        "scored",
+        "score_mean",
+    ]
+    .iter()
+    .map(|c| a[at(c)].as_str())
+    .collect();
+    // Mean mark (2·2 + 3·8 + 4·6 + 5·4) / 20 = 3.6; quality 10 of 20; success
+    // 18 of 20; 1 of 20 lower, 14 of 20 higher. No scores: empty.
+    assert_eq!(
+        got,
+        [
+            "20", "2", "8", "6", "4", "3.600000", "0.500000", "0.900000", "20", "0.050000",
+            "0.700000", "", ""
+        ]
+    );
+    let b = row("b");
+    for c in ["marked", "marks_3", "quality_share", "journal_compared"] {
+        assert_eq!(b[at(c)], "", "{c}");
+    }
+    // The region's sign reads the aggregate: 70 % повысили above 50 %.
+    assert_eq!(flagged(&data), ["a 2025 journal_higher"]);
+}

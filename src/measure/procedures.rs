@@ -24,8 +24,8 @@ fn counted_columns() -> Vec<Expr> {
         .collect()
 }
 
-/// The columns of procedures counted from student rows: the counted
-/// columns and the additive statistics.
+/// The columns of every counted procedure: the counted columns and the
+/// additive statistics (empty where a source does not give them).
 fn student_columns() -> Vec<Expr> {
     counted_columns()
         .into_iter()
@@ -102,7 +102,9 @@ pub fn dedupe_aggregates(
         return Ok((
             student_procedures
                 .clear()
-                .select(PROCEDURE_KEY.into_iter().chain(["participants", "failed"]))?,
+                .lazy()
+                .select(student_columns())
+                .collect()?,
             crate::validate::empty_rejected(),
         ));
     }
@@ -115,6 +117,9 @@ pub fn dedupe_aggregates(
                 lit(0i64).cast(DataType::Int64).alias("participants"),
                 lit(0i64).cast(DataType::Int64).alias("failed"),
                 lit(NULL).cast(IDX_DTYPE).alias(LINE),
+            ])
+            .with_columns(statistics::missing())
+            .with_columns([
                 lit(STUDENT_ROWS).alias("source"),
                 lit(0i64).cast(DataType::Int64).alias("priority"),
             ]),
@@ -143,7 +148,7 @@ pub fn dedupe_aggregates(
         .clone()
         .lazy()
         .filter(col("source").eq(col("first_source")))
-        .select(counted_columns())
+        .select(student_columns())
         .collect()?;
     let rejected = all
         .lazy()
@@ -285,10 +290,7 @@ pub fn combine(
     let all = concat(
         [
             student_procedures.lazy().select(student_columns()),
-            aggregates
-                .lazy()
-                .select(counted_columns())
-                .with_columns(statistics::missing()),
+            aggregates.lazy().select(student_columns()),
         ],
         UnionArgs::default(),
     )?;

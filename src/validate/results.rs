@@ -139,12 +139,13 @@ pub fn detect_form(table: &RawTable) -> Result<ResultsForm> {
 
 /// The header as found, for a message; when no column of it is one the
 /// tool knows, the "header" is most likely a first data row (a participant's
-/// id and score), so it is described, not quoted.
+/// id and score), so it is described, not quoted. A bare number («2», «5»:
+/// the ФИС ОКО mark columns) is no proof of a header: a data row has them.
 pub fn column_list(table: &RawTable) -> String {
-    let known = table
-        .columns
-        .iter()
-        .any(|c| crate::ingest::normalize::known_column(&c.found).is_some());
+    let known = table.columns.iter().any(|c| {
+        crate::ingest::normalize::known_column(&c.found).is_some()
+            && c.found.chars().any(char::is_alphabetic)
+    });
     if !known {
         return format!(
             "{} столбц(ов), ни одного знакомого: похоже, в файле нет строки заголовка и первая строка — \
@@ -274,6 +275,7 @@ pub fn check_results(
         ]
         .iter()
         .map(|c| col(*c))
+        .chain(crate::measure::statistics::columns())
         .collect(),
     };
     let absent = count_absent(&checked.valid)?;
@@ -405,8 +407,10 @@ fn check_rows(
             } else {
                 FailureColumn::Percent
             };
-            let frame = aggregate_columns(keyed, failure, comma);
+            let given = AggregateParts::of(table);
+            let frame = aggregate_columns(keyed, failure, comma).with_columns(given.sums(comma));
             checks.extend(aggregate_checks(failure));
+            checks.extend(given.checks(comma));
             frame
         }
     };
@@ -778,6 +782,133 @@ fn aggregate_columns(keyed: LazyFrame, failure: FailureColumn, comma: bool) -> L
                 .cast(DataType::Int64)
                 .alias("failed"),
         ])
+}
+
+/// The parts of an aggregate beyond the count of «2»: the marks «3», «4»,
+/// «5» (ФИС ОКО «Статистика по отметкам») and the comparison with the
+/// journal mark («Сравнение отметок с отметками по журналу»), each as
+/// counts or as percents of the participants.
+struct AggregateParts {
+    /// Per mark 3, 4, 5: the column that gives it, and whether a percent.
+    marks: Vec<(&'static str, bool)>,
+    /// «Понизили» and «повысили»: the column and whether a percent.
+    journal: Vec<(&'static str, bool)>,
+}
+
+impl AggregateParts {
+    fn of(table: &RawTable) -> Self {
+        let given = |count: &'static str, percent: &'static str| {
+            if table.has(count) {
+                Some((count, false))
+            } else if table.has(percent) {
+                Some((percent, true))
+            } else {
+                None
+            }
+        };
+        let marks: Option<Vec<_>> = [
+            ("marks_3", "marks_3_percent"),
+            ("marks_4", "marks_4_percent"),
+            ("marks_5", "marks_5_percent"),
+        ]
+        .into_iter()
+        .map(|(c, p)| given(c, p))
+        .collect();
+        let journal: Option<Vec<_>> = [
+            ("journal_lower", "journal_lower_percent"),
+            ("journal_higher", "journal_higher_percent"),
+        ]
+        .into_iter()
+        .map(|(c, p)| given(c, p))
+        .collect();
+        Self {
+            marks: marks.unwrap_or_default(),
+            journal: journal.unwrap_or_default(),
+        }
+    }
+
+    /// A count from its column: as given, or the percent of the
+    /// participants rounded to the nearest whole (percents are rounded).
+    fn count((column, percent): (&str, bool), comma: bool) -> Expr {
+        let value = number(column, comma);
+        let value = if percent {
+            value * col("participants_number") / lit(100.0)
+        } else {
+            value
+        };
+        value
+            .round(0, RoundMode::HalfAwayFromZero)
+            .cast(DataType::Int64)
+    }
+
+    /// The additive statistics of the row (statistics::SUMS): what the file
+    /// gives, empty for the rest (never 0: an aggregate has no scores).
+    fn sums(&self, comma: bool) -> Vec<Expr> {
+        let none = || lit(NULL).cast(DataType::Int64);
+        let marks = !self.marks.is_empty();
+        let journal = !self.journal.is_empty();
+        let mark = |i: usize| match marks {
+            true => Self::count(self.marks[i], comma),
+            false => none(),
+        };
+        let compared = |i: usize| match journal {
+            true => Self::count(self.journal[i], comma),
+            false => none(),
+        };
+        let all = || col("participants_number").cast(DataType::Int64);
+        crate::measure::statistics::SUMS
+            .iter()
+            .map(|(name, dtype)| {
+                let e = match *name {
+                    "marked" if marks => all(),
+                    "marks_2" if marks => col("failed"),
+                    "marks_3" => mark(0),
+                    "marks_4" => mark(1),
+                    "marks_5" => mark(2),
+                    "journal_compared" if journal => all(),
+                    "journal_lower" => compared(0),
+                    "journal_higher" => compared(1),
+                    _ => none(),
+                };
+                e.cast(dtype.clone()).alias(*name)
+            })
+            .collect()
+    }
+
+    /// Each given part is a number within 0–100 % of the participants.
+    fn checks(&self, comma: bool) -> Vec<Check> {
+        self.marks
+            .iter()
+            .chain(&self.journal)
+            .map(|&(column, percent)| {
+                let value = number(column, comma);
+                let top = if percent {
+                    lit(100.0)
+                } else {
+                    col("participants_number")
+                };
+                Check::new(
+                    column,
+                    text(column).is_not_null().and(
+                        value
+                            .clone()
+                            .is_null()
+                            .or(value.clone().lt(lit(0.0)))
+                            .or(value.gt(top)),
+                    ),
+                    quoted(
+                        &format!("{column} "),
+                        text(column),
+                        if percent {
+                            " — не процент 0–100"
+                        } else {
+                            " — не число от 0 до числа участников"
+                        },
+                    ),
+                )
+            })
+            .collect()
+    }
 }
 
 /// More participants than one school's procedure can have: a typo, or an
