@@ -36,7 +36,14 @@ fn report_has_every_section_chart_and_list_row() {
     let tmp = TempDir::new().unwrap();
     let out = tmp.path().join("out");
     let html = report(&out);
-    for section in ["methodology", "inputs", "headline", "charts", "lists"] {
+    for section in [
+        "methodology",
+        "inputs",
+        "headline",
+        "charts",
+        "lists",
+        "objectivity",
+    ] {
         assert!(
             html.contains(&format!("<section id=\"{section}\">")),
             "section {section}"
@@ -71,6 +78,24 @@ fn report_has_every_section_chart_and_list_row() {
             "chart {chart}"
         );
     }
+    // Objectivity: the current year's flagged rows, the municipal index, and
+    // one interval chart per procedure checked (maths grades 4 and 5), a
+    // line per school, the planted inflated school in red.
+    let objectivity = std::fs::read_to_string(out.join("objectivity.csv")).unwrap();
+    let flagged_now = objectivity
+        .lines()
+        .filter(|l| l.contains(",2025,") && l.contains(",true,"))
+        .count();
+    assert_eq!(table_rows(&html, "objectivity-table"), flagged_now);
+    assert_eq!(table_rows(&html, "objectivity-municipalities"), 8);
+    assert!(html.contains("Объективность результатов, 2025"));
+    for (i, lines) in [(0, 24), (1, 24)] {
+        let start = html.find(&format!("<svg id=\"intervals-{i}\"")).unwrap();
+        let chart = &html[start..start + html[start..].find("</svg>").unwrap()];
+        assert_eq!(chart.matches("<line x1").count() - 2, lines, "chart {i}");
+        assert!(chart.contains("class=\"band\""));
+    }
+    assert!(html.contains("class=\"ci hot\"><title>edu010002 "));
     // One histogram per assessment × subject of the current year, each with
     // the threshold line.
     let histograms = html.matches("<svg id=\"chart-distribution-").count();

@@ -75,6 +75,7 @@ th{background:#f3f3f3;cursor:pointer}
 svg .axis{stroke:#888}svg .ct{font-size:12px;font-weight:bold}svg .tick,svg .lbl{font-size:10px;fill:#444}
 svg .bar{fill:#8aa9c9}svg .bar.hot{fill:#d9534f}svg .bar.shnor{fill:#d9534f}svg .bar.shnsu{fill:#f0ad4e}
 svg .bar.entered{fill:#d9534f}svg .bar.stayed{fill:#999}svg .bar.left{fill:#5cb85c}
+svg .band{fill:#8aa9c9;opacity:.35}svg .ci{stroke:#999;stroke-width:1}svg .ci.hot{stroke:#d9534f;stroke-width:1.5}
 svg .cut{stroke:#c00;stroke-dasharray:4 3}svg .fit{stroke:#555;stroke-width:1.2}
 svg .pt{fill:#bbb;opacity:.8}svg .pt.both{fill:#8b0000}svg .pt.shnor_only{fill:#d9534f}
 svg .pt.shnsu_only{fill:#f0ad4e}svg .pt.resilient{fill:#2e8b57}
@@ -511,16 +512,17 @@ fn lists_section(html: &mut String, t: &Tables, current: i32) -> Result<()> {
     if let Some(profiles) = &t.risk_profiles {
         profiles_table(html, &t.shnsu, profiles)?;
     }
-    if let Some(found) = &t.objectivity {
-        objectivity_table(html, found, &t.municipalities, current)?;
-    }
     html.push_str("</section>");
+    if let Some(found) = &t.objectivity {
+        objectivity_section(html, found, &t.municipalities, current)?;
+    }
     Ok(())
 }
 
-/// The signs of biased assessment found in the current year, with the
-/// region's index; the signs change no list.
-fn objectivity_table(
+/// «Объективность результатов»: the region's and each municipality's
+/// index, each school's interval against the region's per procedure, and the
+/// signs found in the current year; the signs change no list.
+fn objectivity_section(
     html: &mut String,
     found: &DataFrame,
     municipalities: &DataFrame,
@@ -528,17 +530,19 @@ fn objectivity_table(
 ) -> Result<()> {
     let total = |c: &str| floats(municipalities, c).iter().flatten().sum::<f64>();
     let (checked, flagged) = (total("objectivity_checked"), total("objectivity_flagged"));
-    let rows = found
+    let now = found
         .clone()
         .lazy()
-        .filter(col("flagged").and(col("year").eq(lit(current))))
+        .filter(col("year").eq(lit(current)))
         .collect()?;
+    let rows = now.clone().lazy().filter(col("flagged")).collect()?;
     write!(
         html,
-        "<h2>Признаки необъективности, {current} ({})</h2><p class=\"note\">Проверено школ: {}, \
-         с признаками: {}; индекс объективности региона {}. Признаки показаны рядом со списками \
-         и не меняют их; все проверки с числами — в objectivity.csv.</p>",
-        rows.height(),
+        "<section id=\"objectivity\"><h2>Объективность результатов, {current}</h2><p class=\"note\">\
+         Признаки необъективности оценивания по методике ФИОКО и региональные признаки. \
+         Проверено школ: {}, с признаками: {}; индекс объективности региона {} \
+         (100 − доля проверенных школ хотя бы с одним признаком, %). Признаки показаны рядом \
+         со списками и не меняют их; все проверки с числами — в objectivity.csv.</p>",
         plain(checked),
         plain(flagged),
         if checked > 0.0 {
@@ -547,6 +551,22 @@ fn objectivity_table(
             "—".into()
         }
     )?;
+    html.push_str(&table(
+        "objectivity-municipalities",
+        &municipalities
+            .clone()
+            .lazy()
+            .filter(col("objectivity_checked").gt(lit(0)))
+            .collect()?,
+        &[
+            "municipality",
+            "objectivity_checked",
+            "objectivity_flagged",
+            "objectivity_index",
+        ],
+    ));
+    interval_charts(html, &now)?;
+    write!(html, "<h3>Школы с признаками ({})</h3>", rows.height())?;
     html.push_str(&table(
         "objectivity-table",
         &rows,
@@ -562,6 +582,64 @@ fn objectivity_table(
             "bound",
         ],
     ));
+    html.push_str("</section>");
+    Ok(())
+}
+
+/// One chart per procedure checked for an inflated mean: each school's
+/// interval, in the order of its mean, against the region's.
+fn interval_charts(html: &mut String, now: &DataFrame) -> Result<()> {
+    let checked = now
+        .clone()
+        .lazy()
+        .filter(col("sign").eq(lit("inflated_mean")))
+        .sort(
+            ["assessment", "subject", "grade", "school_mean", "school_id"],
+            SortMultipleOptions::default(),
+        )
+        .collect()?;
+    if checked.height() == 0 {
+        return Ok(());
+    }
+    html.push_str("<h3>Средний балл школ и региона</h3><div class=\"charts\">");
+    let parts = checked.partition_by_stable(["assessment", "subject", "grade"], true)?;
+    for (i, part) in parts.iter().enumerate() {
+        let values = |c: &str| floats(part, c);
+        let (low, high, flags) = (
+            values("school_ci_low"),
+            values("school_ci_high"),
+            values("flagged"),
+        );
+        let schools: Vec<svg::Interval> = (0..part.height())
+            .map(|r| svg::Interval {
+                low: low[r].unwrap_or(0.0),
+                high: high[r].unwrap_or(0.0),
+                flagged: flags[r] == Some(1.0),
+                label: format!(
+                    "{} {}",
+                    cell(part, "school_id", r),
+                    cell(part, "school_name", r)
+                ),
+            })
+            .collect();
+        let region = (
+            values("region_ci_low")[0].unwrap_or(0.0),
+            values("region_ci_high")[0].unwrap_or(0.0),
+        );
+        let title = format!(
+            "{} {} {} кл.",
+            cell(part, "assessment", 0),
+            cell(part, "subject", 0),
+            cell(part, "grade", 0)
+        );
+        html.push_str(&svg::intervals(
+            &format!("intervals-{i}"),
+            &title,
+            &schools,
+            region,
+        ));
+    }
+    html.push_str("</div>");
     Ok(())
 }
 

@@ -279,3 +279,68 @@ pub fn bars(id: &str, title: &str, rows: &[(String, Vec<f64>)], series: &[(&str,
     svg.push_str("</svg>");
     svg
 }
+
+/// One school's interval of the mean score.
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+    pub flagged: bool,
+    pub label: String,
+}
+
+/// Each school's interval of the mean score (a thin horizontal line, red
+/// when flagged) against the region's interval (the shaded band), schools
+/// in the order given (by mean).
+pub fn intervals(id: &str, title: &str, schools: &[Interval], region: (f64, f64)) -> String {
+    let step = (600.0 / schools.len().max(1) as f64).clamp(1.0, 6.0);
+    let f = Frame::new(640.0, 60.0 + step * schools.len() as f64);
+    let (lo, hi) = schools
+        .iter()
+        .fold(region, |(a, b), s| (a.min(s.low), b.max(s.high)));
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 1.0, hi + 1.0)
+    };
+    let sx = |x: f64| f.x((x - lo) / (hi - lo));
+    let mut svg = f.open(id, title);
+    write!(
+        svg,
+        "<rect x=\"{:.1}\" y=\"{}\" width=\"{:.1}\" height=\"{:.1}\" class=\"band\"><title>регион: {}–{}</title></rect>",
+        sx(region.0),
+        f.top,
+        (sx(region.1) - sx(region.0)).max(1.0),
+        f.y(0.0) - f.top,
+        number(region.0),
+        number(region.1)
+    )
+    .unwrap();
+    for (i, s) in schools.iter().enumerate() {
+        let y = f.top + step * (i as f64 + 0.5);
+        write!(
+            svg,
+            "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" class=\"{}\"><title>{}</title></line>",
+            sx(s.low),
+            sx(s.high).max(sx(s.low) + 1.0),
+            if s.flagged { "ci hot" } else { "ci" },
+            escape(&s.label)
+        )
+        .unwrap();
+    }
+    write!(
+        svg,
+        "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"middle\">{}</text>\
+         <text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"middle\">{}</text>\
+         <text x=\"{:.1}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">средний первичный балл: интервал школы и региона (полоса)</text></svg>",
+        f.x(0.0),
+        f.y(0.0) + 14.0,
+        number(lo),
+        f.x(1.0),
+        f.y(0.0) + 14.0,
+        number(hi),
+        f.x(0.5),
+        f.height - 4.0,
+    )
+    .unwrap();
+    svg
+}
