@@ -64,6 +64,7 @@ SELECT
     -- school_id, assessment, subject, grade ORDER BY year)).
     compared_year,
     share_change_pp,
+    reaches_threshold,
     in_scope AND enough_participants AND reaches_threshold AS counts,
     -- A code; its Russian label comes from reference/outputs.toml.
     CASE

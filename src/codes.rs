@@ -101,6 +101,27 @@ codes! {
 }
 
 codes! {
+    /// Where a school on an earlier ШНОР list stands now (`follow_up.sql`).
+    FollowUpStatus in "follow_up_status" {
+        Stays = "stays",
+        Entered = "entered",
+        Left = "left",
+        Held = "held",
+    }
+}
+
+codes! {
+    /// Why a school of an earlier ШНОР list is not on this run's list.
+    LeaveReason in "leave_reason" {
+        Improved = "improved",
+        TooFewParticipants = "too_few_participants",
+        NoResults = "no_results",
+        ExcludedKind = "excluded_kind",
+        NotInRegistry = "not_in_registry",
+    }
+}
+
+codes! {
     /// A sign of biased assessment (`objectivity`).
     Sign in "sign" {
         InflatedMean = "inflated_mean",
@@ -255,7 +276,9 @@ mod tests {
         exactly::<RiskLevel>();
         exactly::<IndexDirection>();
         exactly::<Sign>();
-        assert_eq!(declared().codes.len(), 8, "a [codes.X] table with no type");
+        exactly::<FollowUpStatus>();
+        exactly::<LeaveReason>();
+        assert_eq!(declared().codes.len(), 10, "a [codes.X] table with no type");
         for column in declared().codes.keys() {
             assert!(declared().columns.contains_key(column), "{column}");
         }

@@ -21,7 +21,7 @@ fn rows_of<'a>(csv: &'a str, id: &str) -> Vec<&'a str> {
         .collect()
 }
 
-const GOLDEN_FILES: [&str; 8] = [
+const GOLDEN_FILES: [&str; 9] = [
     "shnor.csv",
     "shnsu.csv",
     "schools.csv",
@@ -30,6 +30,7 @@ const GOLDEN_FILES: [&str; 8] = [
     "rejected.csv",
     "risk_profiles.csv",
     "objectivity.csv",
+    "follow_up.csv",
 ];
 
 /// The lists of the sample region against the reviewed copies in

@@ -143,7 +143,7 @@ fn an_inflated_mean_and_marks_against_the_journal_are_flagged_beside_the_lists()
     assert!(report.status.success());
     let html = std::fs::read_to_string(data.out().join("report.html")).unwrap();
     assert!(
-        html.contains("Проверено школ: 5, с признаками: 3; индекс объективности региона 40."),
+        html.contains("Проверено школ: 5, с признаками: 3; индекс объективности региона 40 "),
         "{}",
         &html[html.find("Признаки необъективности").unwrap_or(0)..]
     );

@@ -21,3 +21,12 @@ pub fn current_lists(decisions: &DataFrame) -> Result<DataFrame> {
     )?
     .collect()?)
 }
+
+/// Earlier lists when none were given: the same columns, no rows.
+pub fn no_lists() -> DataFrame {
+    crate::validate::empty_frame(&[
+        ("school_id", DataType::String),
+        ("year", DataType::Int32),
+        ("list_name", DataType::String),
+    ])
+}

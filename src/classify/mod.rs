@@ -12,7 +12,9 @@ use polars::prelude::*;
 use polars::sql::SQLContext;
 use serde::Serialize;
 
-use crate::codes::{ContextGroup, CountStatus, IndexDirection, RiskLevel, Transition};
+use crate::codes::{
+    ContextGroup, CountStatus, FollowUpStatus, IndexDirection, LeaveReason, RiskLevel, Transition,
+};
 use crate::methodology::{
     Combine, Comparison, ConditionYears, Cut, Direction, LoadedMethodology, ProfileIndex,
     ReferenceGroup, YearSelection,
@@ -56,6 +58,10 @@ pub struct Classification {
     pub municipalities: DataFrame,
     /// Transitions against earlier lists (None without previous lists).
     pub history: Option<DataFrame>,
+    /// One row per school × year in the data: results and lists.
+    pub school_years: DataFrame,
+    /// The follow-up of the earlier ШНОР lists (None without them).
+    pub follow_up: Option<DataFrame>,
     pub years: Years,
     /// The SQL text of each query, as run.
     pub queries: Vec<(String, String)>,
@@ -340,6 +346,8 @@ fn params(m: &LoadedMethodology, years: &Years) -> Result<DataFrame> {
         }],
         "profile_high" => [m.rule.profile_levels().map(|l| l.high)],
         "profile_medium" => [m.rule.profile_levels().map(|l| l.medium)],
+        "exit_after_years" => [r.history.exit_after_years as i64],
+        "exit_upper_bound_below" => [r.history.exit_upper_bound_below],
     )?
     .hstack(&objectivity::params(r.objectivity.as_ref()))?)
 }
@@ -503,9 +511,20 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
     );
     q.register("schools_summary", summary);
     let municipalities = q.run("builtin:municipalities.sql")?;
-    let history = match inputs.previous_lists {
-        Some(previous) => Some(transitions(&mut q, previous, &decisions)?),
-        None => None,
+    q.register(
+        "previous_lists",
+        inputs
+            .previous_lists
+            .cloned()
+            .unwrap_or_else(history::no_lists)
+            .lazy(),
+    );
+    q.register("current_lists", history::current_lists(&decisions)?.lazy());
+    let school_years = q.run("builtin:school_years.sql")?;
+    q.register("school_years", school_years.clone().lazy());
+    let (history, follow_up) = match inputs.previous_lists {
+        Some(_) => (Some(transitions(&mut q)?), Some(follow_up(&mut q)?)),
+        None => (None, None),
     };
     Ok(Classification {
         procedures: counted,
@@ -519,6 +538,8 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
         fit,
         municipalities,
         history,
+        school_years,
+        follow_up,
         years,
         queries: q.log,
     })
@@ -659,16 +680,18 @@ fn decisions(schools: &DataFrame, shnor: &DataFrame, shnsu: &DataFrame) -> Resul
     .collect()?)
 }
 
-/// Entered, stayed and left against the earlier lists.
-fn transitions(
-    q: &mut QueryRunner,
-    previous: &DataFrame,
-    decisions: &DataFrame,
-) -> Result<DataFrame> {
-    q.register("previous_lists", previous.clone().lazy());
-    q.register("current_lists", history::current_lists(decisions)?.lazy());
+/// Entered, stayed and left against the earlier lists (registered).
+fn transitions(q: &mut QueryRunner) -> Result<DataFrame> {
     let table = q.run("builtin:history.sql")?;
     crate::codes::known::<Transition>(&table, "builtin:history.sql")?;
+    Ok(table)
+}
+
+/// The follow-up of each earlier ШНОР list: status and why a school left.
+fn follow_up(q: &mut QueryRunner) -> Result<DataFrame> {
+    let table = q.run("builtin:follow_up.sql")?;
+    crate::codes::known::<FollowUpStatus>(&table, "builtin:follow_up.sql")?;
+    crate::codes::known_where_set::<LeaveReason>(&table, "builtin:follow_up.sql")?;
     Ok(table)
 }
 

@@ -59,6 +59,11 @@ const BUILTIN_QUERIES: &[(&str, &str)] = &[
     ),
     ("history.sql", include_str!("../../queries/history.sql")),
     (
+        "school_years.sql",
+        include_str!("../../queries/school_years.sql"),
+    ),
+    ("follow_up.sql", include_str!("../../queries/follow_up.sql")),
+    (
         "objectivity.sql",
         include_str!("../../queries/objectivity.sql"),
     ),
@@ -231,13 +236,36 @@ impl Default for ContextRule {
 }
 
 /// Earlier published lists.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryRule {
     /// Folder of earlier lists (CSV: school_id, year, optional list = ШНОР/ШНСУ),
     /// relative to the methodology file; `--previous-lists` overrides it.
     #[serde(default)]
     pub previous_lists: Option<String>,
+    /// The exit rule of the follow-up: a school on an earlier ШНОР list
+    /// leaves it only after this many latest years in a row without a
+    /// counting procedure (1: as soon as it is not ШНОР).
+    #[serde(default = "default_exit_after_years")]
+    pub exit_after_years: u32,
+    /// … and, when set, only when the upper bound of every procedure's
+    /// interval is below the threshold.
+    #[serde(default)]
+    pub exit_upper_bound_below: bool,
+}
+
+fn default_exit_after_years() -> u32 {
+    1
+}
+
+impl Default for HistoryRule {
+    fn default() -> Self {
+        Self {
+            previous_lists: None,
+            exit_after_years: default_exit_after_years(),
+            exit_upper_bound_below: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -927,7 +955,17 @@ impl Methodology {
             }
         }
         self.validate_profile()?;
+        self.validate_history()?;
         self.validate_objectivity()
+    }
+
+    fn validate_history(&self) -> Result<()> {
+        if self.history.exit_after_years == 0 {
+            bail!(
+                "history.exit_after_years = 0: укажите, после скольких лет подряд без учитываемых процедур школа выходит из списка (1 — сразу)"
+            );
+        }
+        Ok(())
     }
 
     fn validate_objectivity(&self) -> Result<()> {

@@ -118,6 +118,17 @@ pub fn outputs(
         let rows = left_join(found.clone().lazy(), names.clone());
         outputs.push(("objectivity", conform("objectivity", rows)?));
     }
+    outputs.push((
+        "school_years",
+        conform(
+            "school_years",
+            left_join(c.school_years.clone().lazy(), names.clone()),
+        )?,
+    ));
+    if let Some(follow_up) = &c.follow_up {
+        let rows = left_join(follow_up.clone().lazy(), names.clone());
+        outputs.push(("follow_up", conform("follow_up", rows)?));
+    }
     if let Some(history) = &c.history {
         let transitions =
             left_join(history.clone().lazy(), names).with_column(col("list_name").alias("list"));
