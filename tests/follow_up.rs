@@ -143,3 +143,23 @@ fn the_exit_rule_by_interval_holds_a_school_whose_interval_reaches_the_line() {
         statuses(&data)
     );
 }
+
+/// An earlier list may say a school left the status or was in the zone of
+/// risk: such a row does not put the school on that year's list, and the
+/// run says how many there were instead of stopping.
+#[test]
+fn an_earlier_list_with_a_status_column_is_read() {
+    let data = region("").file(
+        "previous-lists/lists_2024.csv",
+        "school_id,year,list,Статус\na,2024,ШНОР,в статусе\nb,2024,ШНОР,вышла из статуса\n\
+         c,2024,зона риска,\n",
+    );
+    let method = data.root.join("method.toml");
+    let (ok, stderr) = data.run(&["-m", method.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("строк 2 со статусом «вышла из статуса» или «зона риска»"),
+        "{stderr}"
+    );
+    assert_eq!(statuses(&data), ["a stays", "f entered"]);
+}

@@ -338,7 +338,9 @@ pub fn prepare(options: &RunOptions, timings: &mut Timings) -> Result<Prepared> 
         .as_deref()
         .map(|dir| -> Result<_> {
             let tables = crate::ingest::read_previous_lists(dir, options.csv)?;
-            Ok((check_previous_lists(&tables)?, tables))
+            let (lists, notes) = check_previous_lists(&tables)?;
+            warnings.extend(notes);
+            Ok((lists, tables))
         })
         .transpose()?;
 

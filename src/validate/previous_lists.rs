@@ -9,12 +9,31 @@ use crate::codes::{Code, List};
 use crate::ingest::RawTable;
 use crate::ingest::table::LINE;
 
+/// Words of a status (a `list_status` column, or the `list` itself) that
+/// say the school was not on the list that year: it left the status, or it
+/// was in the zone of risk, which is watched, not listed.
+const NOT_LISTED: [&str; 4] = ["выш", "исключ", "зона риска", "зоне риска"];
+
+/// Whether a lower-case status says the school was not on the list.
+fn not_listed(lower: Expr) -> Expr {
+    NOT_LISTED
+        .iter()
+        .fold(lit(false), |any, w| {
+            any.or(lower.clone().str().contains_literal(lit(*w)))
+        })
+        .fill_null(false)
+}
+
 /// The earlier lists: `school_id`, `year`, optional `list` (ШНОР/ШНСУ, in
-/// either spelling; ШНОР when absent). Returns school_id, year, list_name
-/// (the list's code), deduplicated and sorted; a table without the columns
-/// or with an unusable row is refused.
-pub fn check_previous_lists(tables: &[RawTable]) -> Result<DataFrame> {
+/// either spelling; ШНОР when absent) and optional `list_status`. A row
+/// whose status (or list) says the school left the status or was in the
+/// zone of risk is not on the list that year; a note counts such rows.
+/// Returns school_id, year, list_name (the list's code), deduplicated and
+/// sorted, and the notes; a table without the columns or with an unusable
+/// row is refused.
+pub fn check_previous_lists(tables: &[RawTable]) -> Result<(DataFrame, Vec<String>)> {
     let mut parts = Vec::new();
+    let mut notes = Vec::new();
     for table in tables {
         for c in ["school_id", "year"] {
             if !table.has(c) {
@@ -31,6 +50,12 @@ pub fn check_previous_lists(tables: &[RawTable]) -> Result<DataFrame> {
             lit("ШНОР")
         };
         let lower = list.clone().str().to_lowercase();
+        let status = if table.has("list_status") {
+            text("list_status").str().to_lowercase()
+        } else {
+            lit(NULL).cast(DataType::String)
+        };
+        let off = not_listed(lower.clone()).or(not_listed(status));
         // A list is named by its code or its label, in any case.
         let list_name = List::ALL
             .iter()
@@ -53,11 +78,28 @@ pub fn check_previous_lists(tables: &[RawTable]) -> Result<DataFrame> {
                 text("year").alias("raw_year"),
                 number("year", false).cast(DataType::Int32).alias("year"),
                 list.alias("raw_list"),
-                list_name.alias("list_name"),
+                // A status row keeps its list: ШНОР unless the file says ШНСУ.
+                when(off.clone())
+                    .then(list_name.clone().fill_null(lit(List::Shnor.code())))
+                    .otherwise(list_name)
+                    .alias("list_name"),
+                off.alias("not_listed"),
             ])
             .collect()?;
         refuse_unusable_rows(&frame, &table.name)?;
-        let frame = frame.select(["school_id", "year", "list_name"])?;
+        let set_aside = frame.column("not_listed")?.bool()?.sum().unwrap_or(0);
+        if set_aside > 0 {
+            notes.push(format!(
+                "{}: строк {set_aside} со статусом «вышла из статуса» или «зона риска»: \
+                 в тот год школа не считается включённой в список",
+                table.name
+            ));
+        }
+        let frame = frame
+            .lazy()
+            .filter(col("not_listed").not())
+            .select([col("school_id"), col("year"), col("list_name")])
+            .collect()?;
         parts.push(frame.lazy());
     }
     let all = concat(parts, UnionArgs::default())?
@@ -67,7 +109,7 @@ pub fn check_previous_lists(tables: &[RawTable]) -> Result<DataFrame> {
             SortMultipleOptions::default(),
         )
         .collect()?;
-    Ok(all)
+    Ok((all, notes))
 }
 
 /// A history with a hole would misstate who was listed before: every row
