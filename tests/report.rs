@@ -43,6 +43,7 @@ fn report_has_every_section_chart_and_list_row() {
         "charts",
         "lists",
         "objectivity",
+        "follow-up",
     ] {
         assert!(
             html.contains(&format!("<section id=\"{section}\">")),
@@ -96,6 +97,12 @@ fn report_has_every_section_chart_and_list_row() {
         assert!(chart.contains("class=\"band\""));
     }
     assert!(html.contains("class=\"ci hot\"><title>edu010002 "));
+    // The follow-up of the latest earlier list (2024): a row per school of
+    // follow_up.csv for that year, statuses and reasons in Russian.
+    let follow_up = std::fs::read_to_string(out.join("follow_up.csv")).unwrap();
+    let of_2024 = follow_up.lines().filter(|l| l.starts_with("2024,")).count();
+    assert_eq!(table_rows(&html, "follow-up-table"), of_2024);
+    assert!(html.contains("<td>вышла</td><td>слишком мало участников</td>"));
     // One histogram per assessment × subject of the current year, each with
     // the threshold line.
     let histograms = html.matches("<svg id=\"chart-distribution-").count();

@@ -122,6 +122,8 @@ struct Tables {
     risk_profiles: Option<DataFrame>,
     /// Absent when the methodology checks no signs.
     objectivity: Option<DataFrame>,
+    /// Written only with earlier lists.
+    follow_up: Option<DataFrame>,
 }
 
 fn render(run: &FinishedRun) -> Result<String> {
@@ -134,6 +136,7 @@ fn render(run: &FinishedRun) -> Result<String> {
         transitions: run.table_if_written("transitions")?,
         risk_profiles: run.table_if_written("risk_profiles")?,
         objectivity: run.table_if_written("objectivity")?,
+        follow_up: run.table_if_written("follow_up")?,
     };
     let manifest = &run.manifest;
     let rule = &manifest.methodology.resolved;
@@ -516,6 +519,62 @@ fn lists_section(html: &mut String, t: &Tables, current: i32) -> Result<()> {
     if let Some(found) = &t.objectivity {
         objectivity_section(html, found, &t.municipalities, current)?;
     }
+    if let Some(follow_up) = &t.follow_up {
+        follow_up_section(html, follow_up)?;
+    }
+    Ok(())
+}
+
+/// «Сопровождение прежних списков»: the latest earlier ШНОР list, each
+/// school's status and, for those that left, why; counts by status first.
+fn follow_up_section(html: &mut String, follow_up: &DataFrame) -> Result<()> {
+    let years = floats(follow_up, "list_year");
+    let Some(latest) = years.iter().flatten().copied().reduce(f64::max) else {
+        return Ok(());
+    };
+    let rows = follow_up
+        .clone()
+        .lazy()
+        .filter(col("list_year").cast(DataType::Float64).eq(lit(latest)))
+        .collect()?;
+    let counts = rows
+        .clone()
+        .lazy()
+        .group_by([col("follow_up_status"), col("leave_reason")])
+        .agg([len().cast(DataType::Int64).alias("schools")])
+        .sort(
+            ["follow_up_status", "leave_reason"],
+            SortMultipleOptions::default(),
+        )
+        .collect()?;
+    write!(
+        html,
+        "<section id=\"follow-up\"><h2>Сопровождение списка ШНОР {}</h2><p class=\"note\">\
+         Школы прежнего списка и нынешнего: результаты тогда и сейчас, кто остаётся, кто вошёл, \
+         кто вышел и почему. Все годы прежних списков — в follow_up.csv.</p>",
+        plain(latest)
+    )?;
+    html.push_str(&table(
+        "follow-up-counts",
+        &counts,
+        &["follow_up_status", "leave_reason", "schools"],
+    ));
+    html.push_str(&table(
+        "follow-up-table",
+        &rows,
+        &[
+            "school_id",
+            "school_name",
+            "municipality",
+            "follow_up_status",
+            "leave_reason",
+            "fail_share_then",
+            "fail_share_now",
+            "counting_procedures_then",
+            "counting_procedures_now",
+        ],
+    ));
+    html.push_str("</section>");
     Ok(())
 }
 
