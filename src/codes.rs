@@ -122,6 +122,14 @@ codes! {
 }
 
 codes! {
+    /// Which way a target of the road map points (`targets.sql`).
+    TargetKind in "target_kind" {
+        AtMost = "at_most",
+        AtLeast = "at_least",
+    }
+}
+
+codes! {
     /// A sign of biased assessment (`objectivity`).
     Sign in "sign" {
         InflatedMean = "inflated_mean",
@@ -278,7 +286,8 @@ mod tests {
         exactly::<Sign>();
         exactly::<FollowUpStatus>();
         exactly::<LeaveReason>();
-        assert_eq!(declared().codes.len(), 10, "a [codes.X] table with no type");
+        exactly::<TargetKind>();
+        assert_eq!(declared().codes.len(), 11, "a [codes.X] table with no type");
         for column in declared().codes.keys() {
             assert!(declared().columns.contains_key(column), "{column}");
         }

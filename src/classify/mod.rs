@@ -13,7 +13,8 @@ use polars::sql::SQLContext;
 use serde::Serialize;
 
 use crate::codes::{
-    ContextGroup, CountStatus, FollowUpStatus, IndexDirection, LeaveReason, RiskLevel, Transition,
+    Code, ContextGroup, CountStatus, FollowUpStatus, IndexDirection, LeaveReason, RiskLevel,
+    TargetKind, Transition,
 };
 use crate::methodology::{
     Combine, Comparison, ConditionYears, Cut, Direction, LoadedMethodology, ProfileIndex,
@@ -62,6 +63,8 @@ pub struct Classification {
     pub school_years: DataFrame,
     /// The follow-up of the earlier ШНОР lists (None without them).
     pub follow_up: Option<DataFrame>,
+    /// One row per area × target of the methodology (empty without targets).
+    pub targets: DataFrame,
     pub years: Years,
     /// The SQL text of each query, as run.
     pub queries: Vec<(String, String)>,
@@ -509,8 +512,10 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
             with_results(&counted, years.current),
         ],
     );
-    q.register("schools_summary", summary);
+    q.register("schools_summary", summary.clone());
     let municipalities = q.run("builtin:municipalities.sql")?;
+    let targets = targets(&mut q, summary, &municipalities, m)?;
+    let municipalities = with_targets_met(municipalities, &targets)?;
     q.register(
         "previous_lists",
         inputs
@@ -540,6 +545,7 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
         history,
         school_years,
         follow_up,
+        targets,
         years,
         queries: q.log,
     })
@@ -678,6 +684,105 @@ fn decisions(schools: &DataFrame, shnor: &DataFrame, shnsu: &DataFrame) -> Resul
         col("is_shnsu").fill_null(false),
     ])
     .collect()?)
+}
+
+/// The name the region's own row of the targets gets.
+pub const REGION_AREA: &str = "Регион";
+
+/// The road map's targets against the figures of the region (the
+/// municipal query run over every school as one area, so that each figure
+/// has one formula) and of each municipality.
+fn targets(
+    q: &mut QueryRunner,
+    summary: LazyFrame,
+    municipalities: &DataFrame,
+    m: &LoadedMethodology,
+) -> Result<DataFrame> {
+    q.register(
+        "schools_summary",
+        summary.with_column(lit(REGION_AREA).alias("municipality")),
+    );
+    let region = q.run("builtin:municipalities.sql")?;
+    let areas = concat(
+        [
+            region.lazy().with_column(lit("region").alias("level")),
+            municipalities
+                .clone()
+                .lazy()
+                .with_column(lit("municipality").alias("level")),
+        ],
+        UnionArgs::default(),
+    )?;
+    q.register("areas", areas);
+    q.register("targets", target_table(m)?.lazy());
+    let table = q.run("builtin:targets.sql")?;
+    crate::codes::known::<TargetKind>(&table, "builtin:targets.sql")?;
+    Ok(table)
+}
+
+/// The methodology's targets, one row per target × named municipality.
+fn target_table(m: &LoadedMethodology) -> Result<DataFrame> {
+    type Rows = (
+        Vec<String>,
+        Vec<f64>,
+        Vec<&'static str>,
+        Vec<Option<String>>,
+        Vec<Option<String>>,
+    );
+    let mut rows: Rows = Default::default();
+    for t in &m.rule.targets {
+        let (value, kind) = match (t.at_most, t.at_least) {
+            (Some(v), _) => (v, TargetKind::AtMost.code()),
+            (None, Some(v)) => (v, TargetKind::AtLeast.code()),
+            (None, None) => continue,
+        };
+        let areas: Vec<Option<String>> = if t.municipalities.is_empty() {
+            vec![None]
+        } else {
+            t.municipalities.iter().cloned().map(Some).collect()
+        };
+        for area in areas {
+            rows.0.push(t.indicator.clone());
+            rows.1.push(value);
+            rows.2.push(kind);
+            rows.3.push(area);
+            rows.4
+                .push(Some(t.source.clone()).filter(|s| !s.is_empty()));
+        }
+    }
+    Ok(df!(
+        "indicator" => rows.0,
+        "target" => rows.1,
+        "target_kind" => rows.2,
+        "municipality" => rows.3,
+        "source" => rows.4,
+    )?)
+}
+
+/// `municipalities` with the number of targets set and met in each.
+fn with_targets_met(municipalities: DataFrame, targets: &DataFrame) -> Result<DataFrame> {
+    let per_area = targets
+        .clone()
+        .lazy()
+        .filter(col("level").eq(lit("municipality")))
+        .group_by([col("municipality")])
+        .agg([
+            len().cast(DataType::Int64).alias("targets_set"),
+            col("met").cast(DataType::Int64).sum().alias("targets_met"),
+        ]);
+    Ok(municipalities
+        .lazy()
+        .join(
+            per_area,
+            [col("municipality")],
+            [col("municipality")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns([
+            col("targets_set").fill_null(lit(0i64)),
+            col("targets_met").fill_null(lit(0i64)),
+        ])
+        .collect()?)
 }
 
 /// Entered, stayed and left against the earlier lists (registered).

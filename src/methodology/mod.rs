@@ -63,6 +63,7 @@ const BUILTIN_QUERIES: &[(&str, &str)] = &[
         include_str!("../../queries/school_years.sql"),
     ),
     ("follow_up.sql", include_str!("../../queries/follow_up.sql")),
+    ("targets.sql", include_str!("../../queries/targets.sql")),
     (
         "objectivity.sql",
         include_str!("../../queries/objectivity.sql"),
@@ -119,6 +120,35 @@ pub struct Methodology {
     /// The signs of biased assessment; none checked when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objectivity: Option<ObjectivityRule>,
+    /// The road map's targets for the region and its municipalities.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<Target>,
+}
+
+/// The figures of `municipalities` a target may be set on.
+pub const TARGET_INDICATORS: [&str; 4] = [
+    "shnor_share",
+    "shnsu_share",
+    "shnor_pass_share",
+    "objectivity_index",
+];
+
+/// A target of the road map: a figure of `municipalities` at most or at
+/// least a value, for the region and every municipality or for the named
+/// ones.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub indicator: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    /// Empty: the region and every municipality.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub municipalities: Vec<String>,
+    #[serde(default)]
+    pub source: String,
 }
 
 /// The ФИОКО signs a methodology may check.
@@ -956,7 +986,27 @@ impl Methodology {
         }
         self.validate_profile()?;
         self.validate_history()?;
+        self.validate_targets()?;
         self.validate_objectivity()
+    }
+
+    fn validate_targets(&self) -> Result<()> {
+        for t in &self.targets {
+            if !TARGET_INDICATORS.contains(&t.indicator.as_str()) {
+                bail!(
+                    "targets: показатель «{}» не из тех, для которых ставятся цели: {}",
+                    t.indicator,
+                    TARGET_INDICATORS.join(", ")
+                );
+            }
+            if t.at_most.is_some() == t.at_least.is_some() {
+                bail!(
+                    "targets ({}): укажите ровно одно из at_most (не выше) и at_least (не ниже)",
+                    t.indicator
+                );
+            }
+        }
+        Ok(())
     }
 
     fn validate_history(&self) -> Result<()> {

@@ -124,6 +124,8 @@ struct Tables {
     objectivity: Option<DataFrame>,
     /// Written only with earlier lists.
     follow_up: Option<DataFrame>,
+    /// Written only when the methodology sets targets.
+    targets: Option<DataFrame>,
 }
 
 fn render(run: &FinishedRun) -> Result<String> {
@@ -137,6 +139,7 @@ fn render(run: &FinishedRun) -> Result<String> {
         risk_profiles: run.table_if_written("risk_profiles")?,
         objectivity: run.table_if_written("objectivity")?,
         follow_up: run.table_if_written("follow_up")?,
+        targets: run.table_if_written("targets")?,
     };
     let manifest = &run.manifest;
     let rule = &manifest.methodology.resolved;
@@ -522,6 +525,60 @@ fn lists_section(html: &mut String, t: &Tables, current: i32) -> Result<()> {
     if let Some(follow_up) = &t.follow_up {
         follow_up_section(html, follow_up)?;
     }
+    if let Some(targets) = &t.targets {
+        targets_section(html, targets)?;
+    }
+    Ok(())
+}
+
+/// «Целевые показатели»: each target of the region and the municipalities,
+/// the actual figure beside it, and whether it is met.
+fn targets_section(html: &mut String, targets: &DataFrame) -> Result<()> {
+    let met = floats(targets, "met");
+    let (set, done) = (
+        met.iter().flatten().count(),
+        met.iter().flatten().filter(|m| **m > 0.0).count(),
+    );
+    let named = targets
+        .clone()
+        .lazy()
+        .with_column(
+            col("indicator")
+                .map(
+                    |c| {
+                        let labels: StringChunked = c
+                            .str()?
+                            .iter()
+                            .map(|i| i.map(crate::write::label))
+                            .collect();
+                        Ok(labels.into_column())
+                    },
+                    |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+                )
+                .alias("indicator"),
+        )
+        .collect()?;
+    write!(
+        html,
+        "<section id=\"targets\"><h2>Целевые показатели</h2><p class=\"note\">Целей с \
+         рассчитанным фактом: {set}, достигнуто: {done}. Доли ШНОР — от школ с результатами в \
+         учтённых процедурах, доли ШНСУ — от школ с индексом риска; школы реестра без \
+         результатов не входят в знаменатель.</p>"
+    )?;
+    html.push_str(&table(
+        "targets-table",
+        &named,
+        &[
+            "municipality",
+            "indicator",
+            "actual",
+            "target",
+            "target_kind",
+            "met",
+            "source",
+        ],
+    ));
+    html.push_str("</section>");
     Ok(())
 }
 

@@ -118,6 +118,9 @@ pub fn outputs(
         let rows = left_join(found.clone().lazy(), names.clone());
         outputs.push(("objectivity", conform("objectivity", rows)?));
     }
+    if c.targets.height() > 0 {
+        outputs.push(("targets", conform("targets", c.targets.clone().lazy())?));
+    }
     outputs.push((
         "school_years",
         conform(
