@@ -122,6 +122,15 @@ codes! {
 }
 
 codes! {
+    /// A level of general education (`levels.sql`).
+    LevelOfEducation in "level_of_education" {
+        Noo = "noo",
+        Ooo = "ooo",
+        Soo = "soo",
+    }
+}
+
+codes! {
     /// Which way a target of the road map points (`targets.sql`).
     TargetKind in "target_kind" {
         AtMost = "at_most",
@@ -287,7 +296,8 @@ mod tests {
         exactly::<FollowUpStatus>();
         exactly::<LeaveReason>();
         exactly::<TargetKind>();
-        assert_eq!(declared().codes.len(), 11, "a [codes.X] table with no type");
+        exactly::<LevelOfEducation>();
+        assert_eq!(declared().codes.len(), 12, "a [codes.X] table with no type");
         for column in declared().codes.keys() {
             assert!(declared().columns.contains_key(column), "{column}");
         }

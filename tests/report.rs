@@ -44,6 +44,7 @@ fn report_has_every_section_chart_and_list_row() {
         "lists",
         "objectivity",
         "follow-up",
+        "levels",
     ] {
         assert!(
             html.contains(&format!("<section id=\"{section}\">")),
@@ -97,6 +98,13 @@ fn report_has_every_section_chart_and_list_row() {
         assert!(chart.contains("class=\"band\""));
     }
     assert!(html.contains("class=\"ci hot\"><title>edu010002 "));
+    // By level of education: the region and each municipality, three levels.
+    assert_eq!(
+        table_rows(&html, "levels-table"),
+        data_rows(&out.join("levels.csv"))
+    );
+    assert_eq!(data_rows(&out.join("levels.csv")), 27);
+    assert!(html.contains("<td>Регион</td><td>НОО (1–4 классы)</td>"));
     // The follow-up of the latest earlier list (2024): a row per school of
     // follow_up.csv for that year, statuses and reasons in Russian.
     let follow_up = std::fs::read_to_string(out.join("follow_up.csv")).unwrap();

@@ -86,3 +86,34 @@ fn targets_are_met_or_missed_per_region_and_municipality() {
         "<td>Город</td><td>Доля ШНОР</td><td>0,250</td><td>0,130</td><td>не выше</td><td>нет</td>"
     ));
 }
+
+/// Grades 4, 5, 9, 10 and 11 fall in НОО, ООО, ООО, СОО and СОО (a is ШНОР:
+/// 4 of 10 and 5 of 10 in grades 10 and 11, so each level counts it).
+#[test]
+fn procedures_are_summed_by_level_of_education() {
+    let mut results = String::from("year,assessment,subject,grade,school_id,participants,failed\n");
+    for (grade, failed) in [(4, 1), (5, 2), (9, 3), (10, 4), (11, 5)] {
+        results.push_str(&format!("2025,ВПР,математика,{grade},a,10,{failed}\n"));
+    }
+    let data = DataDir::with_schools("school_id,school_name,municipality\na,СОШ а,Город\n")
+        .file("results/vpr.csv", results);
+    let (ok, stderr) = data.run(&[]);
+    assert!(ok, "{stderr}");
+    let levels: Vec<String> = data
+        .read_out("levels.csv")
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').take(8).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            "region,Регион,noo,1,1,10,1,0.100000",
+            "region,Регион,ooo,1,1,20,5,0.250000",
+            "region,Регион,soo,1,1,20,9,0.450000",
+            "municipality,Город,noo,1,1,10,1,0.100000",
+            "municipality,Город,ooo,1,1,20,5,0.250000",
+            "municipality,Город,soo,1,1,20,9,0.450000",
+        ]
+    );
+}

@@ -13,8 +13,8 @@ use polars::sql::SQLContext;
 use serde::Serialize;
 
 use crate::codes::{
-    Code, ContextGroup, CountStatus, FollowUpStatus, IndexDirection, LeaveReason, RiskLevel,
-    TargetKind, Transition,
+    Code, ContextGroup, CountStatus, FollowUpStatus, IndexDirection, LeaveReason, LevelOfEducation,
+    RiskLevel, TargetKind, Transition,
 };
 use crate::methodology::{
     Combine, Comparison, ConditionYears, Cut, Direction, LoadedMethodology, ProfileIndex,
@@ -65,6 +65,8 @@ pub struct Classification {
     pub follow_up: Option<DataFrame>,
     /// One row per area × target of the methodology (empty without targets).
     pub targets: DataFrame,
+    /// The current year's figures per area × level of education.
+    pub levels: DataFrame,
     pub years: Years,
     /// The SQL text of each query, as run.
     pub queries: Vec<(String, String)>,
@@ -514,6 +516,8 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
     );
     q.register("schools_summary", summary.clone());
     let municipalities = q.run("builtin:municipalities.sql")?;
+    let levels = q.run("builtin:levels.sql")?;
+    crate::codes::known::<LevelOfEducation>(&levels, "builtin:levels.sql")?;
     let targets = targets(&mut q, summary, &municipalities, m)?;
     let municipalities = with_targets_met(municipalities, &targets)?;
     q.register(
@@ -546,6 +550,7 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
         school_years,
         follow_up,
         targets,
+        levels,
         years,
         queries: q.log,
     })

@@ -64,6 +64,7 @@ const BUILTIN_QUERIES: &[(&str, &str)] = &[
     ),
     ("follow_up.sql", include_str!("../../queries/follow_up.sql")),
     ("targets.sql", include_str!("../../queries/targets.sql")),
+    ("levels.sql", include_str!("../../queries/levels.sql")),
     (
         "objectivity.sql",
         include_str!("../../queries/objectivity.sql"),

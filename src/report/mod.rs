@@ -126,6 +126,8 @@ struct Tables {
     follow_up: Option<DataFrame>,
     /// Written only when the methodology sets targets.
     targets: Option<DataFrame>,
+    /// Absent from runs made before levels existed.
+    levels: Option<DataFrame>,
 }
 
 fn render(run: &FinishedRun) -> Result<String> {
@@ -140,6 +142,7 @@ fn render(run: &FinishedRun) -> Result<String> {
         objectivity: run.table_if_written("objectivity")?,
         follow_up: run.table_if_written("follow_up")?,
         targets: run.table_if_written("targets")?,
+        levels: run.table_if_written("levels")?,
     };
     let manifest = &run.manifest;
     let rule = &manifest.methodology.resolved;
@@ -527,6 +530,28 @@ fn lists_section(html: &mut String, t: &Tables, current: i32) -> Result<()> {
     }
     if let Some(targets) = &t.targets {
         targets_section(html, targets)?;
+    }
+    if let Some(levels) = &t.levels {
+        html.push_str(
+            "<section id=\"levels\"><h2>По уровням образования</h2><p class=\"note\">\
+             Процедуры текущего года в расчёте, по уровню класса: НОО — 1–4, ООО — 5–9, \
+             СОО — 10–11 классы; сначала регион, затем муниципалитеты.</p>",
+        );
+        html.push_str(&table(
+            "levels-table",
+            levels,
+            &[
+                "municipality",
+                "level_of_education",
+                "schools_with_results",
+                "shnor_schools",
+                "participants",
+                "fail_share",
+                "quality_share",
+                "success_share",
+            ],
+        ));
+        html.push_str("</section>");
     }
     Ok(())
 }

@@ -118,6 +118,7 @@ pub fn outputs(
         let rows = left_join(found.clone().lazy(), names.clone());
         outputs.push(("objectivity", conform("objectivity", rows)?));
     }
+    outputs.push(("levels", conform("levels", c.levels.clone().lazy())?));
     if c.targets.height() > 0 {
         outputs.push(("targets", conform("targets", c.targets.clone().lazy())?));
     }
