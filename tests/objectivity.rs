@@ -135,13 +135,7 @@ fn an_inflated_mean_and_marks_against_the_journal_are_flagged_beside_the_lists()
         said.contains("ВПР математика 4 кл. 2025: завышенный средний балл — средний балл 19,50 (ДИ 19,17–19,83) выше, чем у региона"),
         "{said}"
     );
-    let report = common::shnor()
-        .args(["report", "--run"])
-        .arg(data.out())
-        .output()
-        .unwrap();
-    assert!(report.status.success());
-    let html = std::fs::read_to_string(data.out().join("report.html")).unwrap();
+    let html = data.report();
     assert!(
         html.contains("Проверено школ: 5, с признаками: 3; индекс объективности региона 40 "),
         "{}",

@@ -71,13 +71,7 @@ fn targets_are_met_or_missed_per_region_and_municipality() {
             .unwrap()
             .contains(",2,0,targets,")
     );
-    let report = common::shnor()
-        .args(["report", "--run"])
-        .arg(data.out())
-        .output()
-        .unwrap();
-    assert!(report.status.success());
-    let html = std::fs::read_to_string(data.out().join("report.html")).unwrap();
+    let html = data.report();
     assert!(
         html.contains("Целей с рассчитанным фактом: 4, достигнуто: 2."),
         "{html}"

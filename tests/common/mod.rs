@@ -293,6 +293,21 @@ impl DataDir {
         String::from_utf8_lossy(&output.stdout).to_string()
     }
 
+    /// `shnor report` on the last run: the text of report.html.
+    pub fn report(&self) -> String {
+        let output = shnor()
+            .args(["report", "--run"])
+            .arg(self.out())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        self.read_out("report.html")
+    }
+
     /// An output file of the last run, or "" when there is none.
     pub fn read_out(&self, file: &str) -> String {
         std::fs::read_to_string(self.out().join(file)).unwrap_or_default()
