@@ -8,7 +8,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use crate::ingest::table::LINE;
 use crate::measure::row_hash::{has_repeated_hash, row_hash};
 use crate::measure::statistics;
-use crate::methodology::min_scores::MinScores;
+use crate::methodology::min_scores::{MinScores, distinct_works, join_works};
 
 pub use crate::validate::results::PROCEDURE_KEY;
 
@@ -304,34 +304,20 @@ pub fn combine(
 /// scale table (empty where it gives none), and `score_percent`, the mean
 /// score as a percent of it.
 pub fn with_score_max(procedures: DataFrame, table: &MinScores) -> Result<DataFrame> {
-    let keys = procedures
-        .select(["assessment", "subject", "grade", "year"])?
-        .unique_stable(None, UniqueKeepStrategy::First, None)?;
-    let (a, s) = (
-        keys.column("assessment")?.str()?,
-        keys.column("subject")?.str()?,
-    );
-    let (g, y) = (keys.column("grade")?.i32()?, keys.column("year")?.i32()?);
-    let maxima: Vec<Option<f64>> = (0..keys.height())
-        .map(|i| match (a.get(i), s.get(i), g.get(i), y.get(i)) {
-            (Some(a), Some(s), Some(g), Some(y)) => table.max_score(a, s, g, y),
-            _ => None,
+    let (mut works, keys) = distinct_works(&procedures)?;
+    let maxima: Vec<Option<f64>> = keys
+        .iter()
+        .map(|k| {
+            k.as_ref()
+                .and_then(|(a, s, g, y)| table.max_score(a, s, *g, *y))
         })
         .collect();
-    let mut keys = keys;
-    keys.with_column(Column::new("score_max".into(), maxima))?;
-    let on = || [col("assessment"), col("subject"), col("grade"), col("year")];
-    Ok(procedures
-        .lazy()
-        .join(
-            keys.lazy(),
-            on(),
-            on(),
-            JoinArgs {
-                maintain_order: MaintainOrderJoin::Left,
-                ..JoinArgs::new(JoinType::Left)
-            },
-        )
+    works.with_column(Column::new("score_max".into(), maxima))?;
+    let args = JoinArgs {
+        maintain_order: MaintainOrderJoin::Left,
+        ..JoinArgs::new(JoinType::Left)
+    };
+    Ok(join_works(procedures.lazy(), works, args)
         .with_column((lit(100.0) * col("score_mean") / col("score_max")).alias("score_percent"))
         .collect()?)
 }

@@ -3,6 +3,7 @@
 //! minimum applies; a later year uses the latest entry not after it.
 
 use anyhow::{Context, Result, bail};
+use polars::prelude::{DataFrame, IntoLazy, JoinArgs, LazyFrame, UniqueKeepStrategy, col};
 
 use crate::ingest::normalize::{normalize_assessment, normalize_subject};
 
@@ -224,6 +225,36 @@ impl MinScores {
             })
             .max_by_key(|e| (e.grade.is_some(), e.from_year))
     }
+}
+
+/// A work's key for the lookups: assessment, subject, grade, year.
+pub type WorkKey = (String, String, i32, i32);
+
+/// The distinct works (assessment, subject, grade, year) of `frame`, and each
+/// as a key for the lookups (None where a part is missing): the table is
+/// asked once per work, not once per row.
+pub fn distinct_works(frame: &DataFrame) -> Result<(DataFrame, Vec<Option<WorkKey>>)> {
+    let works = frame
+        .select(["assessment", "subject", "grade", "year"])?
+        .unique_stable(None, UniqueKeepStrategy::First, None)?;
+    let (a, s) = (
+        works.column("assessment")?.str()?,
+        works.column("subject")?.str()?,
+    );
+    let (g, y) = (works.column("grade")?.i32()?, works.column("year")?.i32()?);
+    let keys = (0..works.height())
+        .map(|i| match (a.get(i), s.get(i), g.get(i), y.get(i)) {
+            (Some(a), Some(s), Some(g), Some(y)) => Some((a.to_string(), s.to_string(), g, y)),
+            _ => None,
+        })
+        .collect();
+    Ok((works, keys))
+}
+
+/// `frame` with the columns of `works` joined on the work's key.
+pub fn join_works(frame: LazyFrame, works: DataFrame, args: JoinArgs) -> LazyFrame {
+    let on = || [col("assessment"), col("subject"), col("grade"), col("year")];
+    frame.join(works.lazy(), on(), on(), args)
 }
 
 /// A non-negative number, or an error naming the column and line.

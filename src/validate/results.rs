@@ -651,46 +651,35 @@ fn student_columns(keyed: LazyFrame, table: &RawTable, comma: bool) -> LazyFrame
 /// Joins the minimum score for each (assessment, subject, grade, year).
 fn with_min_scores(frame: LazyFrame, min_scores: &MinScores) -> Result<LazyFrame> {
     let frame = frame.collect()?;
-    let keys = frame
-        .select(["assessment", "subject", "grade", "year"])?
-        .unique_stable(None, UniqueKeepStrategy::First, None)?;
-    let assessment = keys.column("assessment")?.str()?;
-    let subject = keys.column("subject")?.str()?;
-    let grade = keys.column("grade")?.i32()?;
-    let year = keys.column("year")?.i32()?;
-    let key = |i: usize| match (assessment.get(i), subject.get(i), grade.get(i), year.get(i)) {
-        (Some(a), Some(s), Some(g), Some(y)) => Some((a, s, g, y)),
-        _ => None,
+    let (mut works, keys) = crate::methodology::min_scores::distinct_works(&frame)?;
+    let lookup = |k: &Option<crate::methodology::min_scores::WorkKey>| {
+        k.as_ref().map(|(a, s, g, y)| {
+            (
+                min_scores.lookup(a, s, *g, *y),
+                min_scores.upper_marks(a, s, *g, *y),
+            )
+        })
     };
-    let minimum: Vec<Option<f64>> = (0..keys.height())
-        .map(|i| key(i).and_then(|(a, s, g, y)| min_scores.lookup(a, s, g, y)))
-        .collect();
-    let upper: Vec<Option<(f64, f64)>> = (0..keys.height())
-        .map(|i| key(i).and_then(|(a, s, g, y)| min_scores.upper_marks(a, s, g, y)))
-        .collect();
-    let mut keys = keys;
-    keys.with_column(Column::new("min_score".into(), minimum))?;
-    keys.with_column(Column::new(
+    let found: Vec<_> = keys.iter().map(lookup).collect();
+    let minimum: Vec<Option<f64>> = found.iter().map(|f| f.and_then(|f| f.0)).collect();
+    let upper: Vec<Option<(f64, f64)>> = found.iter().map(|f| f.and_then(|f| f.1)).collect();
+    works.with_column(Column::new("min_score".into(), minimum))?;
+    works.with_column(Column::new(
         "max_3".into(),
         upper.iter().map(|u| u.map(|u| u.0)).collect::<Vec<_>>(),
     ))?;
-    keys.with_column(Column::new(
+    works.with_column(Column::new(
         "max_4".into(),
         upper.iter().map(|u| u.map(|u| u.1)).collect::<Vec<_>>(),
     ))?;
-    let on = || [col("assessment"), col("subject"), col("grade"), col("year")];
-    Ok(frame
-        .lazy()
-        .join(
-            keys.lazy(),
-            on(),
-            on(),
-            JoinArgs {
-                nulls_equal: true,
-                ..JoinArgs::new(JoinType::Left)
-            },
-        )
-        .sort([LINE], SortMultipleOptions::default()))
+    let args = JoinArgs {
+        nulls_equal: true,
+        ..JoinArgs::new(JoinType::Left)
+    };
+    Ok(
+        crate::methodology::min_scores::join_works(frame.lazy(), works, args)
+            .sort([LINE], SortMultipleOptions::default()),
+    )
 }
 
 fn student_checks() -> Vec<Check> {
