@@ -21,7 +21,7 @@ fn rows_of<'a>(csv: &'a str, id: &str) -> Vec<&'a str> {
         .collect()
 }
 
-const GOLDEN_FILES: [&str; 9] = [
+const GOLDEN_FILES: [&str; 12] = [
     "shnor.csv",
     "shnsu.csv",
     "schools.csv",
@@ -31,6 +31,9 @@ const GOLDEN_FILES: [&str; 9] = [
     "risk_profiles.csv",
     "objectivity.csv",
     "follow_up.csv",
+    "risk_zone.csv",
+    "stably_high.csv",
+    "partners.csv",
 ];
 
 /// The lists of the sample region against the reviewed copies in

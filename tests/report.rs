@@ -45,6 +45,8 @@ fn report_has_every_section_chart_and_list_row() {
         "objectivity",
         "follow-up",
         "levels",
+        "risk-zone",
+        "partners",
     ] {
         assert!(
             html.contains(&format!("<section id=\"{section}\">")),
@@ -105,6 +107,20 @@ fn report_has_every_section_chart_and_list_row() {
     );
     assert_eq!(data_rows(&out.join("levels.csv")), 27);
     assert!(html.contains("<td>Регион</td><td>НОО (1–4 классы)</td>"));
+    // The zone of risk and the partners: a row per school of their tables;
+    // the rules' words among the assumptions, with their numbers.
+    assert_eq!(
+        table_rows(&html, "risk-zone-table"),
+        data_rows(&out.join("risk_zone.csv"))
+    );
+    assert_eq!(
+        table_rows(&html, "partners-table"),
+        data_rows(&out.join("partners.csv"))
+    );
+    assert!(html.contains("<li>Зона риска (под наблюдением, не в списке ШНОР"));
+    assert!(html.contains("ниже порога не более чем на 5 п. п."));
+    assert!(html.contains("<li>Стабильно высокие результаты — в каждом из 2 последних лет"));
+    assert!(html.contains("<td>edu990003</td><td>МКОУ «СОШ № 903» (малочисленная)</td>"));
     // The follow-up of the latest earlier list (2024): a row per school of
     // follow_up.csv for that year, statuses and reasons in Russian.
     let follow_up = std::fs::read_to_string(out.join("follow_up.csv")).unwrap();

@@ -67,6 +67,14 @@ pub struct Classification {
     pub targets: DataFrame,
     /// The current year's figures per area × level of education.
     pub levels: DataFrame,
+    /// Зона риска: one row per school close to the line.
+    pub risk_zone: DataFrame,
+    /// The schools with stably high results, and the years looked at.
+    pub stably_high: DataFrame,
+    pub stable_years: Vec<i32>,
+    /// One row per ШНОР school × level × partner candidate (a row with no
+    /// partner where there is none).
+    pub partners: DataFrame,
     pub years: Years,
     /// The SQL text of each query, as run.
     pub queries: Vec<(String, String)>,
@@ -353,6 +361,16 @@ fn params(m: &LoadedMethodology, years: &Years) -> Result<DataFrame> {
         "profile_medium" => [m.rule.profile_levels().map(|l| l.medium)],
         "exit_after_years" => [r.history.exit_after_years as i64],
         "exit_upper_bound_below" => [r.history.exit_upper_bound_below],
+        "risk_zone_by_count" => [r.risk_zone.by_count],
+        "risk_zone_by_interval" => [r.risk_zone.by_interval],
+        "risk_zone_near_points" => [r.risk_zone.near_points],
+        "risk_zone_pooled_years" => [r.risk_zone.pooled_years as i64],
+        "risk_zone_pooled_min_years" => [r.risk_zone.pooled_min_years as i64],
+        "stably_high_years" => [r.stably_high.years as i64],
+        "stably_high_max_fail_percent" => [r.stably_high.max_fail_percent],
+        "stably_high_min_quality_percent" => [r.stably_high.min_quality_percent],
+        "stably_high_min_participants" => [r.stably_high.min_participants as i64],
+        "partners_max" => [r.stably_high.partners as i64],
     )?
     .hstack(&objectivity::params(r.objectivity.as_ref()))?)
 }
@@ -535,6 +553,16 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
         Some(_) => (Some(transitions(&mut q)?), Some(follow_up(&mut q)?)),
         None => (None, None),
     };
+    let risk_zone = q.run("builtin:risk_zone.sql")?;
+    let stable_years = latest_years(&counted, years.current, m.rule.stably_high.years)?;
+    q.register(
+        "stably_high_years",
+        df!("year" => stable_years.clone())?.lazy(),
+    );
+    let stably_high = q.run("builtin:stably_high.sql")?;
+    q.register("stably_high", stably_high.clone().lazy());
+    let partners = q.run("builtin:partners.sql")?;
+    crate::codes::known::<LevelOfEducation>(&partners, "builtin:partners.sql")?;
     Ok(Classification {
         procedures: counted,
         shnor,
@@ -551,9 +579,36 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
         follow_up,
         targets,
         levels,
+        risk_zone,
+        stably_high,
+        stable_years,
+        partners,
         years,
         queries: q.log,
     })
+}
+
+/// The latest `n` years of results up to the current one, ascending: the
+/// years the stably-high rule looks at. Fewer than `n` when the data has
+/// fewer, and then no school is stably high (the run warns).
+fn latest_years(counted: &DataFrame, current: i32, n: u32) -> Result<Vec<i32>> {
+    let years =
+        counted
+            .clone()
+            .lazy()
+            .filter(col("year").lt_eq(lit(current)).and(
+                col("count_status").neq(lit(crate::codes::Code::code(CountStatus::OutOfScope))),
+            ))
+            .select([col("year").unique()])
+            .sort(
+                ["year"],
+                SortMultipleOptions::default().with_order_descending(true),
+            )
+            .limit(n)
+            .collect()?;
+    let mut years: Vec<i32> = years.column("year")?.i32()?.into_no_null_iter().collect();
+    years.sort_unstable();
+    Ok(years)
 }
 
 /// The schools with a procedure in scope in the current year, however few

@@ -65,6 +65,12 @@ const BUILTIN_QUERIES: &[(&str, &str)] = &[
     ("follow_up.sql", include_str!("../../queries/follow_up.sql")),
     ("targets.sql", include_str!("../../queries/targets.sql")),
     ("levels.sql", include_str!("../../queries/levels.sql")),
+    ("risk_zone.sql", include_str!("../../queries/risk_zone.sql")),
+    (
+        "stably_high.sql",
+        include_str!("../../queries/stably_high.sql"),
+    ),
+    ("partners.sql", include_str!("../../queries/partners.sql")),
     (
         "objectivity.sql",
         include_str!("../../queries/objectivity.sql"),
@@ -124,6 +130,121 @@ pub struct Methodology {
     /// The road map's targets for the region and its municipalities.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<Target>,
+    /// Зона риска: the schools close to the line, watched, never listed.
+    #[serde(default)]
+    pub risk_zone: RiskZoneRule,
+    /// Schools with stably high results, and partners for each ШНОР school.
+    #[serde(default)]
+    pub stably_high: StablyHighRule,
+}
+
+/// Зона риска (`risk_zone.sql`). The defaults are the project's reading of
+/// «школы зоны риска»: no document gives the rule, so a report states it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RiskZoneRule {
+    /// A school with a counting procedure this year that is not ШНОР.
+    #[serde(default = "yes")]
+    pub by_count: bool,
+    /// A procedure below the threshold whose interval reaches it …
+    #[serde(default = "yes")]
+    pub by_interval: bool,
+    /// … and whose share is at most this many percentage points below it:
+    /// the interval of 1 «2» of 11 reaches 30 %, but that school is not
+    /// close to the line.
+    #[serde(default = "default_near_points")]
+    pub near_points: f64,
+    /// Procedures with too few participants summed over this many latest
+    /// calendar years (0: not pooled) …
+    #[serde(default = "default_pooled_years")]
+    pub pooled_years: u32,
+    /// … when at least this many of those years have the procedure.
+    #[serde(default = "default_pooled_min_years")]
+    pub pooled_min_years: u32,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_near_points() -> f64 {
+    5.0
+}
+
+fn default_pooled_years() -> u32 {
+    3
+}
+
+fn default_pooled_min_years() -> u32 {
+    2
+}
+
+impl Default for RiskZoneRule {
+    fn default() -> Self {
+        Self {
+            by_count: true,
+            by_interval: true,
+            near_points: default_near_points(),
+            pooled_years: default_pooled_years(),
+            pooled_min_years: default_pooled_min_years(),
+        }
+    }
+}
+
+/// Stably high results (`stably_high.sql`) and the partner candidates of
+/// each ШНОР school (`partners.sql`). No document gives the numbers: the
+/// defaults are assumptions a report states.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StablyHighRule {
+    /// The latest years of the data that are looked at, each of which must
+    /// meet the rule.
+    #[serde(default = "default_stable_years")]
+    pub years: u32,
+    /// The share of «2» at most this, in percent, in each year …
+    #[serde(default = "default_stable_fail")]
+    pub max_fail_percent: f64,
+    /// … the share of «4» and «5» at least this …
+    #[serde(default = "default_stable_quality")]
+    pub min_quality_percent: f64,
+    /// … with at least this many participants in the year's procedures.
+    #[serde(default = "default_stable_participants")]
+    pub min_participants: u32,
+    /// Up to this many partners per ШНОР school and level of education.
+    #[serde(default = "default_partners")]
+    pub partners: u32,
+}
+
+fn default_stable_years() -> u32 {
+    2
+}
+
+fn default_stable_fail() -> f64 {
+    5.0
+}
+
+fn default_stable_quality() -> f64 {
+    50.0
+}
+
+fn default_stable_participants() -> u32 {
+    20
+}
+
+fn default_partners() -> u32 {
+    3
+}
+
+impl Default for StablyHighRule {
+    fn default() -> Self {
+        Self {
+            years: default_stable_years(),
+            max_fail_percent: default_stable_fail(),
+            min_quality_percent: default_stable_quality(),
+            min_participants: default_stable_participants(),
+            partners: default_partners(),
+        }
+    }
 }
 
 /// The figures of `municipalities` a target may be set on.
@@ -988,7 +1109,40 @@ impl Methodology {
         self.validate_profile()?;
         self.validate_history()?;
         self.validate_targets()?;
+        self.validate_watch_lists()?;
         self.validate_objectivity()
+    }
+
+    fn validate_watch_lists(&self) -> Result<()> {
+        let z = &self.risk_zone;
+        if z.pooled_years > 0 && !(1..=z.pooled_years).contains(&z.pooled_min_years) {
+            bail!(
+                "risk_zone.pooled_min_years = {}: укажите от 1 до pooled_years ({}) — сколько лет малой процедуры нужно, чтобы сложить их",
+                z.pooled_min_years,
+                z.pooled_years
+            );
+        }
+        if !(z.near_points.is_finite() && z.near_points >= 0.0) {
+            bail!(
+                "risk_zone.near_points = {}: укажите, на сколько процентных пунктов ниже порога доля «2» ещё считается близкой к нему (например 10)",
+                z.near_points
+            );
+        }
+        let h = &self.stably_high;
+        if h.years == 0 || h.partners == 0 {
+            bail!(
+                "stably_high: years и partners — не меньше 1 (сколько последних лет проверять и сколько партнёров предложить)"
+            );
+        }
+        for (name, value) in [
+            ("max_fail_percent", h.max_fail_percent),
+            ("min_quality_percent", h.min_quality_percent),
+        ] {
+            if !(0.0..=100.0).contains(&value) {
+                bail!("stably_high.{name} = {value}: укажите процент от 0 до 100");
+            }
+        }
+        Ok(())
     }
 
     fn validate_targets(&self) -> Result<()> {

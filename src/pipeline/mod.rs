@@ -738,6 +738,8 @@ pub fn run_reporting(
             ("shnor".into(), summary.shnor),
             ("shnsu".into(), summary.shnsu),
             ("resilient".into(), count_resilient(&outputs)),
+            ("risk_zone".into(), classification.risk_zone.height()),
+            ("stably_high".into(), classification.stably_high.height()),
         ]),
         warnings,
         timings_ms: timings.done,
@@ -820,6 +822,14 @@ fn classify_stage(
         years.clone(),
         &p.methodology,
     )?;
+    let wanted = p.methodology.rule.stably_high.years as usize;
+    if classification.stable_years.len() < wanted {
+        warnings.push(format!(
+            "стабильно высокие результаты проверяются за {wanted} последних лет, а в данных до {} года их {}: ни одна школа не отмечена, партнёров для ШНОР нет",
+            years.current,
+            classification.stable_years.len()
+        ));
+    }
     Ok((years, classification))
 }
 

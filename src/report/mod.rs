@@ -3,6 +3,7 @@
 //! lists. Built from a finished run's outputs, so it can be made again later.
 
 pub mod svg;
+mod watch;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -128,6 +129,10 @@ struct Tables {
     targets: Option<DataFrame>,
     /// Absent from runs made before levels existed.
     levels: Option<DataFrame>,
+    /// Absent from runs made before the watch lists existed.
+    risk_zone: Option<DataFrame>,
+    stably_high: Option<DataFrame>,
+    partners: Option<DataFrame>,
 }
 
 fn render(run: &FinishedRun) -> Result<String> {
@@ -143,6 +148,9 @@ fn render(run: &FinishedRun) -> Result<String> {
         follow_up: run.table_if_written("follow_up")?,
         targets: run.table_if_written("targets")?,
         levels: run.table_if_written("levels")?,
+        risk_zone: run.table_if_written("risk_zone")?,
+        stably_high: run.table_if_written("stably_high")?,
+        partners: run.table_if_written("partners")?,
     };
     let manifest = &run.manifest;
     let rule = &manifest.methodology.resolved;
@@ -162,7 +170,7 @@ fn render(run: &FinishedRun) -> Result<String> {
     inputs_section(&mut html, manifest, &t)?;
     headline_section(&mut html, &t)?;
     charts_section(&mut html, manifest, &t)?;
-    lists_section(&mut html, &t, current)?;
+    lists_section(&mut html, &t, rule, current)?;
     write!(html, "<script>{SCRIPT}</script></body></html>")?;
     Ok(html)
 }
@@ -222,6 +230,9 @@ fn methodology_section(html: &mut String, manifest: &Manifest) -> Result<()> {
     )?;
     for a in &rule.assumptions {
         write!(html, "<li>{}</li>", escape(a))?;
+    }
+    for words in [watch::risk_zone_words(rule), watch::stably_high_words(rule)] {
+        write!(html, "<li>{}</li>", escape(&words))?;
     }
     html.push_str("</ul></section>");
     Ok(())
@@ -486,7 +497,7 @@ fn transitions_chart(html: &mut String, transitions: &DataFrame) {
 }
 
 /// Both lists as sortable tables.
-fn lists_section(html: &mut String, t: &Tables, current: i32) -> Result<()> {
+fn lists_section(html: &mut String, t: &Tables, rule: &Methodology, current: i32) -> Result<()> {
     write!(
         html,
         "<section id=\"lists\"><h2>Список ШНОР ({})</h2>",
@@ -522,6 +533,12 @@ fn lists_section(html: &mut String, t: &Tables, current: i32) -> Result<()> {
         profiles_table(html, &t.shnsu, profiles)?;
     }
     html.push_str("</section>");
+    if let Some(zone) = &t.risk_zone {
+        watch::risk_zone_section(html, zone, rule)?;
+    }
+    if let (Some(high), Some(partners)) = (&t.stably_high, &t.partners) {
+        watch::partners_section(html, high, partners, rule)?;
+    }
     if let Some(found) = &t.objectivity {
         objectivity_section(html, found, &t.municipalities, current)?;
     }

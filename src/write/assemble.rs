@@ -119,6 +119,15 @@ pub fn outputs(
         outputs.push(("objectivity", conform("objectivity", rows)?));
     }
     outputs.push(("levels", conform("levels", c.levels.clone().lazy())?));
+    outputs.push((
+        "risk_zone",
+        conform("risk_zone", c.risk_zone.clone().lazy())?,
+    ));
+    outputs.push((
+        "stably_high",
+        conform("stably_high", c.stably_high.clone().lazy())?,
+    ));
+    outputs.push(("partners", conform("partners", c.partners.clone().lazy())?));
     if c.targets.height() > 0 {
         outputs.push(("targets", conform("targets", c.targets.clone().lazy())?));
     }
