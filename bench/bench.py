@@ -1,20 +1,39 @@
-"""Benchmark harness: shnor against DuckDB and pandas on the same generated
-files, with the same methodology (federal-2025). Wall time and peak RSS per
-run (medians of several runs), and a check that the three produce the same
-ШНОР and ШНСУ lists.
+"""Benchmark harness: shnor against DuckDB and pandas on the same data, laid
+out as real exports are, with the same methodology (federal-2025). Wall time
+and peak RSS per run (medians of several runs), and a check that every
+implementation produces the same ШНОР and ШНСУ lists.
 
-Usage: python bench/bench.py [--sizes 2000,10000,40000] [--formats csv,parquet]
-                             [--runs 3] [--pandas-max 10000] [--threads 2]
+Usage: python bench/bench.py [--sizes 2000,10000,40000]
+                             [--layouts per-file,national,small-files]
+                             [--formats csv,parquet,cp1251] [--runs 3]
+                             [--pandas-max 10000] [--small-max 10000] [--threads 2]
+
+Layouts (each generated once into bench/work/ from `shnor sample --student-level`):
+- per-file: one file per year × assessment (× grade), as the generator writes;
+- national: every result in one file (results/all.parquet or all.csv), sorted
+  by school and year as a national export is; `cp1251` is that CSV in
+  Windows-1251 with `;` and a decimal comma;
+- small-files: the results of every ten schools in their own file (a region
+  as hundreds of small files; sizes up to --small-max).
+
+Peers: `shnor run`; DuckDB «the lists» (the group-by and the rule only);
+DuckDB «the same checks» (also each procedure's distinct participants, the
+repeated-participant check, and the procedures table written as Parquet);
+pandas (up to --pandas-max schools).
+
 Run through bench/run.sh, which prepares the virtual environment and the
 release build.
 """
 import argparse
+import glob
 import os
-import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import time
+
+import duckdb
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
@@ -23,6 +42,7 @@ WORK = os.path.join(BENCH, "work")
 # Otherwise the build run.sh just made, wherever CARGO_TARGET_DIR puts it.
 TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
 SHNOR = os.environ.get("SHNOR_BIN") or os.path.join(os.path.abspath(TARGET), "release", "shnor")
+CP1251_FLAGS = ["--delim", ";", "--decimal-comma", "--cp1251"]
 
 
 def measure(cmd, env=None):
@@ -49,61 +69,151 @@ def shnor_ids(out, name):
         return sorted(line.split(",", 1)[0] for line in f if line.strip())
 
 
+def per_file(size, fmt):
+    """The generator's own layout."""
+    data = os.path.join(WORK, f"data-{size}-{fmt}")
+    if not os.path.isdir(data):
+        subprocess.run([SHNOR, "sample", "--student-level", "--schools", str(size), "--years",
+                        "2023,2024,2025", "--format", fmt, "--out", data], check=True,
+                       stderr=subprocess.DEVNULL)
+    return data
+
+
+def beside_results(source, target):
+    """A new layout folder with the source's registry and survey."""
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(os.path.join(target, "results"))
+    for f in glob.glob(os.path.join(source, "schools.*")):
+        shutil.copy(f, target)
+    shutil.copytree(os.path.join(source, "survey"), os.path.join(target, "survey"))
+
+
+def reader(source, fmt):
+    read = "read_parquet" if fmt == "parquet" else "read_csv"
+    return f"{read}('{source}/results/*.{fmt}', union_by_name = true)"
+
+
+def national(size, fmt):
+    """Every result in one file, in school and year order."""
+    data = os.path.join(WORK, f"national-{size}-{fmt}")
+    if os.path.isdir(data):
+        return data
+    base_fmt = "parquet" if fmt == "parquet" else "csv"
+    source = per_file(size, base_fmt)
+    partial = data + ".partial"
+    beside_results(source, partial)
+    con = duckdb.connect()
+    rows = f"SELECT * FROM {reader(source, base_fmt)} ORDER BY school_id, year, assessment, subject, grade"
+    if fmt == "parquet":
+        con.execute(f"COPY ({rows}) TO '{partial}/results/all.parquet' (FORMAT parquet)")
+    elif fmt == "csv":
+        con.execute(f"COPY ({rows}) TO '{partial}/results/all.csv' (FORMAT csv)")
+    else:
+        utf8 = os.path.join(partial, "all-utf8.csv")
+        comma = f"SELECT * REPLACE (replace(CAST(score AS VARCHAR), '.', ',') AS score) FROM ({rows})"
+        con.execute(f"COPY ({comma}) TO '{utf8}' (FORMAT csv, DELIMITER ';')")
+        with open(os.path.join(partial, "results", "all.csv"), "wb") as target:
+            subprocess.run(["iconv", "-f", "UTF-8", "-t", "CP1251", utf8], stdout=target, check=True)
+        os.remove(utf8)
+    os.rename(partial, data)
+    return data
+
+
+def small_files(size, fmt):
+    """The results of every ten schools in their own file."""
+    data = os.path.join(WORK, f"small-{size}-{fmt}")
+    if os.path.isdir(data):
+        return data
+    source = per_file(size, fmt)
+    partial = data + ".partial"
+    beside_results(source, partial)
+    parts = os.path.join(partial, "parts")
+    con = duckdb.connect()
+    batches = max(size // 10, 1)
+    con.execute(f"""COPY (SELECT *, hash(school_id) % {batches} AS batch FROM {reader(source, fmt)}
+                    ORDER BY school_id, year, assessment, subject, grade)
+                    TO '{parts}' (FORMAT {fmt}, PARTITION_BY (batch))""")
+    for f in glob.glob(os.path.join(parts, "batch=*", f"*.{fmt}")):
+        batch = os.path.basename(os.path.dirname(f)).split("=")[1]
+        os.rename(f, os.path.join(partial, "results", f"part_{int(batch):05d}.{fmt}"))
+    shutil.rmtree(parts)
+    os.rename(partial, data)
+    return data
+
+
+def datasets(args):
+    """(layout, size, format, folder) of every data set asked for."""
+    formats = args.formats.split(",")
+    for size in [int(s) for s in args.sizes.split(",")]:
+        for layout in args.layouts.split(","):
+            for fmt in formats:
+                if layout == "per-file" and fmt != "cp1251":
+                    yield layout, size, fmt, per_file(size, fmt)
+                elif layout == "national":
+                    yield layout, size, fmt, national(size, fmt)
+                elif layout == "small-files" and fmt != "cp1251" and size <= args.small_max:
+                    yield layout, size, fmt, small_files(size, fmt)
+
+
+def folder_mb(path):
+    return sum(os.path.getsize(f) for f in glob.glob(os.path.join(path, "results", "*"))) / 1e6
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="2000,10000,40000")
-    ap.add_argument("--formats", default="csv,parquet")
+    ap.add_argument("--layouts", default="per-file,national,small-files")
+    ap.add_argument("--formats", default="csv,parquet,cp1251")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--pandas-max", type=int, default=10000, help="largest size pandas runs at")
+    ap.add_argument("--small-max", type=int, default=10000, help="largest size laid out as small files")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
+    os.makedirs(WORK, exist_ok=True)
     py = sys.executable
     env = dict(os.environ, POLARS_MAX_THREADS=str(args.threads))
     rows = []
-    for size in [int(s) for s in args.sizes.split(",")]:
-        for fmt in args.formats.split(","):
-            data = os.path.join(WORK, f"data-{size}-{fmt}")
-            if not os.path.isdir(data):
-                subprocess.run([SHNOR, "sample", "--student-level", "--schools", str(size), "--years",
-                                "2023,2024,2025", "--format", fmt, "--out", data], check=True,
-                               stderr=subprocess.DEVNULL)
-            peers = {
-                "shnor": [SHNOR, "run", data, "--out", os.path.join(WORK, "out-shnor")],
-                "duckdb": [py, os.path.join(BENCH, "duckdb_impl.py"), data, os.path.join(WORK, "out-duckdb"),
-                           str(args.threads)],
-            }
-            if size <= args.pandas_max:
-                peers["pandas"] = [py, os.path.join(BENCH, "pandas_impl.py"), data, os.path.join(WORK, "out-pandas")]
-            timings = {}
-            for name, cmd in peers.items():
-                runs = [measure(cmd, env) for _ in range(args.runs)]
-                timings[name] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
-            lists = {
-                "shnor": (shnor_ids(os.path.join(WORK, "out-shnor"), "shnor"),
-                          shnor_ids(os.path.join(WORK, "out-shnor"), "shnsu")),
-            }
-            for name in peers:
-                if name != "shnor":
-                    out = os.path.join(WORK, f"out-{name}")
-                    lists[name] = (ids(os.path.join(out, "shnor_ids.txt")), ids(os.path.join(out, "shnsu_ids.txt")))
-            same = all(v == lists["shnor"] for v in lists.values())
-            rows.append((size, fmt, timings, same, len(lists["shnor"][0]), len(lists["shnor"][1])))
-            print_table(rows, args)
-            if not same:
-                sys.exit("the implementations disagree on the lists")
+    for layout, size, fmt, data in datasets(args):
+        flags = CP1251_FLAGS if fmt == "cp1251" else []
+        duck = [py, os.path.join(BENCH, "duckdb_impl.py"), data]
+        peers = {
+            "shnor": [SHNOR, "run", data, "--out", os.path.join(WORK, "out-shnor")],
+            "lists": duck + [os.path.join(WORK, "out-lists"), str(args.threads)] + flags,
+            "same": duck + [os.path.join(WORK, "out-same"), str(args.threads), "--same-checks"] + flags,
+        }
+        if size <= args.pandas_max:
+            peers["pandas"] = [py, os.path.join(BENCH, "pandas_impl.py"), data,
+                               os.path.join(WORK, "out-pandas")] + flags
+        timings = {}
+        for name, cmd in peers.items():
+            runs = [measure(cmd, env) for _ in range(args.runs)]
+            timings[name] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
+        shnor_out = os.path.join(WORK, "out-shnor")
+        lists = {"shnor": (shnor_ids(shnor_out, "shnor"), shnor_ids(shnor_out, "shnsu"))}
+        for name in peers:
+            if name != "shnor":
+                out = os.path.join(WORK, f"out-{name}")
+                lists[name] = (ids(os.path.join(out, "shnor_ids.txt")), ids(os.path.join(out, "shnsu_ids.txt")))
+        same = all(v == lists["shnor"] for v in lists.values())
+        files = len(os.listdir(os.path.join(data, "results")))
+        rows.append((layout, size, fmt, files, folder_mb(data), timings, same,
+                     len(lists["shnor"][0]), len(lists["shnor"][1])))
+        print_table(rows, args)
+        if not same:
+            sys.exit("the implementations disagree on the lists")
 
 
 def print_table(rows, args):
-    print(f"\n{'schools':>8} {'format':>7} | {'shnor s':>8} {'MB':>6} | {'duckdb s':>8} {'MB':>6} | "
-          f"{'pandas s':>8} {'MB':>6} | {'shnor/duckdb':>12} {'pandas/shnor':>12} | lists")
-    for size, fmt, t, same, n_shnor, n_shnsu in rows:
-        s, d = t["shnor"], t["duckdb"]
+    print("\n| layout | schools | format | files | MB | shnor s | shnor MB | DuckDB lists s | MB "
+          "| DuckDB same checks s | MB | pandas s | MB | shnor / lists | shnor / same | lists |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for layout, size, fmt, files, mb, t, same, n_shnor, n_shnsu in rows:
+        s, d, c = t["shnor"], t["lists"], t["same"]
         p = t.get("pandas")
-        pandas_cells = f"{p[0]:8.2f} {p[1]:6.0f}" if p else f"{'skipped':>8} {'':>6}"
-        ratio_pandas = f"{p[0] / s[0]:12.1f}" if p else f"{'—':>12}"
-        print(f"{size:>8} {fmt:>7} | {s[0]:8.2f} {s[1]:6.0f} | {d[0]:8.2f} {d[1]:6.0f} | {pandas_cells} | "
-              f"{s[0] / d[0]:12.2f} {ratio_pandas} | {'same' if same else 'DIFFER'} "
-              f"({n_shnor} ШНОР, {n_shnsu} ШНСУ)")
+        pandas_cells = f"{p[0]:.2f} | {p[1]:.0f}" if p else "skipped | "
+        print(f"| {layout} | {size} | {fmt} | {files} | {mb:.0f} | {s[0]:.2f} | {s[1]:.0f} | {d[0]:.2f} | "
+              f"{d[1]:.0f} | {c[0]:.2f} | {c[1]:.0f} | {pandas_cells} | {s[0] / d[0]:.2f} | "
+              f"{s[0] / c[0]:.2f} | {'same' if same else 'DIFFER'} ({n_shnor} ШНОР, {n_shnsu} ШНСУ) |")
     print(f"(medians of {args.runs} runs; {args.threads} threads; peak RSS of the process)", flush=True)
 
 

@@ -1,7 +1,7 @@
 """The default methodology (federal-2025) written plainly in pandas, as an
 analyst would, for the benchmark.
 
-Usage: python pandas_impl.py DATA_DIR OUT_DIR
+Usage: python pandas_impl.py DATA_DIR OUT_DIR [--delim ;] [--decimal-comma] [--cp1251]
 """
 import glob
 import math
@@ -12,17 +12,21 @@ import numpy as np
 import pandas as pd
 
 data, out = sys.argv[1], sys.argv[2]
+flags = sys.argv[3:]
+delim = flags[flags.index("--delim") + 1] if "--delim" in flags else ","
+decimal = "," if "--decimal-comma" in flags else "."
+encoding = "cp1251" if "--cp1251" in flags else "utf-8"
 os.makedirs(out, exist_ok=True)
 
 
-def load(pattern):
+def load(pattern, **csv):
     files = sorted(glob.glob(os.path.join(data, pattern)))
-    frames = [pd.read_parquet(f) if f.endswith(".parquet") else pd.read_csv(f) for f in files]
+    frames = [pd.read_parquet(f) if f.endswith(".parquet") else pd.read_csv(f, **csv) for f in files]
     return pd.concat(frames, ignore_index=True)
 
 
 schools = load("schools.*")
-results = load("results/*")
+results = load("results/*", sep=delim, decimal=decimal, encoding=encoding)
 results = results[results["school_id"].isin(schools["school_id"])]
 minimum = {("ЕГЭ", "русский язык"): 24, ("ЕГЭ", "математика (профильная)"): 27}
 mins = pd.Series(

@@ -555,12 +555,18 @@ fn groups_are_clean(groups: &DataFrame, registry_ids: &Series) -> Result<bool> {
 }
 
 /// A hash of each row's participant (trimmed, as the full checks compare
-/// it) and subject.
+/// it) and procedure as written: the key of the exact test, so that a
+/// participant who sat the subject in another year or grade, or another
+/// school's pupil with the same code, never sends a file to it.
 fn participant_subject_hash() -> Expr {
     row_hash(
         vec![
             col("participant_id").str().strip_chars(lit(NULL)),
+            col("school_id"),
+            col("year").cast(DataType::Int32),
+            col("assessment"),
             col("subject"),
+            col("grade").cast(DataType::Int32),
         ],
         "participant_subject",
     )
