@@ -31,9 +31,8 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-
-import duckdb
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
@@ -48,13 +47,16 @@ CP1251_FLAGS = ["--delim", ";", "--decimal-comma", "--cp1251"]
 def measure(cmd, env=None):
     """Runs a command; returns (seconds, peak RSS in MB) of that process tree's
     largest process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    err = proc.stderr.read().decode(errors="replace")
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{err}")
+    # stderr goes to a file: a pipe read only at the end fills up (64 KB)
+    # with a run's line per input file, and the run waits on it forever.
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            err.seek(0)
+            sys.exit(f"failed: {' '.join(cmd)}\n{err.read().decode(errors='replace')}")
     return elapsed, usage.ru_maxrss / 1024
 
 
@@ -67,6 +69,14 @@ def shnor_ids(out, name):
     with open(os.path.join(out, f"{name}.csv")) as f:
         next(f)
         return sorted(line.split(",", 1)[0] for line in f if line.strip())
+
+
+def duck(*statements):
+    """Runs DuckDB statements in a child process. The harness itself must stay
+    small: Linux carries a process's peak RSS across exec, so every peer it
+    starts would report at least the harness's own peak."""
+    code = "import duckdb, sys\ncon = duckdb.connect()\nfor s in sys.argv[1:]:\n    con.execute(s)"
+    subprocess.run([sys.executable, "-c", code, *statements], check=True)
 
 
 def per_file(size, fmt):
@@ -102,16 +112,15 @@ def national(size, fmt):
     source = per_file(size, base_fmt)
     partial = data + ".partial"
     beside_results(source, partial)
-    con = duckdb.connect()
     rows = f"SELECT * FROM {reader(source, base_fmt)} ORDER BY school_id, year, assessment, subject, grade"
     if fmt == "parquet":
-        con.execute(f"COPY ({rows}) TO '{partial}/results/all.parquet' (FORMAT parquet)")
+        duck(f"COPY ({rows}) TO '{partial}/results/all.parquet' (FORMAT parquet)")
     elif fmt == "csv":
-        con.execute(f"COPY ({rows}) TO '{partial}/results/all.csv' (FORMAT csv)")
+        duck(f"COPY ({rows}) TO '{partial}/results/all.csv' (FORMAT csv)")
     else:
         utf8 = os.path.join(partial, "all-utf8.csv")
         comma = f"SELECT * REPLACE (replace(CAST(score AS VARCHAR), '.', ',') AS score) FROM ({rows})"
-        con.execute(f"COPY ({comma}) TO '{utf8}' (FORMAT csv, DELIMITER ';')")
+        duck(f"COPY ({comma}) TO '{utf8}' (FORMAT csv, DELIMITER ';')")
         with open(os.path.join(partial, "results", "all.csv"), "wb") as target:
             subprocess.run(["iconv", "-f", "UTF-8", "-t", "CP1251", utf8], stdout=target, check=True)
         os.remove(utf8)
@@ -128,9 +137,8 @@ def small_files(size, fmt):
     partial = data + ".partial"
     beside_results(source, partial)
     parts = os.path.join(partial, "parts")
-    con = duckdb.connect()
     batches = max(size // 10, 1)
-    con.execute(f"""COPY (SELECT *, hash(school_id) % {batches} AS batch FROM {reader(source, fmt)}
+    duck(f"""COPY (SELECT *, hash(school_id) % {batches} AS batch FROM {reader(source, fmt)}
                     ORDER BY school_id, year, assessment, subject, grade)
                     TO '{parts}' (FORMAT {fmt}, PARTITION_BY (batch))""")
     for f in glob.glob(os.path.join(parts, "batch=*", f"*.{fmt}")):
@@ -175,11 +183,11 @@ def main():
     rows = []
     for layout, size, fmt, data in datasets(args):
         flags = CP1251_FLAGS if fmt == "cp1251" else []
-        duck = [py, os.path.join(BENCH, "duckdb_impl.py"), data]
+        duckdb_cmd = [py, os.path.join(BENCH, "duckdb_impl.py"), data]
         peers = {
             "shnor": [SHNOR, "run", data, "--out", os.path.join(WORK, "out-shnor")],
-            "lists": duck + [os.path.join(WORK, "out-lists"), str(args.threads)] + flags,
-            "same": duck + [os.path.join(WORK, "out-same"), str(args.threads), "--same-checks"] + flags,
+            "lists": duckdb_cmd + [os.path.join(WORK, "out-lists"), str(args.threads)] + flags,
+            "same": duckdb_cmd + [os.path.join(WORK, "out-same"), str(args.threads), "--same-checks"] + flags,
         }
         if size <= args.pandas_max:
             peers["pandas"] = [py, os.path.join(BENCH, "pandas_impl.py"), data,

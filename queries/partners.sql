@@ -53,24 +53,23 @@ pt_low_facts AS (
     SELECT
         lo.low_school,
         lo.low_level,
-        rg.school_name AS low_name,
         rg.municipality AS low_municipality,
         sz.lvl_size AS low_size,
         dr.risk_score AS low_risk
     FROM pt_low AS lo
-    INNER JOIN (SELECT school_id AS reg_school, school_name, municipality FROM schools) AS rg
+    INNER JOIN (SELECT school_id AS reg_school, municipality FROM schools) AS rg
         ON rg.reg_school = lo.low_school
     LEFT JOIN pt_size AS sz ON sz.lvl_school = lo.low_school AND sz.lvl = lo.low_level
     LEFT JOIN (SELECT school_id AS risk_school, risk_score FROM decisions) AS dr
         ON dr.risk_school = lo.low_school
 ),
+-- Only ids and numbers go through the pairs, which grow as the product of
+-- a municipality's ШНОР and stably high schools; names and shares are
+-- joined to the few kept.
 pt_high AS (
     SELECT
         hs.school_id AS high_school,
-        hs.school_name AS high_name,
         hs.municipality AS high_municipality,
-        hs.max_fail_share AS high_max_fail_share,
-        hs.min_quality_share AS high_min_quality_share,
         hs.risk_score AS high_risk,
         hz.lvl AS high_level,
         hz.lvl_size AS high_size
@@ -79,8 +78,12 @@ pt_high AS (
 ),
 pt_pairs AS (
     SELECT
-        f.*,
-        h.*,
+        f.low_school,
+        f.low_level,
+        f.low_risk,
+        h.high_school,
+        h.high_size,
+        h.high_risk,
         ABS(LN(h.high_size * 1.0 / f.low_size)) AS size_distance,
         ABS(h.high_risk - f.low_risk) / NULLIF(sp.risk_sd, 0) AS conditions_distance
     FROM pt_low_facts AS f
@@ -109,21 +112,28 @@ pt_kept AS (
 )
 SELECT
     f.low_school AS school_id,
-    f.low_name AS school_name,
+    ln.school_name,
     f.low_municipality AS municipality,
     f.low_level AS level_of_education,
     f.low_size AS participants,
     f.low_risk AS risk_score,
     k.partner_rank,
     k.high_school AS partner_id,
-    k.high_name AS partner_name,
+    hn.school_name AS partner_name,
     k.high_size AS partner_participants,
     k.high_risk AS partner_risk_score,
-    k.high_max_fail_share AS partner_max_fail_share,
-    k.high_min_quality_share AS partner_min_quality_share,
+    hn.max_fail_share AS partner_max_fail_share,
+    hn.min_quality_share AS partner_min_quality_share,
     k.size_distance,
     k.conditions_distance,
     k.distance
 FROM pt_low_facts AS f
+INNER JOIN (SELECT school_id AS name_school, school_name FROM schools) AS ln
+    ON ln.name_school = f.low_school
 LEFT JOIN pt_kept AS k ON k.low_school = f.low_school AND k.low_level = f.low_level
+LEFT JOIN (
+    SELECT school_id AS partner_school, school_name, max_fail_share, min_quality_share
+    FROM stably_high
+) AS hn
+    ON hn.partner_school = k.high_school
 ORDER BY f.low_municipality, f.low_school, f.low_level, k.partner_rank

@@ -78,6 +78,9 @@ pub struct Classification {
     pub years: Years,
     /// The SQL text of each query, as run.
     pub queries: Vec<(String, String)>,
+    /// How long each query took, in milliseconds (for the manifest's
+    /// timings: what bounds the classify stage).
+    pub query_ms: Vec<(String, u128)>,
 }
 
 /// Picks the years of the rule from those present in the results.
@@ -442,6 +445,7 @@ struct QueryRunner<'a> {
     tables: Vec<&'static str>,
     methodology: &'a LoadedMethodology,
     log: Vec<(String, String)>,
+    elapsed: Vec<(String, u128)>,
 }
 
 impl QueryRunner<'_> {
@@ -455,12 +459,16 @@ impl QueryRunner<'_> {
     fn run(&mut self, reference: &str) -> Result<DataFrame> {
         let sql = self.methodology.query_text(reference)?;
         crate::sql_guard::check(&sql, reference, &self.tables)?;
+        let start = std::time::Instant::now();
         let frame = self
             .ctx
             .execute(&sql)
             .and_then(|lf| lf.collect())
             .map_err(anyhow::Error::from)
             .with_context(|| format!("запрос {reference} не выполнился"))?;
+        let name = reference.strip_prefix("builtin:").unwrap_or(reference);
+        self.elapsed
+            .push((name.to_string(), start.elapsed().as_millis()));
         self.log.push((reference.to_string(), sql));
         Ok(frame)
     }
@@ -486,6 +494,7 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
         tables: Vec::new(),
         methodology: m,
         log: Vec::new(),
+        elapsed: Vec::new(),
     };
     let schools = schools_table(inputs.schools, m).collect()?;
     q.register("params", params(m, &years)?.lazy());
@@ -585,6 +594,7 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
         partners,
         years,
         queries: q.log,
+        query_ms: q.elapsed,
     })
 }
 

@@ -200,6 +200,7 @@ mod tests {
             tables: vec![],
             methodology: &m,
             log: vec![],
+            elapsed: vec![],
         };
         let params = DataFrame::new(1, params(m.rule.objectivity.as_ref())).unwrap();
         q.register("params", params.lazy());

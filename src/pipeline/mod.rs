@@ -695,7 +695,7 @@ pub fn run_reporting(
             ("shnor_run_id".into(), run_id.clone()),
         ],
     )?;
-    let output_records = write_files(
+    let (output_records, write_times) = write_files(
         &staging,
         &outputs,
         &mut rejected,
@@ -710,6 +710,13 @@ pub fn run_reporting(
         (rows_rejected, &warnings),
     );
     timings.finish();
+    // What bounds the two last stages, for bench/: each query and file.
+    for (query, ms) in &classification.query_ms {
+        timings.done.insert(format!("5_classify/{query}"), *ms);
+    }
+    for (file, ms) in write_times {
+        timings.done.insert(format!("6_write/{file}"), ms);
+    }
     let manifest = Manifest {
         tool: "shnor".into(),
         version: env!("CARGO_PKG_VERSION").into(),

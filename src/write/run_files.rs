@@ -10,15 +10,19 @@ use crate::write::Staging;
 use crate::write::manifest::OutputRecord;
 use crate::write::partition::PartitionKey;
 
+/// How long writing each file took, in milliseconds (files are written in
+/// parallel, so these overlap).
+pub(crate) type WriteTimes = Vec<(String, u128)>;
+
 /// Every file of the output folder but the manifest, with the record of
-/// each for it.
+/// each for it and the time each took.
 pub(crate) fn write_files(
     staging: &Staging,
     outputs: &[(&'static str, DataFrame)],
     rejected: &mut DataFrame,
     (registry, partition_by, current_year): (&DataFrame, &[PartitionKey], i32),
     methodology: &LoadedMethodology,
-) -> Result<Vec<OutputRecord>> {
+) -> Result<(Vec<OutputRecord>, WriteTimes)> {
     let mut records: Vec<OutputRecord> = outputs
         .iter()
         .map(|(name, frame)| OutputRecord {
@@ -38,12 +42,12 @@ pub(crate) fn write_files(
         file: "rejected.csv".into(),
         rows: rejected.height(),
     });
-    let sheets = write_tables(staging, outputs, methodology)?;
+    let (sheets, times) = write_tables(staging, outputs, methodology)?;
     records.push(OutputRecord {
         file: "report.xlsx".into(),
         rows: sheets + 1,
     });
-    Ok(records)
+    Ok((records, times))
 }
 
 /// Ends every output with the trailing columns: the methodology and run id.
@@ -110,12 +114,12 @@ pub(crate) fn write_partitions(
 }
 
 /// Every output as Parquet and CSV, and report.xlsx; returns the number of
-/// list sheets in the workbook.
+/// list sheets in the workbook and the time of each file.
 pub(crate) fn write_tables(
     staging: &Staging,
     outputs: &[(&'static str, DataFrame)],
     methodology: &LoadedMethodology,
-) -> Result<usize> {
+) -> Result<(usize, WriteTimes)> {
     let declared = crate::outputs::declared();
     let report_sheets: Vec<(&str, &DataFrame)> = declared
         .sheets
@@ -130,21 +134,34 @@ pub(crate) fn write_tables(
     // Each file is written by its own task: they are independent, so the
     // order does not change a byte, and the large procedures table no
     // longer waits for the others.
-    type WriteJob<'a> = Box<dyn FnOnce() -> Result<()> + Send + 'a>;
-    let mut jobs: Vec<WriteJob> = vec![Box::new(|| {
-        crate::write::xlsx::write_report(
-            &staging.path("report.xlsx"),
-            &report_sheets,
-            &methodology_rows,
-        )
-    })];
+    type WriteJob<'a> = (String, Box<dyn FnOnce() -> Result<()> + Send + 'a>);
+    let mut jobs: Vec<WriteJob> = vec![(
+        "report.xlsx".into(),
+        Box::new(|| {
+            crate::write::xlsx::write_report(
+                &staging.path("report.xlsx"),
+                &report_sheets,
+                &methodology_rows,
+            )
+        }),
+    )];
     for (name, frame) in outputs {
         let (mut parquet, mut csv) = (frame.clone(), frame.clone());
-        jobs.push(Box::new(move || staging.write_parquet(name, &mut parquet)));
-        jobs.push(Box::new(move || staging.write_csv(name, &mut csv)));
+        jobs.push((
+            format!("{name}.parquet"),
+            Box::new(move || staging.write_parquet(name, &mut parquet)),
+        ));
+        jobs.push((
+            format!("{name}.csv"),
+            Box::new(move || staging.write_csv(name, &mut csv)),
+        ));
     }
-    jobs.into_par_iter()
-        .map(|job| job())
-        .collect::<Result<Vec<()>>>()?;
-    Ok(report_sheets.len())
+    let times = jobs
+        .into_par_iter()
+        .map(|(file, job)| {
+            let start = std::time::Instant::now();
+            job().map(|()| (file, start.elapsed().as_millis()))
+        })
+        .collect::<Result<WriteTimes>>()?;
+    Ok((report_sheets.len(), times))
 }
