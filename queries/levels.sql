@@ -7,16 +7,14 @@
 --                     failed, marked, marks_2 … marks_5, counts
 --   schools           the registry (municipality)
 --   decisions         school_id, is_shnor
+--   grade_levels      grade, level_of_education (noo, ooo, soo)
 --   params            current_year
 WITH scoped AS (
     SELECT
         pc.*,
-        CASE
-            WHEN pc.grade <= 4 THEN 'noo'
-            WHEN pc.grade <= 9 THEN 'ooo'
-            ELSE 'soo'
-        END AS level_of_education
+        gl.level_of_education
     FROM procedure_counts AS pc
+    INNER JOIN grade_levels AS gl ON gl.grade = pc.grade
     CROSS JOIN params AS m
     WHERE pc.count_status <> 'out_of_scope' AND pc.year = m.current_year
 ),

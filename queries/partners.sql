@@ -10,6 +10,7 @@
 --   stably_high       the result of stably_high.sql
 --   decisions         school_id, is_shnor, risk_score
 --   schools           the registry (school_name, municipality)
+--   grade_levels      grade, level_of_education (noo, ooo, soo)
 --   params            current_year, partners_max
 --
 -- Nearness: size_distance = |ln(partner's participants / school's)| at that
@@ -26,8 +27,10 @@ WITH pt_levels AS (
         pl.count_status AS lvl_status,
         pl.counts AS lvl_counts,
         pl.participants AS lvl_participants,
-        CASE WHEN pl.grade <= 4 THEN 'noo' WHEN pl.grade <= 9 THEN 'ooo' ELSE 'soo' END AS lvl
+        pg.level_of_education AS lvl
     FROM procedure_counts AS pl
+    INNER JOIN (SELECT grade AS lvl_grade, level_of_education FROM grade_levels) AS pg
+        ON pg.lvl_grade = pl.grade
     WHERE pl.count_status <> 'out_of_scope'
 ),
 pt_size AS (

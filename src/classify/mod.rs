@@ -20,6 +20,7 @@ use crate::methodology::{
     Combine, Comparison, ConditionYears, Cut, Direction, LoadedMethodology, ProfileIndex,
     ReferenceGroup, YearSelection,
 };
+use crate::validate::rules::GRADES;
 
 /// The years a run compares.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
@@ -543,6 +544,7 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
     );
     q.register("schools_summary", summary.clone());
     let municipalities = q.run("builtin:municipalities.sql")?;
+    q.register("grade_levels", grade_levels()?.lazy());
     let levels = q.run("builtin:levels.sql")?;
     crate::codes::known::<LevelOfEducation>(&levels, "builtin:levels.sql")?;
     let targets = targets(&mut q, summary, &municipalities, m)?;
@@ -596,6 +598,22 @@ pub fn classify(inputs: &Inputs, years: Years, m: &LoadedMethodology) -> Result<
         queries: q.log,
         query_ms: q.elapsed,
     })
+}
+
+/// The level of general education of each grade, as the law on education
+/// divides them (НОО 1–4, ООО 5–9, СОО 10–11): the one table the queries
+/// by level join, so that the boundaries are written once.
+fn grade_levels() -> Result<DataFrame> {
+    let level = |grade: i32| match grade {
+        ..=4 => LevelOfEducation::Noo,
+        5..=9 => LevelOfEducation::Ooo,
+        _ => LevelOfEducation::Soo,
+    };
+    let grades: Vec<i32> = (GRADES.low..=GRADES.high).collect();
+    Ok(df!(
+        "level_of_education" => grades.iter().map(|g| level(*g).code()).collect::<Vec<_>>(),
+        "grade" => grades,
+    )?)
 }
 
 /// The latest `n` years of results up to the current one, ascending: the
