@@ -79,7 +79,7 @@ const INDICATORS: [&str; 8] = [
 struct School {
     id: String,
     name: String,
-    municipality: &'static str,
+    municipality: String,
     rural: bool,
     kind: &'static str,
     has_senior: bool,
@@ -454,10 +454,32 @@ fn logistic(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// About how many schools a generated municipality holds. Real municipalities hold tens
+/// of schools; work done per municipality (partner search) must be measured on that
+/// shape, not on eight municipalities of five thousand schools each.
+const SCHOOLS_PER_MUNICIPALITY: usize = 40;
+
+/// How many municipalities `count` schools are spread over: the eight names for a
+/// region-sized sample (the bundled one keeps exactly these), then more in steps of eight.
+fn municipality_count(count: usize) -> usize {
+    let wanted = count.div_ceil(SCHOOLS_PER_MUNICIPALITY);
+    wanted.div_ceil(MUNICIPALITIES.len()).max(1) * MUNICIPALITIES.len()
+}
+
+/// The name of municipality `m`: the eight names, then the same names numbered.
+fn municipality_name(m: usize) -> String {
+    let base = MUNICIPALITIES[m % MUNICIPALITIES.len()];
+    match m / MUNICIPALITIES.len() {
+        0 => base.to_string(),
+        round => format!("{base} № {}", round + 1),
+    }
+}
+
 fn regular_schools(rng: &mut ChaCha8Rng, count: usize) -> Vec<School> {
+    let municipalities = municipality_count(count);
     (0..count)
         .map(|i| {
-            let municipality = MUNICIPALITIES[i % MUNICIPALITIES.len()];
+            let municipality = municipality_name(i % municipalities);
             let urban_municipality = municipality.starts_with("Город");
             let rural = !urban_municipality && rng.random_bool(0.7);
             let disadvantage = normal(rng, if rural { 0.5 } else { -0.3 }, 0.9);
@@ -478,8 +500,8 @@ fn regular_schools(rng: &mut ChaCha8Rng, count: usize) -> Vec<School> {
             let number = i + 1;
             // One village name per municipality, numbered when it repeats,
             // as in a real registry.
-            let village = VILLAGES[(i / MUNICIPALITIES.len()) % VILLAGES.len()];
-            let round = i / (MUNICIPALITIES.len() * VILLAGES.len());
+            let village = VILLAGES[(i / municipalities) % VILLAGES.len()];
+            let round = i / (municipalities * VILLAGES.len());
             let repeat = if round > 0 {
                 format!(" № {}", round + 1)
             } else {
@@ -1132,7 +1154,7 @@ pub fn generate_students(
     let mut registry = df!(
         "school_id" => regular.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
         "school_name" => regular.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
-        "municipality" => regular.iter().map(|s| s.municipality).collect::<Vec<_>>(),
+        "municipality" => regular.iter().map(|s| s.municipality.as_str()).collect::<Vec<_>>(),
         "settlement_type" => regular.iter().map(|s| if s.rural { "rural" } else { "urban" }).collect::<Vec<_>>(),
         "school_kind" => regular.iter().map(|s| s.kind).collect::<Vec<_>>(),
     )?;
@@ -1275,4 +1297,19 @@ fn student_survey(
         survey.push(Column::new((*name).into(), values));
     }
     Ok(DataFrame::new_infer_height(survey)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn municipalities_grow_with_the_sample_but_a_region_keeps_its_eight() {
+        assert_eq!(municipality_count(200), 8);
+        assert_eq!(municipality_count(320), 8);
+        assert_eq!(municipality_count(321), 16);
+        assert_eq!(municipality_count(40_000), 1000);
+        assert_eq!(municipality_name(3), "Лесной район");
+        assert_eq!(municipality_name(12), "Город Приморск № 2");
+    }
 }
