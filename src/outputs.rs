@@ -67,6 +67,8 @@ pub struct OutputSpec {
 pub struct Declaration {
     /// Outputs in the order of their sheets in report.xlsx.
     pub sheets: Vec<String>,
+    /// The longest table a sheet holds; a longer one is named on its sheet.
+    pub sheet_max_rows: usize,
     /// Columns every output but the CSV-only ones ends with.
     pub trailing: Vec<String>,
     /// Per coded column: each code and the label the outputs write.

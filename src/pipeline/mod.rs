@@ -664,6 +664,10 @@ pub fn run_reporting(
     if p.previous_lists.is_none() {
         warnings.push("прежние списки не даны (--previous-lists): повторное попадание и переходы не считаются".into());
     }
+    warnings.extend(crate::write::xlsx::long_sheet_warnings(
+        &crate::write::run_files::sheets(&outputs),
+        crate::outputs::declared().sheet_max_rows,
+    ));
     let rows_rejected = rejected.height();
 
     let inputs: Vec<InputRecord> = p

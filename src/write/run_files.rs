@@ -9,6 +9,7 @@ use crate::methodology::LoadedMethodology;
 use crate::write::Staging;
 use crate::write::manifest::OutputRecord;
 use crate::write::partition::PartitionKey;
+use crate::write::xlsx::Sheet;
 
 /// How long writing each file took, in milliseconds (files are written in
 /// parallel, so these overlap).
@@ -113,6 +114,23 @@ pub(crate) fn write_partitions(
     Ok(())
 }
 
+/// The sheets of report.xlsx, in their declared order.
+pub(crate) fn sheets<'a>(outputs: &'a [(&'static str, DataFrame)]) -> Vec<Sheet<'a>> {
+    let declared = crate::outputs::declared();
+    declared
+        .sheets
+        .iter()
+        .filter_map(|name| {
+            let (output, frame) = outputs.iter().find(|(n, _)| n == name)?;
+            Some(Sheet {
+                output,
+                name: declared.output(name).sheet.as_deref()?,
+                frame,
+            })
+        })
+        .collect()
+}
+
 /// Every output as Parquet and CSV, and report.xlsx; returns the number of
 /// list sheets in the workbook and the time of each file.
 pub(crate) fn write_tables(
@@ -120,15 +138,7 @@ pub(crate) fn write_tables(
     outputs: &[(&'static str, DataFrame)],
     methodology: &LoadedMethodology,
 ) -> Result<(usize, WriteTimes)> {
-    let declared = crate::outputs::declared();
-    let report_sheets: Vec<(&str, &DataFrame)> = declared
-        .sheets
-        .iter()
-        .filter_map(|name| {
-            let frame = outputs.iter().find(|(n, _)| n == name).map(|(_, f)| f)?;
-            Some((declared.output(name).sheet.as_deref()?, frame))
-        })
-        .collect();
+    let report_sheets = sheets(outputs);
     let methodology_rows =
         crate::write::xlsx::methodology_rows(&serde_json::to_value(&methodology.rule)?);
     // Each file is written by its own task: they are independent, so the
@@ -141,6 +151,7 @@ pub(crate) fn write_tables(
             crate::write::xlsx::write_report(
                 &staging.path("report.xlsx"),
                 &report_sheets,
+                crate::outputs::declared().sheet_max_rows,
                 &methodology_rows,
             )
         }),
