@@ -24,6 +24,7 @@ use std::io::Cursor;
 use anyhow::Result;
 use polars::prelude::*;
 
+use crate::ingest::format::InputFormat;
 use crate::ingest::normalize::{canonical_column, normalize_assessment, normalize_subject};
 use crate::ingest::table::{
     Bytes, Content, LoadedFile, RawTable, RowChecks, canonical_columns, csv_options,
@@ -328,13 +329,13 @@ fn grouped_if_unrepeated(
                     .alias("doubtful"),
                 // The highest score of a «2» and the lowest of a passing mark:
                 // a mark the scale contradicts sends the file to the full
-                // checks, which count and say it.
-                col("score")
-                    .filter(mark.clone().eq(lit(2.0)))
+                // checks, which count and say it. (As `when`, not `filter`:
+                // a filter inside the aggregation is no streaming reduction;
+                // alone it took a national file's group-by from 3.4 to 5.9 s.)
+                score_where(mark.clone().eq(lit(2.0)))
                     .max()
                     .alias("top_score_of_two"),
-                col("score")
-                    .filter(mark.gt(lit(2.0)))
+                score_where(mark.gt(lit(2.0)))
                     .min()
                     .alias("low_score_of_pass"),
             ]
@@ -354,9 +355,7 @@ fn grouped_if_unrepeated(
                 .logical_plan,
         );
     }
-    let Ok(mut results) =
-        LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default())
-    else {
+    let Ok(mut results) = collect_plans(plans, table.format) else {
         // A cell that is not its type (a placeholder, a typo): the full
         // checks say which and where.
         return Ok(None);
@@ -372,6 +371,33 @@ fn grouped_if_unrepeated(
     }
     let pairs = results.swap_remove(1);
     Ok(Some((results.swap_remove(0), pairs)))
+}
+
+/// Collects the plans over one file. A Parquet file's plans are collected
+/// one by one, each decoding the file again: collected together they share
+/// one scan, whose rows wait in buffers for the slowest plan (on a national
+/// file 3–5 GB and 8–11 s, against 2.5 GB and 5–7 s apart). A CSV file's
+/// share one scan all the same: parsing the text is the dearer part (12–14 s
+/// together against 25 s apart).
+fn collect_plans(plans: Vec<DslPlan>, format: InputFormat) -> PolarsResult<Vec<DataFrame>> {
+    if format == InputFormat::Csv {
+        return LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default());
+    }
+    plans
+        .into_iter()
+        .map(|plan| {
+            LazyFrame::from(plan)
+                .collect_with_engine(Engine::Streaming)
+                .map(|r| r.unwrap_single())
+        })
+        .collect()
+}
+
+/// The score where `condition` holds, else null.
+fn score_where(condition: Expr) -> Expr {
+    when(condition)
+        .then(col("score"))
+        .otherwise(lit(NULL).cast(DataType::Float64))
 }
 
 /// The groups under their canonical procedure keys, with the failures by
