@@ -42,6 +42,9 @@ WORK = os.path.join(BENCH, "work")
 TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
 SHNOR = os.environ.get("SHNOR_BIN") or os.path.join(os.path.abspath(TARGET), "release", "shnor")
 CP1251_FLAGS = ["--delim", ";", "--decimal-comma", "--cp1251"]
+# Raised whenever `shnor sample` changes what it writes: data sets made by an
+# older generator are made again (2: about 40 schools per municipality).
+GENERATOR = "2"
 
 
 def measure(cmd, env=None):
@@ -75,7 +78,9 @@ def duck(*statements):
     """Runs DuckDB statements in a child process. The harness itself must stay
     small: Linux carries a process's peak RSS across exec, so every peer it
     starts would report at least the harness's own peak."""
-    code = "import duckdb, sys\ncon = duckdb.connect()\nfor s in sys.argv[1:]:\n    con.execute(s)"
+    code = ("import duckdb, sys\ncon = duckdb.connect()\n"
+            "con.execute('SET enable_progress_bar = false')\n"
+            "for s in sys.argv[1:]:\n    con.execute(s)")
     subprocess.run([sys.executable, "-c", code, *statements], check=True)
 
 
@@ -178,6 +183,13 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     os.makedirs(WORK, exist_ok=True)
+    stamp = os.path.join(WORK, "GENERATOR")
+    if not os.path.exists(stamp) or open(stamp).read().strip() != GENERATOR:
+        for old in glob.glob(os.path.join(WORK, "*")):
+            if os.path.isdir(old):
+                shutil.rmtree(old)
+        with open(stamp, "w") as f:
+            f.write(GENERATOR + "\n")
     py = sys.executable
     env = dict(os.environ, POLARS_MAX_THREADS=str(args.threads))
     rows = []

@@ -246,7 +246,6 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
                 Some((text, encoding)) => csv_from_text(text, encoding, name, overrides)?,
                 None => decode_csv(read.raw, name, overrides)?,
             };
-            let text = text.into();
             (
                 read.sha256,
                 read.bytes,
@@ -259,7 +258,7 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
             (
                 sha256,
                 bytes.len() as u64,
-                Content::Parquet(bytes.into()),
+                Content::Parquet(bytes),
                 Vec::new(),
             )
         }
@@ -274,7 +273,7 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
                 overrides.max_memory.unwrap_or(MAX_WORKBOOK_UNPACKED) / super::xlsx::BYTES_PER_CELL;
             super::xlsx::check_extent(&bytes, name, max_cells)?;
             let size = bytes.len() as u64;
-            (sha256, size, Content::Workbook(bytes.into()), Vec::new())
+            (sha256, size, Content::Workbook(bytes), Vec::new())
         }
     };
     Ok(LoadedFile {
@@ -288,10 +287,11 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
     })
 }
 
-/// A file's bytes and their SHA-256, in hex.
-fn read_hashed(path: &Path, name: &str) -> Result<(Vec<u8>, String)> {
-    let bytes = std::fs::read(path).with_context(|| format!("не удалось прочитать {name}"))?;
-    let sha256 = format!("{:x}", Sha256::digest(&bytes));
+/// A file's bytes, mapped, and their SHA-256, in hex.
+fn read_hashed(path: &Path, name: &str) -> Result<(Bytes, String)> {
+    let bytes =
+        super::text::map_file(path).with_context(|| format!("не удалось прочитать {name}"))?;
+    let sha256 = format!("{:x}", Sha256::digest(bytes.as_slice()));
     Ok((bytes, sha256))
 }
 
@@ -815,23 +815,23 @@ fn decode_csv(
     bytes: Vec<u8>,
     name: &str,
     overrides: CsvOverrides,
-) -> Result<(Vec<u8>, CsvDialect, Vec<String>)> {
+) -> Result<(Bytes, CsvDialect, Vec<String>)> {
     let utf8 = is_utf8(&bytes);
     if !utf8 && overrides.encoding.is_none() && !utf16_bom(&bytes) {
         refuse_mixed_encoding(&bytes, name)?;
     }
     let (text, encoding) = decode_known(bytes, overrides.encoding, utf8);
-    csv_from_text(text, encoding, name, overrides)
+    csv_from_text(Bytes::from_vec(text), encoding, name, overrides)
 }
 
 /// The dialect of decoded CSV text, after the checks that refuse a file
 /// that cannot be a table.
 pub(super) fn csv_from_text(
-    text: Vec<u8>,
+    text: Bytes,
     encoding: TextEncoding,
     name: &str,
     overrides: CsvOverrides,
-) -> Result<(Vec<u8>, CsvDialect, Vec<String>)> {
+) -> Result<(Bytes, CsvDialect, Vec<String>)> {
     if text.iter().all(|b| b.is_ascii_whitespace()) {
         bail!("{name}: файл пуст; нужны строка заголовка и строки данных");
     }
@@ -846,9 +846,11 @@ pub(super) fn csv_from_text(
         notes.push(format!(
             "{name}: строки разделены одним символом CR (старый формат Mac); прочитаны как обычные переводы строк"
         ));
-        text.into_iter()
-            .map(|b| if b == b'\r' { b'\n' } else { b })
-            .collect()
+        Bytes::from_vec(
+            text.iter()
+                .map(|&b| if b == b'\r' { b'\n' } else { b })
+                .collect(),
+        )
     } else {
         text
     };
@@ -965,7 +967,7 @@ fn malformed(text: &[u8], name: &str, dialect: CsvDialect) -> String {
 
 /// Removes byte-order marks after the start of the text; returns the line of
 /// the first one.
-fn strip_inner_boms(text: Vec<u8>) -> (Vec<u8>, Option<usize>) {
+fn strip_inner_boms(text: Bytes) -> (Bytes, Option<usize>) {
     const BOM: &[u8] = b"\xEF\xBB\xBF";
     let Some(first) = memchr::memmem::find(&text, BOM) else {
         return (text, None);
@@ -981,7 +983,7 @@ fn strip_inner_boms(text: Vec<u8>) -> (Vec<u8>, Option<usize>) {
             i += 1;
         }
     }
-    (cleaned, Some(line))
+    (Bytes::from_vec(cleaned), Some(line))
 }
 
 /// Renames columns to their canonical form (known Russian headers included).

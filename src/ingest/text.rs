@@ -1,8 +1,8 @@
-//! A CSV's text, read chunk by chunk: each chunk is hashed, checked as UTF-8
-//! and, once the file proves to be Windows-1251, decoded as it arrives. A
-//! Windows-1251 file is so never held both as read and as decoded — only
-//! the part read before its first byte that is not UTF-8, usually its
-//! header line.
+//! A CSV's text. The file is mapped, hashed and checked as UTF-8; a UTF-8
+//! file is its own text. Otherwise it is decoded chunk by chunk: once the
+//! file proves to be Windows-1251, each chunk is decoded as it comes, so
+//! the decoded text is the only copy made — besides the part before its
+//! first byte that is not UTF-8, usually its header line.
 //!
 //! The outcome is the same as decoding the whole file at once
 //! (`table::decode_csv`): UTF-8 when every byte is, otherwise Windows-1251,
@@ -11,14 +11,13 @@
 //! road, which handles every mark.
 
 use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use encoding_rs::{CoderResult, Decoder, WINDOWS_1251};
 use sha2::{Digest, Sha256};
 
-use super::table::{HighBytes, TextEncoding, mixed_encoding};
+use super::table::{Bytes, HighBytes, TextEncoding, mixed_encoding};
 
 /// How much is read at a time.
 const CHUNK: usize = 4 << 20;
@@ -27,7 +26,7 @@ const CHUNK: usize = 4 << 20;
 pub struct ReadText {
     /// UTF-8 text; `None` when the file starts with a byte-order mark and
     /// `raw` holds its bytes to be decoded whole.
-    pub text: Option<(Vec<u8>, TextEncoding)>,
+    pub text: Option<(Bytes, TextEncoding)>,
     /// The file's bytes when `text` is `None`; empty otherwise.
     pub raw: Vec<u8>,
     /// SHA-256 of the file's bytes, in hex, as `manifest.json` records it.
@@ -37,53 +36,60 @@ pub struct ReadText {
 }
 
 /// Reads `path` as text; `forced` is the encoding given on the command line.
+/// A file that is UTF-8 is its text as mapped, never copied.
 pub fn read_text(path: &Path, name: &str, forced: Option<TextEncoding>) -> Result<ReadText> {
-    let cannot_read = || format!("не удалось прочитать {name}");
-    let mut file = File::open(path).with_context(cannot_read)?;
-    let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
-    let mut chunk = vec![0u8; CHUNK.min(size.max(1))];
-    let mut n = read_full(&mut file, &mut chunk).with_context(cannot_read)?;
-    if starts_with_bom(&chunk[..n]) || forced == Some(TextEncoding::Utf16) {
-        // The whole-file road: the rest is read as it is.
-        let mut raw = Vec::with_capacity(size);
-        raw.extend_from_slice(&chunk[..n]);
-        file.read_to_end(&mut raw).with_context(cannot_read)?;
+    let mapped = map_file(path).with_context(|| format!("не удалось прочитать {name}"))?;
+    let sha256 = format!("{:x}", Sha256::digest(mapped.as_slice()));
+    let bytes = mapped.len() as u64;
+    if starts_with_bom(&mapped) || forced == Some(TextEncoding::Utf16) {
+        // The whole-file road, which handles every mark.
         return Ok(ReadText {
             text: None,
-            sha256: format!("{:x}", Sha256::digest(&raw)),
-            bytes: raw.len() as u64,
-            raw,
+            raw: mapped.to_vec(),
+            sha256,
+            bytes,
         });
     }
-    let mut hasher = Sha256::new();
-    let mut reader = Reader::new(forced, size);
-    let mut bytes = 0u64;
-    while n > 0 {
-        hasher.update(&chunk[..n]);
-        bytes += n as u64;
-        reader.push(&chunk[..n], false);
-        n = read_full(&mut file, &mut chunk).with_context(cannot_read)?;
-    }
-    reader.push(&[], true);
-    let (text, encoding) = reader.finish(name)?;
+    let as_mapped = match forced {
+        Some(given @ (TextEncoding::Utf8 | TextEncoding::Utf8Bom)) => Some(given),
+        None if simdutf8::basic::from_utf8(&mapped).is_ok() => Some(TextEncoding::Utf8),
+        _ => None,
+    };
+    let text = match as_mapped {
+        Some(encoding) => (mapped, encoding),
+        None => {
+            // Windows-1251 (or so it seems): decoded chunk by chunk, so the
+            // decoded text is the only copy held.
+            let mut reader = Reader::new(forced, mapped.len());
+            for chunk in mapped.chunks(CHUNK) {
+                reader.push(chunk, false);
+            }
+            reader.push(&[], true);
+            let (text, encoding) = reader.finish(name)?;
+            (Bytes::from_vec(text), encoding)
+        }
+    };
     Ok(ReadText {
-        text: Some((text, encoding)),
+        text: Some(text),
         raw: Vec::new(),
-        sha256: format!("{:x}", hasher.finalize()),
+        sha256,
         bytes,
     })
 }
 
-/// Fills `buffer` unless the file ends first; the number of bytes read.
-fn read_full(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match file.read(&mut buffer[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
+/// A file's bytes, mapped from the page cache rather than read into fresh
+/// memory: a national CSV read into a buffer spent most of its reading time
+/// having the kernel zero the buffer's pages. (Polars maps files it scans
+/// itself the same way.) The map is read-only; a file truncated while a run
+/// reads it ends that run.
+pub fn map_file(path: &Path) -> std::io::Result<Bytes> {
+    let file = File::open(path)?;
+    if file.metadata()?.len() == 0 {
+        return Ok(Bytes::from_vec(Vec::new()));
     }
-    Ok(filled)
+    // SAFETY: the map is only read, and lives as long as the buffer that owns it.
+    let map = unsafe { memmap2::Mmap::map(&file)? };
+    Ok(Bytes::from_owner(map))
 }
 
 /// The marks `encoding_rs` would act on: UTF-8, UTF-16 LE and BE.
