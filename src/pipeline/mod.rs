@@ -655,12 +655,18 @@ pub fn run_reporting(
 
     timings.stage("6_write");
     let mut rejected = all_rejected(p, duplicate_rejections)?;
+    let started = std::time::Instant::now();
     let mut outputs = crate::write::assemble::outputs(
         &classification,
         registry,
         methodology.rule.shnor.min_participants,
     )?;
+    let assembled = std::time::Instant::now();
     crate::write::checks::check_outputs(&outputs)?;
+    let mut write_steps = vec![
+        ("6_write/assemble".to_string(), (assembled - started).as_millis()),
+        ("6_write/checks".to_string(), assembled.elapsed().as_millis()),
+    ];
     if p.previous_lists.is_none() {
         warnings.push("прежние списки не даны (--previous-lists): повторное попадание и переходы не считаются".into());
     }
@@ -719,8 +725,9 @@ pub fn run_reporting(
         timings.done.insert(format!("5_classify/{query}"), *ms);
     }
     for (file, ms) in write_times {
-        timings.done.insert(format!("6_write/{file}"), ms);
+        write_steps.push((format!("6_write/{file}"), ms));
     }
+    timings.done.extend(write_steps);
     let manifest = Manifest {
         tool: "shnor".into(),
         version: env!("CARGO_PKG_VERSION").into(),
