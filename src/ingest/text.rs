@@ -298,4 +298,29 @@ mod tests {
         assert_eq!(whole.1, TextEncoding::Windows1251);
         assert_eq!(read_in_chunks(&bytes, 2, None).unwrap(), whole);
     }
+
+    #[test]
+    fn a_file_read_from_its_map_is_hashed_and_decoded_as_the_whole_file_would_be() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cp1251, _, _) = WINDOWS_1251.encode("школа;доля\nЁлка;0,5\n");
+        let cases: [(&str, Vec<u8>); 3] = [
+            ("utf8.csv", "школа;доля\nЁлка;0,5\n".as_bytes().to_vec()),
+            ("cp1251.csv", cp1251.to_vec()),
+            ("empty.csv", Vec::new()),
+        ];
+        for (name, bytes) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            let read = read_text(&path, name, None).unwrap();
+            assert_eq!(read.bytes, bytes.len() as u64, "{name}");
+            assert_eq!(
+                read.sha256,
+                format!("{:x}", Sha256::digest(&bytes)),
+                "{name}"
+            );
+            let (text, encoding) = read.text.unwrap();
+            let whole = decode_text(bytes.clone(), None);
+            assert_eq!((text.to_vec(), encoding), whole, "{name}");
+        }
+    }
 }

@@ -664,8 +664,14 @@ pub fn run_reporting(
     let assembled = std::time::Instant::now();
     crate::write::checks::check_outputs(&outputs)?;
     let mut write_steps = vec![
-        ("6_write/assemble".to_string(), (assembled - started).as_millis()),
-        ("6_write/checks".to_string(), assembled.elapsed().as_millis()),
+        (
+            "6_write/assemble".to_string(),
+            (assembled - started).as_millis(),
+        ),
+        (
+            "6_write/checks".to_string(),
+            assembled.elapsed().as_millis(),
+        ),
     ];
     if p.previous_lists.is_none() {
         warnings.push("прежние списки не даны (--previous-lists): повторное попадание и переходы не считаются".into());
