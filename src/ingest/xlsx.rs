@@ -108,7 +108,7 @@ pub fn check_extent(bytes: &[u8], name: &str, max_cells: u64) -> Result<()> {
         let cells = extent.cells();
         if cells > max_cells {
             bail!(
-                "{name}: лист занимает {cells} ячеек (от первой заполненной до последней; {entry_name}),                  больше допустимых {max_cells}: обычно это одна ячейка далеко за таблицей или                  повторённые миллионы раз строки. Удалите лишние ячейки или сохраните таблицу как CSV;                  если файл подлинный, увеличьте --max-memory"
+                "{name}: лист занимает {cells} ячеек (от первой заполненной до последней; {entry_name}), больше допустимых {max_cells}: обычно это одна ячейка далеко за таблицей или повторённые миллионы раз строки. Удалите лишние ячейки или сохраните таблицу как CSV; если файл подлинный, увеличьте --max-memory"
             );
         }
     }
@@ -116,8 +116,11 @@ pub fn check_extent(bytes: &[u8], name: &str, max_cells: u64) -> Result<()> {
 }
 
 /// Calls `on_tag` with the text between each `<` and `>` of an XML stream,
-/// read in blocks (a sheet is never held whole).
+/// read in blocks (a sheet is never held whole); a tag's text is cut at
+/// 4 096 bytes. The brackets are found with `memchr`, not byte by byte: this
+/// pass reads every sheet before calamine does.
 fn scan_tags(reader: &mut impl std::io::Read, mut on_tag: impl FnMut(&[u8])) -> Result<()> {
+    const MAX_TAG: usize = 4096;
     let mut block = vec![0u8; 1 << 16];
     let mut tag: Vec<u8> = Vec::new();
     let mut inside = false;
@@ -126,19 +129,25 @@ fn scan_tags(reader: &mut impl std::io::Read, mut on_tag: impl FnMut(&[u8])) -> 
         if n == 0 {
             return Ok(());
         }
-        for &b in &block[..n] {
-            match (inside, b) {
-                (false, b'<') => {
-                    inside = true;
-                    tag.clear();
+        let mut rest = &block[..n];
+        while !rest.is_empty() {
+            let bracket = if inside { b'>' } else { b'<' };
+            let Some(at) = memchr::memchr(bracket, rest) else {
+                if inside {
+                    let room = MAX_TAG.saturating_sub(tag.len());
+                    tag.extend_from_slice(&rest[..rest.len().min(room)]);
                 }
-                (true, b'>') => {
-                    inside = false;
-                    on_tag(&tag);
-                }
-                (true, _) if tag.len() < 4096 => tag.push(b),
-                _ => {}
+                break;
+            };
+            if inside {
+                let room = MAX_TAG.saturating_sub(tag.len());
+                tag.extend_from_slice(&rest[..at.min(room)]);
+                on_tag(&tag);
+            } else {
+                tag.clear();
             }
+            inside = !inside;
+            rest = &rest[at + 1..];
         }
     }
 }
@@ -606,6 +615,45 @@ mod tests {
         let xlsx = r#"<row r="2"><c r="B2"><v>1</v></c><c r="C2" s="1"/></row><row r="9"><c r="D9" t="s"><v>0</v></c></row>"#;
         assert_eq!(cells_of(Extent::xlsx(), xlsx), 8 * 3);
         assert_eq!(cell_reference(b"XFD1048576"), Some((1_048_576, 16_384)));
+    }
+
+    /// A reader that gives `step` bytes at a time.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(self.1).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn tags_are_found_whatever_the_reads_cut_and_a_long_one_is_cut_at_4096() {
+        let long = format!("<c r=\"A1\" x=\"{}\">", "y".repeat(5000));
+        let xml = format!("<row r=\"2\">text > not a tag<c r=\"B2\"/><v>1</v>{long}</row>");
+        let tags = |step: usize| {
+            let mut seen: Vec<Vec<u8>> = Vec::new();
+            scan_tags(&mut Trickle(xml.as_bytes(), step), |t| {
+                seen.push(t.to_vec())
+            })
+            .unwrap();
+            seen
+        };
+        let whole = tags(usize::MAX);
+        let names: Vec<String> = whole
+            .iter()
+            .map(|t| String::from_utf8_lossy(&t[..t.len().min(8)]).into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            ["row r=\"2", "c r=\"B2\"", "v", "/v", "c r=\"A1\"", "/row"]
+        );
+        assert_eq!(whole[4].len(), 4096);
+        for step in [1, 2, 3, 7, 4095] {
+            assert_eq!(tags(step), whole, "reads of {step} bytes");
+        }
     }
 
     #[test]
