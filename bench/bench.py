@@ -154,6 +154,74 @@ def small_files(size, fmt):
     return data
 
 
+# The 2021 ФИС ОКО protocol layout (as `shnor sample` writes it): one row per
+# participant, no mark — the total primary score, which the ВПР scale turns into one.
+PROTOCOL_HEADER = ["логин школы", "регион", "номер обучающегося", "код обучающегося",
+                   "отметка за предыдущую четверть/триместр", "пол", "класс", "вариант",
+                   "всего баллов", "балл за 1", "балл за 2"]
+DATIVE = {"математика": "математике", "русский язык": "русскому языку"}
+
+
+def vpr_scales():
+    """(subject, grade) → the highest total of «2», «3» and «4», from the project's table."""
+    import csv
+    scales = {}
+    with open(os.path.join(ROOT, "reference", "vpr-scales.csv"), encoding="utf-8") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        for r in rows:
+            if r["assessment"] == "ВПР":
+                scales[(r["subject"], int(r["grade"]))] = (int(r["max_2"]), int(r["max_3"]), int(r["max_4"]))
+    return scales
+
+
+def fisoko(size):
+    """The ВПР results of a region as ФИС ОКО protocols: one workbook per subject,
+    grade and year, named as downloaded, each participant's total chosen inside the
+    band of the mark the generator gave (so every peer's lists stay the same); ОГЭ and
+    ЕГЭ stay CSV. The peers read the CSV files it was made from: this DuckDB reads
+    no XLSX without downloading an extension."""
+    data = os.path.join(WORK, f"fisoko-{size}-xlsx")
+    if os.path.isdir(data):
+        return data
+    source = per_file(size, "csv")
+    partial = data + ".partial"
+    beside_results(source, partial)
+    code = f"""
+import csv, glob, os, shutil, sys, xlsxwriter
+sys.path.insert(0, {BENCH!r})
+import bench
+scales = bench.vpr_scales()
+for path in sorted(glob.glob(os.path.join({source!r}, "results", "*.csv"))):
+    name = os.path.basename(path)
+    if not name.startswith("vpr_"):
+        shutil.copy(path, os.path.join({partial!r}, "results", name))
+        continue
+    by_subject = {{}}
+    with open(path, encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            by_subject.setdefault(r["subject"], []).append(r)
+    for subject, rows in by_subject.items():
+        year, grade = rows[0]["year"], int(rows[0]["grade"])
+        top = scales[(subject, grade)]
+        book = xlsxwriter.Workbook(os.path.join({partial!r}, "results",
+            f"Проведение работы по {{bench.DATIVE[subject]}}, {{grade}} класс. ВПР {{year}}.xlsx"),
+            {{"constant_memory": True}})
+        sheet = book.add_worksheet()
+        sheet.write_row(0, 0, bench.PROTOCOL_HEADER)
+        number = {{}}
+        for i, r in enumerate(rows, start=1):
+            mark = int(r["mark"])
+            total = top[mark - 2] if mark < 5 else top[2] + 1
+            n = number[r["school_id"]] = number.get(r["school_id"], 0) + 1
+            sheet.write_row(i, 0, [r["school_id"], "Учебный регион", n, r["participant_id"], mark,
+                                   "ж" if n % 2 else "м", "а", 1 + n % 2, total, 1, "X"])
+        book.close()
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
+    os.rename(partial, data)
+    return data
+
+
 def datasets(args):
     """(layout, size, format, folder) of every data set asked for."""
     formats = args.formats.split(",")
@@ -166,6 +234,8 @@ def datasets(args):
                     yield layout, size, fmt, national(size, fmt)
                 elif layout == "small-files" and fmt != "cp1251" and size <= args.small_max:
                     yield layout, size, fmt, small_files(size, fmt)
+                elif layout == "fisoko" and fmt == "csv" and size <= args.small_max:
+                    yield layout, size, "xlsx", fisoko(size)
 
 
 def folder_mb(path):
@@ -175,7 +245,7 @@ def folder_mb(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="2000,10000,40000")
-    ap.add_argument("--layouts", default="per-file,national,small-files")
+    ap.add_argument("--layouts", default="per-file,national,small-files,fisoko")
     ap.add_argument("--formats", default="csv,parquet,cp1251")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--pandas-max", type=int, default=10000, help="largest size pandas runs at")
@@ -195,14 +265,16 @@ def main():
     rows = []
     for layout, size, fmt, data in datasets(args):
         flags = CP1251_FLAGS if fmt == "cp1251" else []
-        duckdb_cmd = [py, os.path.join(BENCH, "duckdb_impl.py"), data]
+        # The peers read the CSV files the protocols were made from.
+        peer_data = per_file(size, "csv") if layout == "fisoko" else data
+        duckdb_cmd = [py, os.path.join(BENCH, "duckdb_impl.py"), peer_data]
         peers = {
             "shnor": [SHNOR, "run", data, "--out", os.path.join(WORK, "out-shnor")],
             "lists": duckdb_cmd + [os.path.join(WORK, "out-lists"), str(args.threads)] + flags,
             "same": duckdb_cmd + [os.path.join(WORK, "out-same"), str(args.threads), "--same-checks"] + flags,
         }
         if size <= args.pandas_max:
-            peers["pandas"] = [py, os.path.join(BENCH, "pandas_impl.py"), data,
+            peers["pandas"] = [py, os.path.join(BENCH, "pandas_impl.py"), peer_data,
                                os.path.join(WORK, "out-pandas")] + flags
         timings = {}
         for name, cmd in peers.items():

@@ -5,9 +5,9 @@
 #   bench/run.sh --sizes 2000 --runs 1  # a quick smoke run
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x bench/.venv/bin/python ]; then
+if ! bench/.venv/bin/python -c "import duckdb, pandas, pyarrow, xlsxwriter" 2>/dev/null; then
     python3 -m venv bench/.venv
-    bench/.venv/bin/pip install --quiet duckdb pandas pyarrow
+    bench/.venv/bin/pip install --quiet duckdb pandas pyarrow xlsxwriter
 fi
 cargo build --release --quiet
 bench/.venv/bin/python bench/bench.py "$@"
