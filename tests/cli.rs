@@ -653,3 +653,42 @@ fn the_share_of_shnor_is_of_the_schools_with_results() {
         "{municipalities}"
     );
 }
+
+#[test]
+fn a_command_line_clap_cannot_take_is_refused_in_russian() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["run", "--bogus"], "неизвестный параметр «--bogus»"),
+        (&["run", "--out"], "для --out <OUT> нужно значение"),
+        (
+            &["sample", "--schools", "abc"],
+            "значение «abc» для --schools",
+        ),
+        (&["frobnicate"], "неизвестная команда «frobnicate»"),
+        (
+            &["run", "--csv-dialect", "bad"],
+            "возможные значения: standard, excel-ru",
+        ),
+    ];
+    for (args, said) in cases {
+        let output = shnor().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("ошибка: ") && stderr.contains(said),
+            "{args:?}: {stderr}"
+        );
+        for english in [
+            "error:",
+            "unexpected",
+            "invalid",
+            "Usage:",
+            "required",
+            "tip:",
+        ] {
+            assert!(
+                !stderr.contains(english),
+                "{args:?} says «{english}»: {stderr}"
+            );
+        }
+    }
+}

@@ -73,8 +73,87 @@ pub enum Command {
 pub fn parse() -> Cli {
     use clap::{CommandFactory, FromArgMatches};
     let command = russian(Cli::command());
-    let matches = command.get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let parsed = command
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    parsed.unwrap_or_else(|e| exit_in_russian(e))
+}
+
+/// Ends the process on a command line clap could not take, saying why in
+/// Russian (clap's own messages are English); help and version as clap prints them.
+fn exit_in_russian(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit()
+    }
+    let usage = e
+        .get(clap::error::ContextKind::Usage)
+        .map(|u| {
+            format!(
+                "\n\n{}",
+                u.to_string()
+                    .replacen("Usage:", "Использование:", 1)
+                    .trim_end()
+            )
+        })
+        .unwrap_or_default();
+    eprintln!("ошибка: {}{usage}\n\nПодробнее: --help", russian_error(&e));
+    std::process::exit(2)
+}
+
+/// What is wrong with the command line, in Russian, from the error's context.
+fn russian_error(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ErrorKind};
+    use std::error::Error;
+    let context = |kind| e.get(kind).map(|v| v.to_string()).unwrap_or_default();
+    let arg = context(ContextKind::InvalidArg);
+    let value = context(ContextKind::InvalidValue);
+    match e.kind() {
+        ErrorKind::UnknownArgument => format!("неизвестный параметр «{arg}»"),
+        ErrorKind::InvalidSubcommand => format!(
+            "неизвестная команда «{}»",
+            context(ContextKind::InvalidSubcommand)
+        ),
+        ErrorKind::InvalidValue if value.is_empty() => format!("для {arg} нужно значение"),
+        ErrorKind::InvalidValue => {
+            let valid = context(ContextKind::ValidValue);
+            let valid = if valid.is_empty() {
+                String::new()
+            } else {
+                format!("; возможные значения: {valid}")
+            };
+            format!("недопустимое значение «{value}» для {arg}{valid}")
+        }
+        ErrorKind::ValueValidation => {
+            // Our own parsers explain in Russian; the standard library's
+            // («invalid digit found in string») is left out.
+            let why = e
+                .source()
+                .map(|s| s.to_string())
+                .filter(|s| {
+                    s.chars()
+                        .any(|c| matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё'))
+                })
+                .map(|s| format!(": {s}"))
+                .unwrap_or_default();
+            format!("значение «{value}» для {arg} не подходит{why}")
+        }
+        ErrorKind::MissingRequiredArgument => format!("не задан обязательный параметр {arg}"),
+        ErrorKind::ArgumentConflict => format!(
+            "{arg} нельзя задавать вместе с {}",
+            context(ContextKind::PriorArg)
+        ),
+        ErrorKind::TooManyValues | ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            format!("неверное число значений для {arg}")
+        }
+        ErrorKind::MissingSubcommand => "не указана команда".to_string(),
+        _ => format!("командная строка не разобрана ({arg}{value})"),
+    }
 }
 
 fn russian(command: clap::Command) -> clap::Command {
