@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::format::InputFormat;
 use super::layouts::{Inferred, Layout, infer_keys, recognise, with_cell_forms, with_inferred};
@@ -254,7 +253,7 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
             )
         }
         InputFormat::Parquet => {
-            let (bytes, sha256) = read_hashed(path, name)?;
+            let (bytes, sha256) = super::text::map_hashed(path, name)?;
             (
                 sha256,
                 bytes.len() as u64,
@@ -263,7 +262,7 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
             )
         }
         InputFormat::Workbook => {
-            let (bytes, sha256) = read_hashed(path, name)?;
+            let (bytes, sha256) = super::text::map_hashed(path, name)?;
             let unpacked_cap = overrides
                 .max_memory
                 .map(|m| m / MEMORY_PER_INPUT_BYTE)
@@ -285,14 +284,6 @@ pub fn load_file(path: &Path, name: &str, overrides: CsvOverrides) -> Result<Loa
         notes,
         max_memory: overrides.max_memory,
     })
-}
-
-/// A file's bytes, mapped, and their SHA-256, in hex.
-fn read_hashed(path: &Path, name: &str) -> Result<(Bytes, String)> {
-    let bytes =
-        super::text::map_file(path).with_context(|| format!("не удалось прочитать {name}"))?;
-    let sha256 = format!("{:x}", Sha256::digest(bytes.as_slice()));
-    Ok((bytes, sha256))
 }
 
 /// Refuses a file whose reading needs `need` bytes, above the `--max-memory` cap.

@@ -38,8 +38,7 @@ pub struct ReadText {
 /// Reads `path` as text; `forced` is the encoding given on the command line.
 /// A file that is UTF-8 is its text as mapped, never copied.
 pub fn read_text(path: &Path, name: &str, forced: Option<TextEncoding>) -> Result<ReadText> {
-    let mapped = map_file(path).with_context(|| format!("не удалось прочитать {name}"))?;
-    let sha256 = format!("{:x}", Sha256::digest(mapped.as_slice()));
+    let (mapped, sha256) = map_hashed(path, name)?;
     let bytes = mapped.len() as u64;
     if starts_with_bom(&mapped) || forced == Some(TextEncoding::Utf16) {
         // The whole-file road, which handles every mark.
@@ -75,6 +74,14 @@ pub fn read_text(path: &Path, name: &str, forced: Option<TextEncoding>) -> Resul
         sha256,
         bytes,
     })
+}
+
+/// A file's bytes, mapped ([`map_file`]), and their SHA-256 in hex, as
+/// `manifest.json` records it.
+pub(super) fn map_hashed(path: &Path, name: &str) -> Result<(Bytes, String)> {
+    let mapped = map_file(path).with_context(|| format!("не удалось прочитать {name}"))?;
+    let sha256 = format!("{:x}", Sha256::digest(mapped.as_slice()));
+    Ok((mapped, sha256))
 }
 
 /// A file's bytes, mapped from the page cache rather than read into fresh

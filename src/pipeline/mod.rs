@@ -661,18 +661,9 @@ pub fn run_reporting(
         registry,
         methodology.rule.shnor.min_participants,
     )?;
-    let assembled = std::time::Instant::now();
+    let assemble_ms = started.elapsed().as_millis();
     crate::write::checks::check_outputs(&outputs)?;
-    let mut write_steps = vec![
-        (
-            "6_write/assemble".to_string(),
-            (assembled - started).as_millis(),
-        ),
-        (
-            "6_write/checks".to_string(),
-            assembled.elapsed().as_millis(),
-        ),
-    ];
+    let checks_ms = started.elapsed().as_millis() - assemble_ms;
     if p.previous_lists.is_none() {
         warnings.push("прежние списки не даны (--previous-lists): повторное попадание и переходы не считаются".into());
     }
@@ -730,10 +721,11 @@ pub fn run_reporting(
     for (query, ms) in &classification.query_ms {
         timings.done.insert(format!("5_classify/{query}"), *ms);
     }
+    timings.done.insert("6_write/assemble".into(), assemble_ms);
+    timings.done.insert("6_write/checks".into(), checks_ms);
     for (file, ms) in write_times {
-        write_steps.push((format!("6_write/{file}"), ms));
+        timings.done.insert(format!("6_write/{file}"), ms);
     }
-    timings.done.extend(write_steps);
     let manifest = Manifest {
         tool: "shnor".into(),
         version: env!("CARGO_PKG_VERSION").into(),
